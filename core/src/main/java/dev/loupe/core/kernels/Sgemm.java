@@ -1,13 +1,62 @@
 package dev.loupe.core.kernels;
 
 import dev.loupe.core.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Single-precision general matrix multiply, BLAS semantics:
  * {@code C = alpha * op(A) * op(B) + beta * C}, row-major, where op(X) is X or its transpose.
  * Every matrix product in Loupe (linear layers, attention, backward passes) goes through here.
+ *
+ * <p>Large products use the classic Goto/BLIS scheme: the output is split between the cores, each
+ * core packs cache-sized blocks of op(A) ({@link #MC} x {@link #KC}, held in L2) and op(B)
+ * ({@link #KC} x {@link #NC}, held in L3) into contiguous panels (which is where transposes are
+ * handled), and a register-tiled {@link #MR} x {@link #NR} Vector API micro-kernel sweeps them.
+ * Products with very few rows (decoding one token) skip packing and stream B once as plain
+ * dot products / axpys, since they are bound by memory bandwidth, not arithmetic.
  */
 public final class Sgemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    /** Rows of the register tile; the micro-kernel keeps MR x 2 vector accumulators. */
+    static final int MR = 8;
+    /** Columns of the register tile: two vectors. */
+    static final int NR = 2 * L;
+    /** Depth of a packed block: one B micro-panel (KC x NR) stays in L1. */
+    static final int KC = 256;
+    /** Rows of a packed A block (MC x KC floats, kept in L2); a multiple of MR. */
+    static final int MC = 192;
+    /** Columns of a packed B block (KC x NC floats, kept in L3); a multiple of NR. */
+    static final int NC = 2048;
+    /** At most this many rows take the unpacked, bandwidth-bound path. */
+    static final int SMALL_M = 4;
+    /** Below this many multiply-adds a product runs on the calling thread. */
+    private static final long PARALLEL_MIN_WORK = 1L << 23;
+    /** Below this many elements of B a few-row product runs on the calling thread. */
+    private static final long SMALL_PARALLEL_MIN_WORK = 1L << 21;
+
+    /** Per-thread packing buffers, grown on demand and reused across calls. */
+    private static final class Workspace {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        float[] a(int size) {
+            if (a.length < size) a = new float[size];
+            return a;
+        }
+
+        float[] b(int size) {
+            if (b.length < size) b = new float[size];
+            return b;
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
     private Sgemm() {}
 
     /**
@@ -17,19 +66,265 @@ public final class Sgemm {
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
-        Parallel.forRange(m, 16, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                for (int j = 0; j < n; j++) {
-                    float s = 0;
-                    for (int p = 0; p < k; p++) {
-                        float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                        float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
-                        s += av * bv;
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0 || alpha == 0) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        // op(A)(i, p) = a[aOff + i * ars + p * aps]; op(B)(p, j) = b[bOff + j * brs + p * bps]
+        int ars = transA ? 1 : lda, aps = transA ? lda : 1;
+        int brs = transB ? ldb : 1, bps = transB ? 1 : ldb;
+        if (m <= SMALL_M) {
+            smallM(m, n, k, alpha, a, aOff, ars, aps, b, bOff, transB, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        boolean parallel = (long) m * n * k >= PARALLEL_MIN_WORK;
+        // Split the dimension with more register tiles; each core then packs all of the other operand.
+        if ((n + NR - 1) / NR >= (m + MR - 1) / MR) {
+            Parallel.forRange(n, parallel ? NR : n, (j0, j1) -> blocked(0, m, j0, j1, k, alpha,
+                    a, aOff, ars, aps, b, bOff, brs, bps, beta, c, cOff, ldc));
+        } else {
+            Parallel.forRange(m, parallel ? MR : m, (i0, i1) -> blocked(i0, i1, 0, n, k, alpha,
+                    a, aOff, ars, aps, b, bOff, brs, bps, beta, c, cOff, ldc));
+        }
+    }
+
+    /** C = beta * C, never reading C when beta is 0. */
+    private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * ldc;
+            for (int j = 0; j < n; j++) c[row + j] = beta == 0 ? 0 : beta * c[row + j];
+        }
+    }
+
+    /** Computes rows [i0, i1) x columns [j0, j1) of C on the calling thread, packed and blocked. */
+    private static void blocked(int i0, int i1, int j0, int j1, int k, float alpha,
+                                float[] a, int aOff, int ars, int aps, float[] b, int bOff, int brs, int bps,
+                                float beta, float[] c, int cOff, int ldc) {
+        Workspace ws = WORKSPACE.get();
+        float[] tile = ws.tile;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float betaBlock = pc == 0 ? beta : 1f;
+                float[] bp = ws.b(roundUp(nc, NR) * kc);
+                pack(b, bOff + jc * brs + pc * bps, brs, bps, nc, kc, NR, bp);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    float[] ap = ws.a(roundUp(mc, MR) * kc);
+                    pack(a, aOff + ic * ars + pc * aps, ars, aps, mc, kc, MR, ap);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            kernel(kc, ap, ir * kc, bp, jr * kc, tile);
+                            store(tile, Math.min(MR, mc - ir), Math.min(NR, nc - jr), alpha, betaBlock,
+                                    c, cOff + (ic + ir) * ldc + jc + jr, ldc);
+                        }
                     }
-                    int ci = cOff + i * ldc + j;
-                    c[ci] = alpha * s + (beta == 0 ? 0 : beta * c[ci]);
                 }
             }
-        });
+        }
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return (x + multiple - 1) / multiple * multiple;
+    }
+
+    /**
+     * Packs a rows x kc block of X, whose element (r, p) is {@code x[off + r * rs + p * ps]}, into
+     * panels of w rows stored depth-major: {@code dst[(r / w) * w * kc + p * w + r % w]}. The last
+     * panel is zero-padded to w rows so the micro-kernel never needs an edge case.
+     */
+    static void pack(float[] x, int off, int rs, int ps, int rows, int kc, int w, float[] dst) {
+        for (int r0 = 0; r0 < rows; r0 += w) {
+            int d = r0 * kc;
+            int h = Math.min(w, rows - r0);
+            if (rs == 1 && h == w) {
+                for (int p = 0; p < kc; p++) System.arraycopy(x, off + r0 + p * ps, dst, d + p * w, w);
+                continue;
+            }
+            if (h < w) java.util.Arrays.fill(dst, d, d + w * kc, 0f);
+            for (int r = 0; r < h; r++) {
+                int src = off + (r0 + r) * rs;
+                for (int p = 0; p < kc; p++) dst[d + p * w + r] = x[src + p * ps];
+            }
+        }
+    }
+
+    /**
+     * The register-tiled micro-kernel: the MR x NR product of one packed A micro-panel and one packed
+     * B micro-panel over depth kc, written to {@code tile} (row-major, NR wide). Kept as one flat method
+     * with the 16 accumulators as locals so they live in vector registers.
+     */
+    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int pa = ai + p * MR, pb = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, pb);
+            FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
+            FloatVector av = FloatVector.broadcast(S, ap[pa]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[pa + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[pa + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[pa + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[pa + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[pa + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[pa + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[pa + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    /** C[0..mr, 0..nr) = alpha * tile + beta * C, not reading C when beta is 0. */
+    private static void store(float[] tile, int mr, int nr, float alpha, float beta, float[] c, int ci, int ldc) {
+        for (int r = 0; r < mr; r++) {
+            int row = ci + r * ldc, t = r * NR;
+            int j = 0;
+            for (; j <= nr - L; j += L) {
+                FloatVector v = FloatVector.fromArray(S, tile, t + j).mul(alpha);
+                if (beta != 0) v = FloatVector.fromArray(S, c, row + j).fma(FloatVector.broadcast(S, beta), v);
+                v.intoArray(c, row + j);
+            }
+            for (; j < nr; j++) {
+                float v = alpha * tile[t + j];
+                c[row + j] = beta == 0 ? v : beta * c[row + j] + v;
+            }
+        }
+    }
+
+    /**
+     * Few rows of A (token-by-token decoding): the work is dominated by reading B once, so B is
+     * streamed in place, split by columns across the cores, and op(A) is only copied to contiguous rows.
+     * With B stored [n, k], the last n % 4 columns go through the packed path.
+     */
+    private static void smallM(int m, int n, int k, float alpha, float[] a, int aOff, int ars, int aps,
+                               float[] b, int bOff, boolean transB, int ldb, float beta, float[] c, int cOff, int ldc) {
+        float[] x = WORKSPACE.get().a(m * k);
+        pack(a, aOff, ars, aps, m, k, 1, x);
+        int full = transB ? n / DOT_ROWS * DOT_ROWS : n;
+        if (full > 0) {
+            int grain = (long) full * k >= SMALL_PARALLEL_MIN_WORK ? (transB ? DOT_ROWS : L) : full;
+            Parallel.forRange(full, grain, (j0, j1) -> {
+                if (transB) {
+                    dots(m, j0, j1, k, alpha, x, b, bOff, ldb, beta, c, cOff, ldc);
+                } else {
+                    axpys(m, j0, j1, k, alpha, x, b, bOff, ldb, beta, c, cOff, ldc);
+                }
+            });
+        }
+        if (full < n) {
+            blocked(0, m, full, n, k, alpha, a, aOff, ars, aps, b, bOff, transB ? ldb : 1, transB ? 1 : ldb,
+                    beta, c, cOff, ldc);
+        }
+    }
+
+    private static final int DOT_ROWS = 4;
+    /** Column block of the axpy form: m x AXPY_COLS accumulators stay in L1. */
+    private static final int AXPY_COLS = 2048;
+
+    /** C[i, j] = alpha * dot(x_i, B_j) + beta * C[i, j] for rows j of B (stored [n, k]), 4 at a time. */
+    private static void dots(int m, int j0, int j1, int k, float alpha, float[] x, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        int kv = k / L * L;
+        for (int j = j0; j < j1; j += DOT_ROWS) {
+            int b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+            for (int i = 0; i < m; i++) {
+                int xi = i * k;
+                FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+                FloatVector s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+                for (int p = 0; p < kv; p += L) {
+                    FloatVector xv = FloatVector.fromArray(S, x, xi + p);
+                    s0 = xv.fma(FloatVector.fromArray(S, b, b0 + p), s0);
+                    s1 = xv.fma(FloatVector.fromArray(S, b, b1 + p), s1);
+                    s2 = xv.fma(FloatVector.fromArray(S, b, b2 + p), s2);
+                    s3 = xv.fma(FloatVector.fromArray(S, b, b3 + p), s3);
+                }
+                float d0 = s0.reduceLanes(VectorOperators.ADD), d1 = s1.reduceLanes(VectorOperators.ADD);
+                float d2 = s2.reduceLanes(VectorOperators.ADD), d3 = s3.reduceLanes(VectorOperators.ADD);
+                for (int p = kv; p < k; p++) {
+                    float xp = x[xi + p];
+                    d0 += xp * b[b0 + p];
+                    d1 += xp * b[b1 + p];
+                    d2 += xp * b[b2 + p];
+                    d3 += xp * b[b3 + p];
+                }
+                int ci = cOff + i * ldc + j;
+                c[ci] = beta == 0 ? alpha * d0 : alpha * d0 + beta * c[ci];
+                c[ci + 1] = beta == 0 ? alpha * d1 : alpha * d1 + beta * c[ci + 1];
+                c[ci + 2] = beta == 0 ? alpha * d2 : alpha * d2 + beta * c[ci + 2];
+                c[ci + 3] = beta == 0 ? alpha * d3 : alpha * d3 + beta * c[ci + 3];
+            }
+        }
+    }
+
+    /**
+     * C[i, j0..j1) = alpha * sum_p x_i[p] * B[p, j0..j1) + beta * C[i, j0..j1) for B stored [k, n]. Walks
+     * B row by row (sequential, prefetch-friendly) one column block at a time, accumulating in an
+     * L1-resident buffer.
+     */
+    private static void axpys(int m, int j0, int j1, int k, float alpha, float[] x, float[] b, int bOff, int ldb,
+                              float beta, float[] c, int cOff, int ldc) {
+        float[] acc = WORKSPACE.get().b(m * AXPY_COLS);
+        for (int j = j0; j < j1; j += AXPY_COLS) {
+            int w = Math.min(AXPY_COLS, j1 - j), wv = w / L * L;
+            java.util.Arrays.fill(acc, 0, m * AXPY_COLS, 0f);
+            for (int p = 0; p < k; p++) {
+                int row = bOff + p * ldb + j;
+                for (int i = 0; i < m; i++) {
+                    float xp = x[i * k + p];
+                    FloatVector xv = FloatVector.broadcast(S, xp);
+                    int ai = i * AXPY_COLS;
+                    int q = 0;
+                    for (; q < wv; q += L) {
+                        xv.fma(FloatVector.fromArray(S, b, row + q), FloatVector.fromArray(S, acc, ai + q))
+                                .intoArray(acc, ai + q);
+                    }
+                    for (; q < w; q++) acc[ai + q] += xp * b[row + q];
+                }
+            }
+            for (int i = 0; i < m; i++) {
+                int ci = cOff + i * ldc + j, ai = i * AXPY_COLS;
+                for (int q = 0; q < w; q++) {
+                    c[ci + q] = beta == 0 ? alpha * acc[ai + q] : alpha * acc[ai + q] + beta * c[ci + q];
+                }
+            }
+        }
     }
 }
