@@ -131,7 +131,7 @@ final class SafeTensorsHeader {
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = node.get(i);
             if (!d.canConvertToInt() || !d.isIntegralNumber() || d.intValue() < 0) {
-                throw new FormatException(where + ": shape " + node + " must hold non-negative ints");
+                throw new FormatException(where + ": shape " + node + " must hold non-negative int32 dimensions");
             }
             shape[i] = d.intValue();
         }
