@@ -69,7 +69,9 @@ public final class ModelSource {
 
     /** Path-like strings are never taken for Hub ids, so a typo in a path is reported as a missing path. */
     private static boolean looksLikePath(String src) {
-        return src.startsWith(".") || src.startsWith("/") || src.startsWith("~") || src.contains("\\")
-                || src.endsWith(".bin") || src.endsWith(".safetensors") || src.endsWith(".json") || src.chars().filter(c -> c == '/').count() > 1 && !src.contains("@");
+        String repo = src.contains("@") ? src.substring(0, src.indexOf('@')) : src;
+        boolean nested = repo.chars().filter(c -> c == '/').count() > 1;
+        return nested || src.startsWith(".") || src.startsWith("/") || src.startsWith("~") || src.contains("\\")
+                || src.endsWith(".bin") || src.endsWith(".safetensors") || src.endsWith(".json");
     }
 }
