@@ -42,7 +42,7 @@ final class SafeTensorsHeader {
         if (size < 8) {
             throw new FormatException(label + ": file is " + size + " bytes, too short for the 8-byte header length of a safetensors file");
         }
-        long n = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
+        long n = file.get(Decode.I64, 0);
         if (n < 2 || n > size - 8) {
             throw new FormatException(label + ": header length " + Long.toUnsignedString(n) + " does not fit in the file of "
                     + size + " bytes (truncated, or not a safetensors file)");
@@ -131,7 +131,7 @@ final class SafeTensorsHeader {
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = node.get(i);
             if (!d.canConvertToInt() || !d.isIntegralNumber() || d.intValue() < 0) {
-                throw new FormatException(where + ": shape " + node + " must hold non-negative ints");
+                throw new FormatException(where + ": shape " + node + " must hold non-negative int32 dimensions");
             }
             shape[i] = d.intValue();
         }

@@ -1,13 +1,16 @@
 package dev.loupe.model.format;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,8 +28,8 @@ public record SafeTensorsIndex(Path file, Map<String, String> weightMap, Map<Str
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public SafeTensorsIndex {
-        weightMap = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(weightMap));
-        metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        weightMap = Collections.unmodifiableMap(new LinkedHashMap<>(weightMap));
+        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
     }
 
     /** Reads and checks an index: every shard must be a plain file name inside the index's folder. */
@@ -34,7 +37,7 @@ public record SafeTensorsIndex(Path file, Map<String, String> weightMap, Map<Str
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new FormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
         JsonNode wm = root == null ? null : root.get("weight_map");
@@ -93,6 +96,6 @@ public record SafeTensorsIndex(Path file, Map<String, String> weightMap, Map<Str
         ObjectNode wm = root.putObject("weight_map");
         weightMap.forEach(wm::put);
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
-        AtomicFile.write(file, ch -> ch.write(java.nio.ByteBuffer.wrap(bytes)));
+        AtomicFile.write(file, ch -> ch.write(ByteBuffer.wrap(bytes)));
     }
 }

@@ -96,7 +96,7 @@ class SafeTensorsValidationTest {
     @Test
     void malformedEntries() throws Exception {
         assertRefused(file("{\"w\":{\"dtype\":\"F32\",\"shape\":[1]}}", 0), "tensor 'w': 'data_offsets' must be [begin, end]");
-        assertRefused(file("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,0]}}", 0), "tensor 'w': shape [-1] must hold non-negative ints");
+        assertRefused(file("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,0]}}", 0), "tensor 'w': shape [-1] must hold non-negative int32 dimensions");
         assertRefused(file("{\"w\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 4), "tensor 'w': missing string field 'dtype'");
         assertRefused(file("{\"__metadata__\":{\"n\":3}}", 0), "__metadata__ value of 'n' is 3, not a string");
         assertRefused(file("{\"w\": [1, 2", 0), "header is not valid JSON");
