@@ -81,7 +81,7 @@ public final class HookedTransformer {
 
         Tensor x = hooks.fire(-1, Site.EMBED, Ops.embedding(w.embed().tokens(), tokens), start); // [batch, pos, d_model]
         if (cfg.positions() == Positions.LEARNED) {
-            Tensor pe = hooks.fire(-1, Site.POS_EMBED, positionEmbedding(batch, pos, start), start); // [batch, pos, d_model]
+            Tensor pe = hooks.fire(-1, Site.POS_EMBED, Ops.positionRows(w.embed().positions(), batch, pos, start), start); // [batch, pos, d_model]
             x = Ops.add(x, pe);
         }
         if (w.embed().tokenTypes() != null) {
@@ -100,7 +100,7 @@ public final class HookedTransformer {
         if (opt.stopAfterLayer() >= 0 || !cfg.hasUnembed()) return x;
 
         if (cfg.finalNorm()) x = hooks.fire(-1, Site.LN_FINAL, norm(x, w.lnFinal()), start); // [batch, pos, d_model]
-        if (opt.lastPositionLogits()) x = lastPosition(x);
+        if (opt.lastPositionLogits()) x = Ops.lastPosition(x);
         return linear(x, w.unembed()); // [batch, pos, d_vocab]
     }
 
@@ -187,21 +187,6 @@ public final class HookedTransformer {
 
     private static Tensor linear(Tensor x, Linear lin) {
         return Ops.linear(x, lin.weight(), lin.bias());
-    }
-
-    private Tensor positionEmbedding(int batch, int pos, int start) {
-        int d = cfg.dModel();
-        float[] table = w.embed().positions().data();
-        float[] out = new float[batch * pos * d];
-        for (int b = 0; b < batch; b++) System.arraycopy(table, start * d, out, b * pos * d, pos * d);
-        return Tensor.of(out, batch, pos, d);
-    }
-
-    private static Tensor lastPosition(Tensor x) {
-        int batch = x.size(0), pos = x.size(1), d = x.size(2);
-        float[] out = new float[batch * d];
-        for (int b = 0; b < batch; b++) System.arraycopy(x.data(), ((b + 1) * pos - 1) * d, out, b * d, d);
-        return Tensor.of(out, batch, 1, d);
     }
 
     /** Hook points in the order this configuration's forward pass reaches them. */

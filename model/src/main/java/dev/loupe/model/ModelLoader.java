@@ -3,6 +3,7 @@ package dev.loupe.model;
 import dev.loupe.model.arch.Architectures;
 import dev.loupe.model.format.Checkpoint;
 import dev.loupe.model.format.Checkpoints;
+import dev.loupe.model.source.ModelSource;
 import dev.loupe.model.tokenizer.Tokenizer;
 import dev.loupe.model.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -29,9 +30,7 @@ public final class ModelLoader {
     }
 
     static Path resolve(String src) throws IOException {
-        Path p = Path.of(src);
-        if (Files.exists(p)) return p;
-        throw new NoSuchFileException(src, null, "no such model folder or file");
+        return ModelSource.fromEnvironment().resolve(src);
     }
 
     private static Tokenizer findTokenizer(Path model) throws IOException {

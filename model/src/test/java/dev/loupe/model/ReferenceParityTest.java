@@ -50,13 +50,45 @@ class ReferenceParityTest {
             }
             assertTrue(cases > 0, "no reference cases in " + name);
         }
-        System.out.println(name + ": worst relative error per hook");
-        worst.forEach((h, e) -> System.out.printf("  %-36s %.2e%n", h, e));
+        report(name + ": worst relative error per hook", worst);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K-hf", "gpt2-tiny-random", "pythia-tiny-random"})
+    void lossAndEveryHookGradientMatchReference(String name) throws Exception {
+        HookedTransformer model = SharedModels.load(name);
+        Map<String, Double> worst = new TreeMap<>();
+        try (WeightStore ref = SafeTensors.open(SharedModels.path(name).resolve("reference.torch.safetensors"))) {
+            for (int c = 0; ref.contains("case" + c + ".input_ids"); c++) {
+                long[] ids = ref.longs("case" + c + ".input_ids");
+                int[][] tokens = {Arrays.stream(ids).mapToInt(Math::toIntExact).toArray()};
+                GradientRun run = GradientRun.ofLoss(model, tokens, List.of("*"));
+                String prefix = "case" + c + ".grad.";
+                worst.merge("loss", relativeError(ref.tensor("case" + c + ".loss"), run.value(), "loss"), Math::max);
+                int compared = 0;
+                for (String key : ref.names()) {
+                    if (!key.startsWith(prefix)) continue;
+                    String hook = key.substring(prefix.length());
+                    Tensor actual = run.gradients().get(hook);
+                    if (actual == null) throw new AssertionError("no gradient at " + hook);
+                    worst.merge("grad." + hook.replaceFirst("blocks\\.\\d+\\.", "blocks.*."),
+                            relativeError(ref.tensor(key), actual, key), Math::max);
+                    compared++;
+                }
+                assertTrue(compared > 10, "compared only " + compared + " gradients in case " + c);
+            }
+        }
+        report(name + ": worst relative error per gradient", worst);
+    }
+
+    private static void report(String title, Map<String, Double> worst) {
+        System.out.println(title);
+        worst.forEach((h, e) -> System.out.printf("  %-40s %.2e%n", h, e));
         List<String> bad = new ArrayList<>();
         worst.forEach((h, e) -> {
             if (!(e <= TOLERANCE)) bad.add(h + "=" + e);
         });
-        assertTrue(bad.isEmpty(), name + ": hooks above " + TOLERANCE + ": " + bad);
+        assertTrue(bad.isEmpty(), title + ": above " + TOLERANCE + ": " + bad);
     }
 
     /** max |a - e| / max |e| over finite entries; -inf entries (masked scores) must coincide exactly. */

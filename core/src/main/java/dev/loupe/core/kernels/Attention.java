@@ -78,6 +78,55 @@ public final class Attention {
         });
     }
 
+    /** Backward of {@link #scores} for queries: gq[b,p,h] = scale * sum_j gScores[b,h,p,j] k[b,j,kvHead(h)]. */
+    public static void scoresGradQuery(float[] gScores, float[] k, Dims d, float scale, float[] gq) {
+        int ld = d.heads() * d.headDim(), ldk = d.kvHeads() * d.headDim();
+        Parallel.forRange(d.batch() * d.heads(), 1, (lo, hi) -> {
+            for (int bh = lo; bh < hi; bh++) {
+                int b = bh / d.heads(), h = bh % d.heads();
+                Sgemm.sgemm(false, false, d.pos(), d.headDim(), d.keys(), scale, gScores, bh * d.pos() * d.keys(), d.keys(),
+                        k, d.kvOffset(b, h), ldk, 0f, gq, d.qOffset(b, h), ld);
+            }
+        });
+    }
+
+    /** Backward of {@link #scores} for keys, summed over the query heads sharing each key head. */
+    public static void scoresGradKey(float[] gScores, float[] q, Dims d, float scale, float[] gk) {
+        perKvHead(d, (b, h) -> Sgemm.sgemm(true, false, d.keys(), d.headDim(), d.pos(), scale, gScores,
+                (b * d.heads() + h) * d.pos() * d.keys(), d.keys(), q, d.qOffset(b, h), d.heads() * d.headDim(),
+                1f, gk, d.kvOffset(b, h), d.kvHeads() * d.headDim()));
+    }
+
+    /** Backward of {@link #mix} for the pattern: gPattern[b,h,p,j] = gz[b,p,h]·v[b,j,kvHead(h)]. */
+    public static void mixGradPattern(float[] gz, float[] v, Dims d, float[] gPattern) {
+        int ld = d.heads() * d.headDim(), ldv = d.kvHeads() * d.headDim();
+        Parallel.forRange(d.batch() * d.heads(), 1, (lo, hi) -> {
+            for (int bh = lo; bh < hi; bh++) {
+                int b = bh / d.heads(), h = bh % d.heads();
+                Sgemm.sgemm(false, true, d.pos(), d.keys(), d.headDim(), 1f, gz, d.qOffset(b, h), ld,
+                        v, d.kvOffset(b, h), ldv, 0f, gPattern, bh * d.pos() * d.keys(), d.keys());
+            }
+        });
+    }
+
+    /** Backward of {@link #mix} for values, summed over the query heads sharing each value head. */
+    public static void mixGradValue(float[] gz, float[] pattern, Dims d, float[] gv) {
+        perKvHead(d, (b, h) -> Sgemm.sgemm(true, false, d.keys(), d.headDim(), d.pos(), 1f, pattern,
+                (b * d.heads() + h) * d.pos() * d.keys(), d.keys(), gz, d.qOffset(b, h), d.heads() * d.headDim(),
+                1f, gv, d.kvOffset(b, h), d.kvHeads() * d.headDim()));
+    }
+
+    /** Runs body(b, h) for every query head, parallel over (batch, kv head) so each kv head has one writer. */
+    private static void perKvHead(Dims d, java.util.function.BiConsumer<Integer, Integer> body) {
+        int group = d.heads() / d.kvHeads();
+        Parallel.forRange(d.batch() * d.kvHeads(), 1, (lo, hi) -> {
+            for (int bk = lo; bk < hi; bk++) {
+                int b = bk / d.kvHeads(), kvh = bk % d.kvHeads();
+                for (int h = kvh * group; h < (kvh + 1) * group; h++) body.accept(b, h);
+            }
+        });
+    }
+
     private static void scoresHead(float[] q, float[] k, Dims d, int b, int h, float scale, float[] out, int outOff) {
         int ld = d.heads() * d.headDim();
         int ldk = d.kvHeads() * d.headDim();
