@@ -251,6 +251,16 @@ public final class Ops {
         return y;
     }
 
+    /** The transpose of a matrix [rows, cols] → [cols, rows] (e.g. a weight stored [in, out] to PyTorch's [out, in]). */
+    public static Tensor transpose(Tensor m) {
+        if (m.shape().length != 2) throw new IllegalArgumentException("transpose needs a matrix, got shape " + Arrays.toString(m.shape()));
+        int r = m.size(0), c = m.size(1);
+        float[] src = m.data();
+        float[] o = new float[src.length];
+        for (int i = 0; i < r; i++) for (int j = 0; j < c; j++) o[j * r + i] = src[i * c + j];
+        return Tensor.of(o, c, r);
+    }
+
     /** Rotary embedding of x [batch, pos, heads, headDim], first position at absolute {@code start}. */
     public static Tensor rotary(Tensor x, Rotary rope, int start) {
         Tensor y = Tensor.zeros(x.shape());

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Every activation of every reference case equals PyTorch's (../shared/models/NAME/reference.torch.safetensors)
  * within 1e-4 relative (max abs error / max abs value); prints the worst error per hook.
  */
-class ReferenceParityTest {
+public class ReferenceParityTest {
     static final double TOLERANCE = 1e-4;
 
     @ParameterizedTest
@@ -92,7 +92,7 @@ class ReferenceParityTest {
     }
 
     /** max |a - e| / max |e| over finite entries; -inf entries (masked scores) must coincide exactly. */
-    static double relativeError(Tensor expected, Tensor actual, String what) {
+    public static double relativeError(Tensor expected, Tensor actual, String what) {
         float[] e = expected.data(), a = actual.data();
         double maxErr = 0, maxAbs = 0;
         for (int i = 0; i < e.length; i++) {

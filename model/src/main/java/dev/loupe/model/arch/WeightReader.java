@@ -1,5 +1,6 @@
 package dev.loupe.model.arch;
 
+import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.TransformerWeights.Linear;
 import dev.loupe.model.TransformerWeights.Norm;
@@ -43,19 +44,11 @@ final class WeightReader {
 
     /** A GPT-2 Conv1D, stored [in, out]: transposed to the canonical [out, in]. */
     Linear conv1d(String prefix, int in, int out) {
-        return new Linear(transpose(tensor(prefix + ".weight", in, out)), optional(prefix + ".bias", out));
+        return new Linear(Ops.transpose(tensor(prefix + ".weight", in, out)), optional(prefix + ".bias", out));
     }
 
     Norm norm(String prefix, int d, boolean bias) {
         return new Norm(tensor(prefix + ".weight", d), bias ? tensor(prefix + ".bias", d) : null);
-    }
-
-    static Tensor transpose(Tensor t) {
-        int r = t.size(0), c = t.size(1);
-        float[] src = t.data();
-        float[] out = new float[src.length];
-        for (int i = 0; i < r; i++) for (int j = 0; j < c; j++) out[j * r + i] = src[i * c + j];
-        return Tensor.of(out, c, r);
     }
 
     /** Linears stacked row-wise into one (biases too; a part without bias contributes zeros). */

@@ -15,7 +15,7 @@ public final class Checkpoints {
     /**
      * Opens {@code path}: a Hugging Face folder ({@code config.json} with {@code model.safetensors}
      * or {@code model.safetensors.index.json}), a {@code .safetensors} or {@code .index.json} file with
-     * {@code config.json} beside it, or a llama2.c {@code .bin} checkpoint.
+     * {@code config.json} beside it, a llama2.c {@code .bin} checkpoint, or a BERT-family {@code .onnx} export.
      */
     public static Checkpoint open(Path path) throws IOException {
         if (Files.isDirectory(path)) {
@@ -25,12 +25,13 @@ public final class Checkpoints {
         if (!Files.isRegularFile(path)) throw new NoSuchFileException(path.toString(), null, "no such model folder or file");
         String name = path.getFileName().toString();
         if (name.endsWith(".bin")) return Llama2cCheckpoint.load(path);
+        if (name.endsWith(".onnx")) return OnnxCheckpoint.open(path);
         if (name.endsWith(".safetensors") || name.endsWith(".index.json")) {
             Path dir = path.toAbsolutePath().getParent();
             HfConfig config = HfConfig.read(requireConfig(dir, path));
             return new Checkpoint(config, SafeTensors.open(path), path);
         }
-        throw new FormatException(path + ": not a model folder, .safetensors, .index.json or llama2.c .bin file");
+        throw new FormatException(path + ": not a model folder, .safetensors, .index.json, llama2.c .bin or .onnx file");
     }
 
     private static Path requireConfig(Path dir, Path opened) throws FormatException {
