@@ -43,6 +43,6 @@ class CheckpointsTest {
         Path p = dir.resolve("weights.gguf");
         Files.writeString(p, "GGUF");
         assertTrue(assertThrows(FormatException.class, () -> Checkpoints.open(p)).getMessage()
-                .contains("not a model folder, .safetensors, .index.json or llama2.c .bin file"));
+                .contains("not a model folder, .safetensors, .index.json, llama2.c .bin or .onnx file"));
     }
 }
