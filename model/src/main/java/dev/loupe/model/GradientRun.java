@@ -4,7 +4,6 @@ import dev.loupe.core.Autograd;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.hooks.ActivationCache;
-import dev.loupe.model.hooks.HookPattern;
 import dev.loupe.model.hooks.HookSpec;
 import dev.loupe.model.hooks.Hooks;
 import dev.loupe.model.hooks.Site;
@@ -44,12 +43,10 @@ public record GradientRun(Tensor value, Tensor logits, ActivationCache activatio
         }
         hooks.cache(patterns, cache);
         for (String p : patterns) {
-            for (HookSpec s : HookPattern.select(model.hooks(), p)) {
-                hooks.add(s, (x, ctx) -> x.onGrad(g -> {
-                    grads.put(ctx.hook().name(), g);
-                    return g;
-                }));
-            }
+            hooks.addBackward(p, (g, ctx) -> {
+                grads.put(ctx.hook().name(), g);
+                return g;
+            });
         }
         Tensor logits = model.forward(tokens, hooks.build(), null, ForwardOptions.FULL);
         logits.onGrad(g -> {

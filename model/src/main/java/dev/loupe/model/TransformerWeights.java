@@ -10,6 +10,55 @@ import java.util.List;
  */
 public record TransformerWeights(Embedding embed, List<Block> blocks, Norm lnFinal, Linear unembed) {
 
+    /**
+     * Every distinct parameter tensor by a stable canonical name (e.g. {@code blocks.0.attn.qkv.weight}),
+     * in model order; a tied unembedding appears once, as {@code embed.tokens}. For optimizers,
+     * gradient checks and checkpoints.
+     */
+    public java.util.LinkedHashMap<String, Tensor> parameters() {
+        var out = new java.util.LinkedHashMap<String, Tensor>();
+        var seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Tensor, Boolean>());
+        java.util.function.BiConsumer<String, Tensor> put = (name, t) -> {
+            if (t != null && seen.add(t)) out.put(name, t);
+        };
+        put.accept("embed.tokens", embed.tokens());
+        put.accept("embed.positions", embed.positions());
+        put.accept("embed.token_types", embed.tokenTypes());
+        if (embed.norm() != null) {
+            put.accept("embed.norm.gain", embed.norm().gain());
+            put.accept("embed.norm.bias", embed.norm().bias());
+        }
+        for (int l = 0; l < blocks.size(); l++) {
+            Block b = blocks.get(l);
+            String p = "blocks." + l + ".";
+            put.accept(p + "ln1.gain", b.ln1().gain());
+            put.accept(p + "ln1.bias", b.ln1().bias());
+            put.accept(p + "attn.qkv.weight", b.attn().qkv().weight());
+            put.accept(p + "attn.qkv.bias", b.attn().qkv().bias());
+            put.accept(p + "attn.out.weight", b.attn().out().weight());
+            put.accept(p + "attn.out.bias", b.attn().out().bias());
+            put.accept(p + "ln2.gain", b.ln2().gain());
+            put.accept(p + "ln2.bias", b.ln2().bias());
+            if (b.mlp().gate() != null) {
+                put.accept(p + "mlp.gate.weight", b.mlp().gate().weight());
+                put.accept(p + "mlp.gate.bias", b.mlp().gate().bias());
+            }
+            put.accept(p + "mlp.in.weight", b.mlp().in().weight());
+            put.accept(p + "mlp.in.bias", b.mlp().in().bias());
+            put.accept(p + "mlp.out.weight", b.mlp().out().weight());
+            put.accept(p + "mlp.out.bias", b.mlp().out().bias());
+        }
+        if (lnFinal != null) {
+            put.accept("ln_final.gain", lnFinal.gain());
+            put.accept("ln_final.bias", lnFinal.bias());
+        }
+        if (unembed != null) {
+            put.accept("unembed.weight", unembed.weight());
+            put.accept("unembed.bias", unembed.bias());
+        }
+        return out;
+    }
+
     /** Token table [d_vocab, d_model]; learned positions [n_ctx, d_model]; token types and an embedding norm (BERT). */
     public record Embedding(Tensor tokens, Tensor positions, Tensor tokenTypes, Norm norm) {}
 

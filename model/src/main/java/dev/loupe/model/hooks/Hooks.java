@@ -79,6 +79,17 @@ public final class Hooks {
             return this;
         }
 
+        /**
+         * Adds a backward hook at every point {@code pattern} selects: it sees the gradient of the activation
+         * there when a backward pass runs through this forward (see {@link dev.loupe.core.Autograd}).
+         */
+        public Builder addBackward(String pattern, BackwardHookFn fn) {
+            for (HookSpec s : HookPattern.select(index, pattern)) {
+                add(s, (x, ctx) -> x.onGrad(g -> fn.apply(g, ctx)));
+            }
+            return this;
+        }
+
         /** Caches every activation the patterns select into {@code cache} (no copy: activations are never mutated). */
         public Builder cache(List<String> patterns, ActivationCache cache) {
             Map<String, HookSpec> selected = new LinkedHashMap<>();
