@@ -34,7 +34,7 @@ public final class Softmax {
                 e.intoArray(out, oOff + i);
                 acc = acc.add(e);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Lanes.sum(acc);
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xOff + i] - max);
