@@ -1,7 +1,7 @@
 package dev.loupe.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Pointwise MLP non-linearities, named as Hugging Face configs name them. */
@@ -30,30 +30,32 @@ public enum Activation {
         };
     }
 
-    /** out[i] = f(x[i]) for i in [0, n). {@code out} may be {@code x}. */
+    /**
+     * out[i] = f(x[i]) for i in [0, n). {@code out} may be {@code x}. The tail past the last full vector runs
+     * the same vector code under a mask, and e^x comes from {@link Exp}, so an element's bits depend neither on
+     * the JIT tier nor on where it sits in the array (a row gives the same bits in any batch).
+     */
     public void apply(float[] x, float[] out, int n) {
-        int i = 0;
-        int ub = S.loopBound(n);
-        switch (this) {
-            case GELU_TANH -> {
-                for (; i < ub; i += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, x, i);
-                    FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul(SQRT_2_OVER_PI);
-                    v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(out, i);
-                }
-            }
-            case SILU -> {
-                for (; i < ub; i += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, x, i);
-                    v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, i);
-                }
-            }
-            case RELU -> {
-                for (; i < ub; i += S.length()) FloatVector.fromArray(S, x, i).max(0f).intoArray(out, i);
-            }
-            case GELU_ERF -> { } // scalar below: erf has no vector intrinsic
+        if (this == GELU_ERF) { // scalar: erf has no vector form
+            for (int i = 0; i < n; i++) out[i] = scalar(x[i]);
+            return;
         }
-        for (; i < n; i++) out[i] = scalar(x[i]);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += S.length()) vector(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            vector(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    private FloatVector vector(FloatVector v) {
+        return switch (this) {
+            // 0.5 v (1 + tanh u) = v - v / (1 + e^(2u))
+            case GELU_TANH -> v.sub(v.div(Exp.exp(v.mul(v).mul(v).mul(0.044715f).add(v).mul(2 * SQRT_2_OVER_PI)).add(1f)));
+            case SILU -> v.div(Exp.exp(v.neg()).add(1f));
+            case RELU -> v.max(0f);
+            case GELU_ERF -> throw new IllegalStateException("GELU_ERF has no vector form");
+        };
     }
 
     /** f(x) for one value. */

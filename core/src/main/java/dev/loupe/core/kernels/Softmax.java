@@ -1,6 +1,7 @@
 package dev.loupe.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -30,16 +31,16 @@ public final class Softmax {
         if (ub > 0) {
             FloatVector acc = FloatVector.zero(S);
             for (; i < ub; i += S.length()) {
-                FloatVector e = FloatVector.fromArray(S, x, xOff + i).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = Exp.exp(FloatVector.fromArray(S, x, xOff + i).sub(max));
                 e.intoArray(out, oOff + i);
                 acc = acc.add(e);
             }
             sum = Lanes.sum(acc);
         }
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[xOff + i] - max);
-            out[oOff + i] = e;
-            sum += e;
+        if (i < n) { // the same vector exp under a mask, so every element's bits are computed alike
+            VectorMask<Float> m = S.indexInRange(i, n);
+            Exp.exp(FloatVector.fromArray(S, x, xOff + i, m).sub(max)).intoArray(out, oOff + i, m);
+            for (; i < n; i++) sum += out[oOff + i];
         }
         float inv = 1f / sum;
         i = 0;
