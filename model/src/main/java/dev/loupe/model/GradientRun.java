@@ -33,6 +33,15 @@ public record GradientRun(Tensor value, Tensor logits, ActivationCache activatio
      * (e.g. interventions) run before the recording hooks at each point.
      */
     public static GradientRun of(HookedTransformer model, int[][] tokens, List<String> patterns, Function<Tensor, Tensor> objective) {
+        return of(model, tokens, patterns, objective, hooks -> { });
+    }
+
+    /**
+     * As {@link #of(HookedTransformer, int[][], List, Function)}, with {@code interventions} adding hook functions
+     * (e.g. steering) that run at each point before the activation is recorded and differentiated.
+     */
+    public static GradientRun of(HookedTransformer model, int[][] tokens, List<String> patterns, Function<Tensor, Tensor> objective,
+                                 java.util.function.Consumer<Hooks.Builder> interventions) {
         ActivationCache cache = new ActivationCache();
         Map<String, Tensor> grads = new LinkedHashMap<>();
         Hooks.Builder hooks = Hooks.builder(model.hooks());
@@ -41,6 +50,7 @@ public record GradientRun(Tensor value, Tensor logits, ActivationCache activatio
                 hooks.add(s, (x, ctx) -> x.requiresGrad(true));
             }
         }
+        interventions.accept(hooks);
         hooks.cache(patterns, cache);
         for (String p : patterns) {
             hooks.addBackward(p, (g, ctx) -> {

@@ -1,6 +1,9 @@
 package dev.loupe.model.format;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,8 +30,18 @@ public final class SafeTensors {
             return SafeTensorsIndex.read(file).open();
         }
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such safetensors file");
-        String label = file.toString();
-        MappedWeightStore.Mapping mapping = MappedWeightStore.map(file);
+        return store(file.toString(), MappedWeightStore.map(file));
+    }
+
+    /** Reads safetensors bytes held in memory (e.g. an HTTP response); {@code label} names them in errors. */
+    public static WeightStore read(String label, byte[] bytes) throws IOException {
+        Arena arena = Arena.ofShared();
+        MemorySegment segment = arena.allocate(Math.max(1, bytes.length), 64);
+        MemorySegment.copy(bytes, 0, segment, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        return store(label, new MappedWeightStore.Mapping(arena, segment.asSlice(0, bytes.length)));
+    }
+
+    private static WeightStore store(String label, MappedWeightStore.Mapping mapping) throws IOException {
         try {
             SafeTensorsHeader.Parsed h = SafeTensorsHeader.parse(label, mapping.segment());
             return mapping.toStore(label, h.slots(), h.metadata());

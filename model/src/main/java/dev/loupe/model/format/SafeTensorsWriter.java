@@ -7,7 +7,7 @@ import dev.loupe.core.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,18 +84,26 @@ public final class SafeTensorsWriter {
 
     /** Writes the file atomically; returns its size in bytes. */
     public long write(Path file) throws IOException {
+        long[] size = new long[1];
+        AtomicFile.write(file, ch -> size[0] = write(ch, file.getFileName().toString()));
+        return size[0];
+    }
+
+    /**
+     * Writes the safetensors bytes to {@code out} (a network response, a buffer); returns their count.
+     * {@code label} names the destination in errors.
+     */
+    public long write(WritableByteChannel out, String label) throws IOException {
         List<Pending> order = new ArrayList<>(tensors.values());
         order.sort(Comparator.comparingInt((Pending p) -> -p.info().dtype().itemSize()).thenComparing(p -> p.info().name()));
         byte[] header = header(order);
-        long[] size = {8L + header.length};
-        AtomicFile.write(file, ch -> {
-            ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            buf.putLong(header.length);
-            flush(ch, buf);
-            writeFully(ch, ByteBuffer.wrap(header));
-            for (Pending p : order) size[0] += body(ch, buf, p, file);
-        });
-        return size[0];
+        long size = 8L + header.length;
+        ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(header.length);
+        flush(out, buf);
+        writeFully(out, ByteBuffer.wrap(header));
+        for (Pending p : order) size += body(out, buf, p, label);
+        return size;
     }
 
     private byte[] header(List<Pending> order) {
@@ -120,9 +128,9 @@ public final class SafeTensorsWriter {
         return padded;
     }
 
-    private static long body(FileChannel ch, ByteBuffer buf, Pending p, Path file) throws IOException {
+    private static long body(WritableByteChannel ch, ByteBuffer buf, Pending p, String label) throws IOException {
         TensorInfo info = p.info();
-        String what = file.getFileName() + ": tensor '" + info.name() + "'";
+        String what = label + ": tensor '" + info.name() + "'";
         int elem = info.dtype().itemSize();
         if (p.floats() != null) {
             Tensor t = p.floats().get();
@@ -152,13 +160,13 @@ public final class SafeTensorsWriter {
         return info.nbytes();
     }
 
-    private static void flush(FileChannel ch, ByteBuffer buf) throws IOException {
+    private static void flush(WritableByteChannel ch, ByteBuffer buf) throws IOException {
         buf.flip();
         writeFully(ch, buf);
         buf.clear();
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    private static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) ch.write(b);
     }
 }

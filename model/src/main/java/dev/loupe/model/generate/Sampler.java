@@ -3,17 +3,18 @@ package dev.loupe.model.generate;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
-/** Picks a token from one row of logits according to a {@link Sampling}; holds the random state. */
-final class Sampler {
+/** Picks a token from one row of logits according to a {@link Sampling}; holds the random state (one per generated row). */
+public final class Sampler {
     private final Sampling s;
     private final SplittableRandom random;
 
-    Sampler(Sampling sampling) {
+    public Sampler(Sampling sampling) {
         this.s = sampling;
         this.random = new SplittableRandom(sampling.seed());
     }
 
-    int next(float[] logits, int off, int n) {
+    /** The next token from logits[off, off + n). */
+    public int next(float[] logits, int off, int n) {
         if (s.temperature() == 0) return argmax(logits, off, n);
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, logits[off + i]);

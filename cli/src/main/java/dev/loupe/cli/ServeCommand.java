@@ -1,0 +1,60 @@
+package dev.loupe.cli;
+
+import dev.loupe.model.LoadedModel;
+import dev.loupe.server.LoupeServer;
+import dev.loupe.server.api.Limits;
+import dev.loupe.server.http.ApiKeys;
+import java.nio.file.Path;
+import java.util.Set;
+
+/** {@code loupe serve}: one model's internals over HTTP for notebooks, with a web UI. */
+final class ServeCommand implements Command {
+    @Override
+    public String name() {
+        return "serve";
+    }
+
+    @Override
+    public String summary() {
+        return "serve a model's internals over HTTP (API /v1, web UI /ui/)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+            Usage: loupe serve --model SRC [--tokenizer FILE] [--name NAME] [--port 7070] [--host 127.0.0.1]
+                               [--api-keys FILE] [--max-tokens N] [--max-new-tokens N] [--max-response-mb N]
+                               [--timeout-s S] [--max-batch ROWS] [--max-queue JOBS]
+            Serves the model at http://HOST:PORT: the API under /v1 (described at /v1/openapi.json), the web UI
+            at /ui/, Prometheus metrics at /metrics. Requests are micro-batched (--max-batch 1 turns it off).
+            API keys: one per line in --api-keys FILE, or comma-separated in LOUPE_API_KEYS; without either the
+            API is open. Each request is logged as one JSON line on stdout.
+              --name NAME          the model's name in the API (default: the file or folder name)
+              --max-tokens N       longest input in tokens (default 1024)
+              --max-new-tokens N   most tokens one generation may ask for (default 256)
+              --max-response-mb N  largest response (default 64)
+              --timeout-s S        time limit per request, queueing included (default 60)
+            """ + ModelOptions.USAGE;
+    }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        Args args = new Args(name(), argv, 0, ModelOptions.with("name", "port", "host", "api-keys", "max-tokens", "max-new-tokens",
+                "max-response-mb", "timeout-s", "max-batch", "max-queue"), Set.of());
+        LoadedModel m = ModelOptions.load(args);
+        String name = args.get("name") != null ? args.get("name") : m.source().getFileName().toString();
+        Limits d = Limits.DEFAULT;
+        Limits limits = new Limits(args.intOr("max-tokens", d.maxTokens()), args.intOr("max-new-tokens", d.maxNewTokens()),
+                (long) args.intOr("max-response-mb", (int) (d.maxResponseBytes() >> 20)) << 20, d.maxCacheBytes(), d.maxBodyBytes(),
+                1000L * args.intOr("timeout-s", (int) (d.timeoutMillis() / 1000)));
+        ApiKeys keys = args.get("api-keys") != null ? ApiKeys.fromFile(Path.of(args.get("api-keys"))) : ApiKeys.fromEnvironment();
+        LoupeServer.Config cfg = new LoupeServer.Config(args.get("host") != null ? args.get("host") : "127.0.0.1", args.intOr("port", 7070), keys,
+                limits, args.intOr("max-batch", 32), args.intOr("max-queue", 256));
+        LoupeServer server = new LoupeServer(m, name, cfg, System.out::println);
+        System.err.println("loupe: serving " + name + " at http://" + cfg.host() + ":" + server.port() + "/ (UI /ui/, API /v1, "
+                + (keys.required() ? "API keys required" : "no API keys: open to anyone who can reach the port") + ")");
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        Thread.currentThread().join();
+        return 0;
+    }
+}

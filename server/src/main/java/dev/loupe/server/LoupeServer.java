@@ -1,0 +1,112 @@
+package dev.loupe.server;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.loupe.model.LoadedModel;
+import dev.loupe.server.api.Limits;
+import dev.loupe.server.api.ModelApi;
+import dev.loupe.server.batch.Scheduler;
+import dev.loupe.server.http.ApiError;
+import dev.loupe.server.http.ApiKeys;
+import dev.loupe.server.http.Body;
+import dev.loupe.server.http.Call;
+import dev.loupe.server.http.Router;
+import dev.loupe.server.obs.Metrics;
+import dev.loupe.server.obs.PhaseEvent;
+import dev.loupe.server.wire.TensorEncoding;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+/**
+ * Loupe's HTTP server: one model's internals for notebooks and the browser. The JDK's own HTTP server with a
+ * virtual thread per request (no dependency; blocking handlers are cheap; chunked responses carry server-sent
+ * events), a versioned JSON API under {@code /v1} described at {@code /v1/openapi.json}, Prometheus metrics at
+ * {@code /metrics}, and the web UI at {@code /ui/}. All model work goes through one {@link Scheduler}, which
+ * micro-batches concurrent requests.
+ */
+public final class LoupeServer implements AutoCloseable {
+    /**
+     * @param port TCP port on 127.0.0.1-or-all (0 picks a free one)
+     * @param host address to bind ("127.0.0.1" keeps it on this machine)
+     * @param maxBatchRows rows per shared pass (1: no micro-batching)
+     * @param maxQueued jobs waiting before 429
+     */
+    public record Config(String host, int port, ApiKeys keys, Limits limits, int maxBatchRows, int maxQueued) {}
+
+    private final HttpServer http;
+    private final Scheduler scheduler;
+    private final Metrics metrics = new Metrics();
+
+    public LoupeServer(LoadedModel model, String name, Config config, Consumer<String> requestLog) throws IOException {
+        scheduler = new Scheduler(model.transformer(), new Scheduler.Settings(config.maxBatchRows(), config.maxQueued()), metrics);
+        ModelApi api = new ModelApi(model, name, config.limits(), scheduler);
+        Router r = new Router(config.keys(), metrics, requestLog);
+        int body = config.limits().maxBodyBytes();
+        r.get("/v1/openapi.json", false, c -> c.send(200, "application/json", resource("openapi.json")));
+        r.get("/v1/model", true, c -> c.json(200, api.info()));
+        r.get("/v1/hooks", true, c -> c.json(200, api.hooks()));
+        r.post("/v1/tokenize", c -> c.json(200, api.tokenize(Body.parse(c.body(body)))));
+        r.post("/v1/detokenize", c -> c.json(200, api.detokenize(Body.parse(c.body(body)))));
+        r.post("/v1/run", c -> respond(c, api.run(Body.parse(c.body(body)), c.id()), config.limits()));
+        r.post("/v1/gradients", c -> respond(c, api.gradients(Body.parse(c.body(body)), c.id()), config.limits()));
+        r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body))));
+        r.get("/metrics", false, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        r.get("/", false, c -> {
+            c.header("Location", "/ui/");
+            c.send(302, "text/plain", new byte[0]);
+        });
+        r.prefix("/ui/", c -> {
+            String file = c.path().substring(4);
+            if (file.isEmpty()) file = "index.html";
+            if (!file.matches("[a-z0-9-]+\\.(html|js|css)")) throw new ApiError(404, "no such page: " + c.path());
+            c.send(200, contentType(file), resource("ui/" + file));
+        });
+        http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
+        http.createContext("/", r);
+        http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        http.start();
+    }
+
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    private static void respond(Call c, ModelApi.Result res, Limits limits) throws IOException {
+        TensorEncoding enc = TensorEncoding.negotiate(c.header("Accept"));
+        long raw = res.tensors().stream().mapToLong(t -> t.nbytes()).sum() * (enc == TensorEncoding.JSON ? 4 : 1);
+        if (raw > limits.maxResponseBytes()) {
+            throw ApiError.tooLarge("the response would be about " + raw + " bytes; the limit is " + limits.maxResponseBytes()
+                    + " (reduce on the server: positions, heads, reduce, norm, topk or project)");
+        }
+        PhaseEvent ev = PhaseEvent.start(c.id(), "serialize");
+        byte[] bytes = enc.encode(res.extras(), res.tensors());
+        ev.commit();
+        if (res.extras().has("batch_rows")) c.note("batch_rows=" + res.extras().get("batch_rows").asInt());
+        c.send(200, enc.mediaType(), bytes);
+    }
+
+    static byte[] resource(String name) throws IOException {
+        try (InputStream in = LoupeServer.class.getResourceAsStream(name)) {
+            if (in == null) throw new ApiError(404, "no such resource: " + name);
+            return in.readAllBytes();
+        }
+    }
+
+    private static String contentType(String file) {
+        if (file.endsWith(".html")) return "text/html; charset=utf-8";
+        if (file.endsWith(".js")) return "text/javascript; charset=utf-8";
+        return "text/css; charset=utf-8";
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        scheduler.close();
+    }
+}

@@ -1,0 +1,346 @@
+package dev.loupe.server.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.core.Ops;
+import dev.loupe.core.Tensor;
+import dev.loupe.model.GradientRun;
+import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.LoadedModel;
+import dev.loupe.model.TransformerConfig;
+import dev.loupe.model.generate.Sampling;
+import dev.loupe.model.hooks.HookPattern;
+import dev.loupe.model.hooks.HookSpec;
+import dev.loupe.model.tokenizer.Tokenizer;
+import dev.loupe.server.batch.ForwardJob;
+import dev.loupe.server.batch.GenerateJob;
+import dev.loupe.server.batch.Scheduler;
+import dev.loupe.server.batch.SoloJob;
+import dev.loupe.server.http.ApiError;
+import dev.loupe.server.http.Body;
+import dev.loupe.server.intervene.Intervention;
+import dev.loupe.server.intervene.RowInterventions;
+import dev.loupe.server.readout.Array;
+import dev.loupe.server.readout.Axes;
+import dev.loupe.server.readout.Readout;
+import dev.loupe.server.wire.NamedTensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * What the HTTP endpoints do, independent of HTTP: reads a request body, checks it against the model and the
+ * limits, queues the work on the {@link Scheduler}, waits for its row, and reduces what comes back. Everything
+ * it touches was loaded at start-up; no request names a file.
+ */
+public final class ModelApi {
+    /** The pseudo-hook a readout uses to ask for the logits [pos, d_vocab]. */
+    public static final String LOGITS = "logits";
+
+    private static final Set<String> INPUT = Set.of("model", "prompt", "tokens", "bos");
+
+    private final LoadedModel loaded;
+    private final HookedTransformer model;
+    private final String name;
+    private final Limits limits;
+    private final Scheduler scheduler;
+
+    public ModelApi(LoadedModel loaded, String name, Limits limits, Scheduler scheduler) {
+        this.loaded = loaded;
+        this.model = loaded.transformer();
+        this.name = name;
+        this.limits = limits;
+        this.scheduler = scheduler;
+    }
+
+    /** A response: small JSON fields plus named arrays. */
+    public record Result(ObjectNode extras, List<NamedTensor> tensors) {}
+
+    public String name() {
+        return name;
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    public ObjectNode info() {
+        TransformerConfig c = model.config();
+        ObjectNode o = Body.JSON.createObjectNode();
+        o.put("model", name).put("architecture", c.architecture());
+        o.put("n_layers", c.nLayers()).put("d_model", c.dModel()).put("n_heads", c.nHeads()).put("n_kv_heads", c.nKvHeads())
+                .put("d_head", c.dHead()).put("d_mlp", c.dMlp()).put("d_vocab", c.dVocab()).put("n_ctx", c.nCtx());
+        o.put("tokenizer", loaded.tokenizer() != null);
+        ObjectNode l = o.putObject("limits");
+        l.put("max_tokens", limits.maxTokens()).put("max_new_tokens", limits.maxNewTokens()).put("max_response_bytes", limits.maxResponseBytes())
+                .put("max_cache_bytes", limits.maxCacheBytes()).put("max_body_bytes", limits.maxBodyBytes()).put("timeout_ms", limits.timeoutMillis());
+        return o;
+    }
+
+    public ObjectNode hooks() {
+        ObjectNode o = Body.JSON.createObjectNode();
+        ArrayNode a = o.putArray("hooks");
+        for (HookSpec s : model.hooks().specs()) a.addObject().put("name", s.name()).put("layer", s.layer()).put("shape", s.shape());
+        a.addObject().put("name", LOGITS).put("layer", -1).put("shape", "[batch, pos, d_vocab=" + model.config().dVocab() + "]");
+        return o;
+    }
+
+    public ObjectNode tokenize(Body b) {
+        b.allow(INPUT);
+        int[] ids = tokens(b);
+        ObjectNode o = Body.JSON.createObjectNode();
+        ArrayNode t = o.putArray("tokens");
+        for (int id : ids) t.add(id);
+        ArrayNode s = o.putArray("str_tokens");
+        for (int id : ids) s.add(tokenizer().tokenString(id));
+        return o;
+    }
+
+    public ObjectNode detokenize(Body b) {
+        b.allow(Set.of("model", "tokens"));
+        checkModel(b);
+        int[] ids = b.ints("tokens");
+        if (ids == null) throw ApiError.badRequest(b.field("tokens") + " is required");
+        checkIds(ids, b.field("tokens"));
+        return Body.JSON.createObjectNode().put("text", tokenizer().decode(ids));
+    }
+
+    /** A forward pass with interventions, returning the cached hooks after their reductions. */
+    public Result run(Body b, String requestId) {
+        b.allow(with(INPUT, "cache", "interventions"));
+        int[] ids = tokens(b);
+        List<Readout> readouts = readouts(b, "cache");
+        List<Intervention> ivs = interventions(b, ids.length);
+        List<String> patterns = new ArrayList<>();
+        long bytes = 0;
+        for (Readout r : readouts) {
+            if (r.hook().equals(LOGITS)) continue;
+            for (HookSpec s : select(r.hook(), "cache")) bytes += 4 * Shapes.numel(Shapes.row(model.config(), s, ids.length));
+            patterns.add(r.hook());
+        }
+        if (bytes > limits.maxCacheBytes()) {
+            throw ApiError.tooLarge("caching these hooks records " + bytes + " bytes for " + ids.length + " tokens; the limit is "
+                    + limits.maxCacheBytes() + " (select fewer hooks, or fewer tokens)");
+        }
+        CompletableFuture<ForwardJob.Result> f = new CompletableFuture<>();
+        scheduler.submit(new ForwardJob(requestId, deadline(), ids, ivs, patterns, f));
+        ForwardJob.Result res = await(f);
+        List<NamedTensor> out = new ArrayList<>();
+        for (Readout r : readouts) {
+            if (r.hook().equals(LOGITS)) {
+                out.addAll(r.apply(LOGITS, Axes.PLAIN, rowArray(res.logits())));
+                continue;
+            }
+            for (HookSpec s : select(r.hook(), "cache")) out.addAll(r.apply(s.name(), Axes.of(s.site()), rowArray(res.activations().get(s.name()))));
+        }
+        ObjectNode extras = inputExtras(ids);
+        extras.put("batch_rows", res.batchRows());
+        return new Result(extras, out);
+    }
+
+    /**
+     * Gradients of a scalar (the next-token loss, or a logit difference at one position) at the hooks the
+     * {@code grads} readouts select, reduced like cached activations.
+     */
+    public Result gradients(Body b, String requestId) {
+        b.allow(with(INPUT, "grads", "objective", "interventions"));
+        int[] ids = tokens(b);
+        List<Readout> readouts = readouts(b, "grads");
+        List<Intervention> ivs = interventions(b, ids.length);
+        Function<Tensor, Tensor> objective = objective(b.has("objective") ? Body.of(b.raw("objective"), b.field("objective")) : null, ids);
+        List<String> patterns = readouts.stream().map(Readout::hook).filter(h -> !h.equals(LOGITS)).distinct().toList();
+        for (String p : patterns) select(p, "grads");
+        CompletableFuture<GradientRun> f = new CompletableFuture<>();
+        scheduler.submit(new SoloJob<>(requestId, deadline(), () -> GradientRun.of(model, new int[][] {ids}, patterns, objective,
+                h -> RowInterventions.install(h, model.hooks(), List.of(ivs))), f));
+        GradientRun run = await(f);
+        List<NamedTensor> out = new ArrayList<>();
+        for (Readout r : readouts) {
+            if (r.hook().equals(LOGITS)) {
+                out.addAll(r.apply(LOGITS, Axes.PLAIN, rowArray(run.gradients().get(LOGITS))));
+                continue;
+            }
+            for (HookSpec s : select(r.hook(), "grads")) out.addAll(r.apply(s.name(), Axes.of(s.site()), rowArray(run.gradients().get(s.name()))));
+        }
+        ObjectNode extras = inputExtras(ids);
+        extras.put("value", run.value().data()[0]);
+        return new Result(extras, out);
+    }
+
+    /** A checked generation request, queued by {@link #start} once the caller has somewhere to send tokens. */
+    public record Generation(String requestId, int[] prompt, int maxTokens, Sampling sampling, OptionalInt eos, List<Intervention> interventions) {}
+
+    /** Reads and checks a generation request (nothing runs yet, so errors can still be plain HTTP errors). */
+    public Generation generation(Body b, String requestId) {
+        b.allow(with(INPUT, "max_tokens", "temperature", "top_k", "top_p", "seed", "stop_at_eos", "interventions", "stream"));
+        int[] ids = tokens(b);
+        int max = b.integer("max_tokens", 32);
+        if (max < 1 || max > limits.maxNewTokens()) {
+            throw ApiError.badRequest(b.field("max_tokens") + ": must be in 1.." + limits.maxNewTokens() + ", got " + max);
+        }
+        Sampling sampling;
+        try {
+            sampling = new Sampling(b.number("temperature", 0), b.integer("top_k", 0), b.number("top_p", 1), b.integer("seed", 0));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(b.path() + ": " + e.getMessage());
+        }
+        OptionalInt eos = b.bool("stop_at_eos", true) && loaded.tokenizer() != null ? loaded.tokenizer().eosId() : OptionalInt.empty();
+        return new Generation(requestId, ids, max, sampling, eos, interventions(b, ids.length));
+    }
+
+    /**
+     * Queues a checked generation (refused with 429 when the queue is full); tokens go to {@code sink} as they are
+     * chosen. {@link #finish} waits for all of them.
+     */
+    public CompletableFuture<int[]> start(Generation g, GenerateJob.Sink sink) {
+        CompletableFuture<int[]> f = new CompletableFuture<>();
+        scheduler.submit(new GenerateJob(g.requestId(), deadline(), g.prompt(), g.maxTokens(), g.sampling(), g.eos(), g.interventions(), sink, f));
+        return f;
+    }
+
+    /** The new tokens of a started generation, within the request's time limit. */
+    public int[] finish(CompletableFuture<int[]> started) {
+        return await(started);
+    }
+
+    /** Text of {@code ids}, or null without a tokenizer. */
+    public String decode(int[] ids) {
+        return loaded.tokenizer() == null ? null : loaded.tokenizer().decode(ids);
+    }
+
+    private Function<Tensor, Tensor> objective(Body o, int[] ids) {
+        if (o == null) return logits -> Ops.nextTokenLoss(logits, new int[][] {ids});
+        o.allow(Set.of("type", "position", "target", "baseline"));
+        String type = o.requireString("type");
+        return switch (type) {
+            case "loss" -> logits -> Ops.nextTokenLoss(logits, new int[][] {ids});
+            case "logit_diff" -> {
+                int pos = o.integer("position", -1);
+                int p = pos < 0 ? ids.length + pos : pos;
+                if (p < 0 || p >= ids.length) throw ApiError.badRequest(o.field("position") + ": " + pos + " is outside the " + ids.length + " input positions");
+                int target = o.integer("target", -1), baseline = o.integer("baseline", -1);
+                checkIds(new int[] {target}, o.field("target"));
+                checkIds(new int[] {baseline}, o.field("baseline"));
+                int vocab = model.config().dVocab();
+                float[] w = new float[ids.length * vocab];
+                w[p * vocab + target] += 1;
+                w[p * vocab + baseline] -= 1;
+                Tensor weights = Tensor.of(w, 1, ids.length, vocab);
+                yield logits -> Ops.sum(Ops.mul(logits, weights));
+            }
+            default -> throw ApiError.badRequest(o.field("type") + ": expected \"loss\" or \"logit_diff\", got \"" + type + "\"");
+        };
+    }
+
+    private List<Readout> readouts(Body b, String field) {
+        List<Readout> out = new ArrayList<>();
+        for (Body.Element e : b.array(field)) out.add(Readout.parse(e.node(), e.path()));
+        return out;
+    }
+
+    private List<Intervention> interventions(Body b, int pos) {
+        List<Intervention> ivs = Intervention.parseAll(b.array("interventions"));
+        RowInterventions.validate(model.hooks(), ivs, s -> Shapes.row(model.config(), s, pos));
+        return ivs;
+    }
+
+    private List<HookSpec> select(String pattern, String field) {
+        try {
+            return HookPattern.select(model.hooks(), pattern);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(field + ": " + e.getMessage());
+        }
+    }
+
+    /** The input ids of a request: {@code tokens}, or {@code prompt} tokenized (with BOS unless {@code bos} is false). */
+    private int[] tokens(Body b) {
+        checkModel(b);
+        int[] ids = b.ints("tokens");
+        if (ids != null && b.has("prompt")) throw ApiError.badRequest(b.path() + ": give either 'prompt' or 'tokens', not both");
+        if (ids == null) {
+            String prompt = b.string("prompt", null);
+            if (prompt == null) throw ApiError.badRequest(b.path() + ": 'prompt' (text) or 'tokens' (ids) is required");
+            ids = b.bool("bos", true) ? loaded.tokens(prompt) : tokenizer().encode(prompt);
+        } else {
+            checkIds(ids, b.field("tokens"));
+        }
+        if (ids.length == 0) throw ApiError.badRequest(b.path() + ": the input has no tokens");
+        if (ids.length > limits.maxTokens()) {
+            throw ApiError.tooLarge(b.path() + ": the input has " + ids.length + " tokens; this server accepts at most " + limits.maxTokens());
+        }
+        if (ids.length > model.config().nCtx()) {
+            throw ApiError.tooLarge(b.path() + ": the input has " + ids.length + " tokens; the model's context is " + model.config().nCtx());
+        }
+        return ids;
+    }
+
+    private void checkIds(int[] ids, String what) {
+        int vocab = model.config().dVocab();
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) throw ApiError.badRequest(what + "[" + i + "]: token id " + ids[i] + " is outside 0.." + (vocab - 1));
+        }
+    }
+
+    /**
+     * An optional {@code model} field must name the served model. Models are chosen when the server starts;
+     * anything that looks like a path is refused outright, so no request can point the server at a file.
+     */
+    private void checkModel(Body b) {
+        String m = b.string("model", null);
+        if (m == null) return;
+        if (ModelNames.pathLike(m)) {
+            throw ApiError.badRequest(b.field("model") + ": '" + m + "' looks like a file path; models are chosen when the server starts, and requests name them only by name ('" + name + "')");
+        }
+        if (!m.equals(name)) throw new ApiError(404, b.field("model") + ": no model named '" + m + "'; this server serves '" + name + "'");
+    }
+
+    private Tokenizer tokenizer() {
+        Tokenizer t = loaded.tokenizer();
+        if (t == null) throw ApiError.badRequest("this server's model has no tokenizer: send token ids ('tokens') instead of text");
+        return t;
+    }
+
+    private ObjectNode inputExtras(int[] ids) {
+        ObjectNode o = Body.JSON.createObjectNode();
+        o.put("model", name);
+        ArrayNode t = o.putArray("tokens");
+        for (int id : ids) t.add(id);
+        return o;
+    }
+
+    private long deadline() {
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.timeoutMillis());
+    }
+
+    private <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(limits.timeoutMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ApiError(503, "the request ran past its time limit of " + limits.timeoutMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ApiError a) throw a;
+            if (e.getCause() instanceof IllegalArgumentException a) throw ApiError.badRequest(a.getMessage());
+            throw new IllegalStateException("model run failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static Array rowArray(Tensor t) {
+        int[] s = t.shape();
+        return new Array(t.data(), java.util.Arrays.copyOfRange(s, 1, s.length));
+    }
+
+    private static Set<String> with(Set<String> base, String... more) {
+        Set<String> s = new java.util.HashSet<>(base);
+        s.addAll(List.of(more));
+        return s;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.loupe.server.batch;
+
+import dev.loupe.core.Tensor;
+import dev.loupe.server.intervene.Intervention;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One forward pass over one row of tokens, with interventions, recording the hooks {@code cache} selects.
+ * Completes with that row's logits [1, pos, d_vocab] and activations (each [1, ...]).
+ */
+public record ForwardJob(String id, long deadline, int[] tokens, List<Intervention> interventions, List<String> cache,
+                         CompletableFuture<Result> result) implements Job {
+
+    /** The row's logits and recorded activations. */
+    public record Result(Tensor logits, Map<String, Tensor> activations, int batchRows) {}
+
+    /**
+     * The GEMM kernel takes another path for at most 4 rows, so a row of fewer than 5 tokens computed alone
+     * and the same row in a batch could differ in the last bit; such rows run alone to stay bit-exact.
+     */
+    static final int MIN_BATCH_TOKENS = 5;
+
+    @Override
+    public void fail(RuntimeException e) {
+        result.completeExceptionally(e);
+    }
+
+    @Override
+    public boolean batchesWith(Job other) {
+        return other instanceof ForwardJob f && f.tokens.length == tokens.length && tokens.length >= MIN_BATCH_TOKENS;
+    }
+}

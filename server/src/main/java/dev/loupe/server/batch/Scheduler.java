@@ -1,0 +1,175 @@
+package dev.loupe.server.batch;
+
+import dev.loupe.core.Tensor;
+import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.hooks.ActivationCache;
+import dev.loupe.model.hooks.Hooks;
+import dev.loupe.server.http.ApiError;
+import dev.loupe.server.intervene.RowInterventions;
+import dev.loupe.server.obs.Metrics;
+import dev.loupe.server.obs.PhaseEvent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one thread that runs the model. Requests queue jobs here; the thread takes the oldest job and every queued
+ * job that can share its pass (equal token counts, up to {@code maxBatchRows}), runs them as one batch with each
+ * row's interventions scoped to that row, and hands each request its own row. Generation batches advance a step
+ * at a time between other work, so a long generation does not hold up a quick forward pass. A full queue refuses
+ * new work with 429 and a Retry-After instead of growing without bound.
+ */
+public final class Scheduler implements AutoCloseable {
+    /**
+     * @param maxBatchRows most rows in one shared pass (1 turns micro-batching off)
+     * @param maxQueued most jobs waiting; more are refused with 429
+     */
+    public record Settings(int maxBatchRows, int maxQueued) {}
+
+    private final HookedTransformer model;
+    private final Settings settings;
+    private final Metrics metrics;
+    private final ArrayDeque<Job> queue = new ArrayDeque<>();
+    private final Map<Job, Long> enqueued = new LinkedHashMap<>();
+    private final List<DecodeBatch> decoding = new ArrayList<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public Scheduler(HookedTransformer model, Settings settings, Metrics metrics) {
+        this.model = model;
+        this.settings = settings;
+        this.metrics = metrics;
+        metrics.queueDepth(this::depth);
+        thread = Thread.ofPlatform().name("loupe-model").daemon().start(this::loop);
+    }
+
+    /** Jobs waiting. */
+    public synchronized long depth() {
+        return queue.size();
+    }
+
+    /** Queues a job, or refuses it with 429 when the queue is full. */
+    public void submit(Job job) {
+        synchronized (this) {
+            if (!running) throw new ApiError(503, "server is shutting down");
+            if (queue.size() >= settings.maxQueued()) {
+                throw new ApiError(429, "server busy: " + queue.size() + " jobs are queued (limit " + settings.maxQueued() + "); retry shortly", 1);
+            }
+            queue.addLast(job);
+            enqueued.put(job, System.nanoTime());
+            notifyAll();
+        }
+    }
+
+    private void loop() {
+        while (running) {
+            List<Job> group;
+            try {
+                group = next();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (group != null) run(group);
+            for (Iterator<DecodeBatch> it = decoding.iterator(); it.hasNext(); ) {
+                DecodeBatch d = it.next();
+                try {
+                    metrics.generated(d.step());
+                } catch (RuntimeException e) {
+                    d.fail(e);
+                }
+                if (d.finished()) it.remove();
+            }
+        }
+    }
+
+    /** The oldest queued job and every queued job that can share its pass; null when only decoding is pending. */
+    private synchronized List<Job> next() throws InterruptedException {
+        while (queue.isEmpty() && decoding.isEmpty() && running) wait();
+        if (queue.isEmpty()) return null;
+        Job first = queue.pollFirst();
+        List<Job> group = new ArrayList<>(List.of(first));
+        for (Iterator<Job> it = queue.iterator(); it.hasNext() && group.size() < settings.maxBatchRows(); ) {
+            Job j = it.next();
+            if (first.batchesWith(j)) {
+                group.add(j);
+                it.remove();
+            }
+        }
+        long now = System.nanoTime();
+        List<Job> live = new ArrayList<>();
+        for (Job j : group) {
+            long since = enqueued.remove(j);
+            metrics.queued((now - since) / 1e9);
+            if (now > j.deadline()) j.fail(new ApiError(503, "request waited " + (now - since) / 1_000_000 + " ms in the queue, past its time limit"));
+            else live.add(j);
+        }
+        return live.isEmpty() ? null : live;
+    }
+
+    private void run(List<Job> group) {
+        try {
+            switch (group.getFirst()) {
+                case ForwardJob f -> forward(group.stream().map(ForwardJob.class::cast).toList());
+                case GenerateJob g -> {
+                    DecodeBatch d = new DecodeBatch(model, group.stream().map(GenerateJob.class::cast).toList());
+                    metrics.batch(d.rows(), d.rows() * g.prompt().length);
+                    if (!d.finished()) decoding.add(d);
+                }
+                case SoloJob<?> s -> {
+                    metrics.batch(1, 0);
+                    s.run();
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Job j : group) j.fail(e);
+        }
+    }
+
+    private void forward(List<ForwardJob> jobs) {
+        int rows = jobs.size(), pos = jobs.getFirst().tokens().length;
+        PhaseEvent ev = PhaseEvent.start(jobs.getFirst().id(), "forward");
+        int[][] tokens = new int[rows][];
+        for (int r = 0; r < rows; r++) tokens[r] = jobs.get(r).tokens();
+        Hooks.Builder b = Hooks.builder(model.hooks());
+        RowInterventions.install(b, model.hooks(), jobs.stream().map(ForwardJob::interventions).toList());
+        List<String> patterns = jobs.stream().flatMap(j -> j.cache().stream()).distinct().toList();
+        ActivationCache cache = new ActivationCache();
+        b.cache(patterns, cache);
+        Tensor logits = model.forward(tokens, b.build(), null, dev.loupe.model.ForwardOptions.FULL);
+        ev.rows = rows;
+        ev.tokens = rows * pos;
+        ev.commit();
+        metrics.batch(rows, rows * pos);
+        for (int r = 0; r < rows; r++) {
+            ForwardJob j = jobs.get(r);
+            Map<String, Tensor> acts = new LinkedHashMap<>();
+            for (String p : j.cache()) {
+                for (var spec : dev.loupe.model.hooks.HookPattern.select(model.hooks(), p)) acts.put(spec.name(), row(cache.get(spec.name()), r));
+            }
+            j.result().complete(new ForwardJob.Result(row(logits, r), acts, rows));
+        }
+    }
+
+    /** Row {@code r} of a [batch, ...] tensor as [1, ...]. */
+    static Tensor row(Tensor t, int r) {
+        int size = t.numel() / t.size(0);
+        int[] shape = t.shape();
+        shape[0] = 1;
+        return Tensor.of(Arrays.copyOfRange(t.data(), r * size, (r + 1) * size), shape);
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            running = false;
+            for (Job j : queue) j.fail(new ApiError(503, "server is shutting down"));
+            queue.clear();
+            notifyAll();
+        }
+        thread.interrupt();
+    }
+}

@@ -1,0 +1,138 @@
+package dev.loupe.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One HTTP exchange as a handler sees it: the request body (bounded), and one way to answer: a JSON object, bytes
+ * of a media type, or a stream of server-sent events. Remembers what it sent, for the request log.
+ */
+public final class Call {
+    private final HttpExchange ex;
+    private final String id;
+    private int status;
+    private long bytesOut;
+    private long bytesIn;
+    private String note = "";
+
+    Call(HttpExchange ex, String id) {
+        this.ex = ex;
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String header(String name) {
+        return ex.getRequestHeaders().getFirst(name);
+    }
+
+    public String method() {
+        return ex.getRequestMethod();
+    }
+
+    public String path() {
+        return ex.getRequestURI().getPath();
+    }
+
+    int status() {
+        return status;
+    }
+
+    long bytesOut() {
+        return bytesOut;
+    }
+
+    long bytesIn() {
+        return bytesIn;
+    }
+
+    String note() {
+        return note;
+    }
+
+    /** Adds a key=value note to the request log line (e.g. the batch a forward rode in). */
+    public void note(String s) {
+        note = s;
+    }
+
+    boolean responded() {
+        return status != 0;
+    }
+
+    /** The body, refused with 413 past {@code limit} bytes. */
+    public byte[] body(int limit) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] b = in.readNBytes(limit + 1);
+            bytesIn = b.length;
+            if (b.length > limit) throw ApiError.tooLarge("request body is larger than the limit of " + limit + " bytes");
+            return b;
+        }
+    }
+
+    public void json(int code, ObjectNode o) throws IOException {
+        send(code, "application/json", Body.JSON.writeValueAsBytes(o));
+    }
+
+    public void send(int code, String type, byte[] bytes) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", type);
+        status = code;
+        ex.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+        bytesOut = bytes.length;
+    }
+
+    public void header(String name, String value) {
+        ex.getResponseHeaders().set(name, value);
+    }
+
+    /** Starts a server-sent event stream (chunked); the caller then writes events and closes it. */
+    public EventStream events() throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        status = 200;
+        ex.sendResponseHeaders(200, 0);
+        return new EventStream(ex.getResponseBody());
+    }
+
+    /** A server-sent event stream; {@link #send} returns false once the client has gone. */
+    public final class EventStream implements AutoCloseable {
+        private final OutputStream out;
+        private boolean open = true;
+
+        EventStream(OutputStream out) {
+            this.out = out;
+        }
+
+        public synchronized boolean send(String event, ObjectNode data) {
+            if (!open) return false;
+            try {
+                byte[] b = ("event: " + event + "\ndata: " + Body.JSON.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8);
+                out.write(b);
+                out.flush();
+                bytesOut += b.length;
+                return true;
+            } catch (IOException e) {
+                open = false;
+                return false;
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            open = false;
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // the client went away; nothing left to tell it
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.loupe.server;
+
+import dev.loupe.model.LoadedModel;
+import dev.loupe.model.ModelLoader;
+import dev.loupe.model.SharedModels;
+import dev.loupe.server.api.Limits;
+import dev.loupe.server.client.LoupeClient;
+import dev.loupe.server.http.ApiKeys;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/** A server on a free loopback port serving stories260K, with one API key, for the tests. */
+final class TestServer implements AutoCloseable {
+    static final String KEY = "test-key-0123456789abcdef";
+
+    final LoadedModel model;
+    final LoupeServer server;
+    final LoupeClient client;
+    final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+
+    TestServer(Limits limits, int maxBatchRows, int maxQueued) {
+        try {
+            var bin = SharedModels.path("stories260K/stories260K.bin");
+            model = ModelLoader.load(bin.toString(), bin.resolveSibling("tok512.bin"));
+            server = new LoupeServer(model, "stories260K", new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(KEY)), limits,
+                    maxBatchRows, maxQueued), log::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        client = new LoupeClient(uri(), KEY);
+    }
+
+    TestServer() {
+        this(Limits.DEFAULT, 32, 256);
+    }
+
+    URI uri() {
+        return URI.create("http://127.0.0.1:" + server.port() + "/");
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
