@@ -180,7 +180,7 @@ public final class ModelApi {
     public Generation generation(Body b, String requestId) {
         b.allow(with(INPUT, "max_tokens", "temperature", "top_k", "top_p", "seed", "stop_at_eos", "interventions", "stream"));
         int[] ids = tokens(b);
-        int max = b.integer("max_tokens", 32);
+        int max = b.integer("max_tokens", Math.min(32, limits.maxNewTokens()));
         if (max < 1 || max > limits.maxNewTokens()) {
             throw ApiError.badRequest(b.field("max_tokens") + ": must be in 1.." + limits.maxNewTokens() + ", got " + max);
         }

@@ -34,10 +34,13 @@ public final class Scheduler implements AutoCloseable {
     private final Settings settings;
     private final Metrics metrics;
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
-    private final Map<Job, Long> enqueued = new LinkedHashMap<>();
+    private final Map<Job, Waiting> enqueued = new LinkedHashMap<>();
     private final List<DecodeBatch> decoding = new ArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
+
+    /** When a job was queued, and its JFR "queued" event (committed when the job is taken). */
+    private record Waiting(long since, PhaseEvent event) {}
 
     public Scheduler(HookedTransformer model, Settings settings, Metrics metrics) {
         this.model = model;
@@ -60,7 +63,7 @@ public final class Scheduler implements AutoCloseable {
                 throw new ApiError(429, "server busy: " + queue.size() + " jobs are queued (limit " + settings.maxQueued() + "); retry shortly", 1);
             }
             queue.addLast(job);
-            enqueued.put(job, System.nanoTime());
+            enqueued.put(job, new Waiting(System.nanoTime(), PhaseEvent.start(job.id(), "queued")));
             notifyAll();
         }
     }
@@ -102,7 +105,10 @@ public final class Scheduler implements AutoCloseable {
         long now = System.nanoTime();
         List<Job> live = new ArrayList<>();
         for (Job j : group) {
-            long since = enqueued.remove(j);
+            Waiting w = enqueued.remove(j);
+            w.event().rows = group.size();
+            w.event().commit();
+            long since = w.since();
             metrics.queued((now - since) / 1e9);
             if (now > j.deadline()) j.fail(new ApiError(503, "request waited " + (now - since) / 1_000_000 + " ms in the queue, past its time limit"));
             else live.add(j);
