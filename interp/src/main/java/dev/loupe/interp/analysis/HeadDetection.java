@@ -67,6 +67,13 @@ public final class HeadDetection {
         return rows;
     }
 
+    /** The median of a score grid: the baseline a detected head should stand well above. */
+    public static double median(Tensor scores) {
+        float[] s = scores.data().clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+    }
+
     private static boolean contains(int[] a, int v) {
         for (int x : a) if (x == v) return true;
         return false;

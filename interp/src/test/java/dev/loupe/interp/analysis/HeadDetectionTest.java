@@ -21,7 +21,7 @@ class HeadDetectionTest {
         LoadedModel m = Stories.model();
         Tensor prev = HeadDetection.scores(m.transformer(), new int[][] {m.tokens(STORY)}, HeadDetector.PREVIOUS);
         List<Head> top = HeadAblation.top(prev, 3);
-        double median = median(prev);
+        double median = HeadDetection.median(prev);
         System.out.printf("stories260K previous-token heads %s scores %.2f %.2f %.2f, median %.2f%n", top,
                 prev.get(top.get(0).layer(), top.get(0).head()), prev.get(top.get(1).layer(), top.get(1).head()),
                 prev.get(top.get(2).layer(), top.get(2).head()), median);
@@ -61,7 +61,7 @@ class HeadDetectionTest {
         List<Head> others = new ArrayList<>();
         for (int l = 0; l < 2; l++) {
             for (int h = 0; h < ToyInductionModel.HEADS; h++) {
-                if (ind.get(l, h) < 2 * median(ind) && prev.get(l, h) < 2 * median(prev)) others.add(new Head(l, h));
+                if (ind.get(l, h) < 2 * HeadDetection.median(ind) && prev.get(l, h) < 2 * HeadDetection.median(prev)) others.add(new Head(l, h));
             }
         }
         double base = HeadAblation.loss(model, rep, List.of(), n + 1);
@@ -86,11 +86,5 @@ class HeadDetectionTest {
                 assertTrue(row[i] > 2);
             }
         }
-    }
-
-    static double median(Tensor t) {
-        float[] s = t.data().clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
     }
 }
