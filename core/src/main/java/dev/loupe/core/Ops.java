@@ -160,7 +160,9 @@ public final class Ops {
         Autograd.record(y, g -> {
             float[] xd = x.data(), gd = g.data();
             float[] gx = new float[xd.length];
-            for (int i = 0; i < gx.length; i++) gx[i] = gd[i] * f.derivative(xd[i]);
+            Parallel.forRange(gx.length, 4096, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) gx[i] = gd[i] * f.derivative(xd[i]);
+            });
             Autograd.accumulate(x, Tensor.of(gx, x.shape()));
         }, x);
         return y;
@@ -352,19 +354,23 @@ public final class Ops {
         int count = batch * (pos - 1);
         float[] ld = logits.data();
         float[] probs = logits.tracked() ? new float[ld.length] : null;
-        double total = 0;
-        for (int b = 0; b < batch; b++) {
-            for (int p = 0; p < pos - 1; p++) {
-                int o = (b * pos + p) * vocab;
+        double[] rowLoss = new double[batch * pos]; // per row in parallel, summed in order: the same total on any core count
+        Parallel.forRange(batch * pos, 1, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int b = r / pos, p = r % pos;
+                if (p == pos - 1) continue;
+                int o = r * vocab;
                 double max = Double.NEGATIVE_INFINITY;
                 for (int i = 0; i < vocab; i++) max = Math.max(max, ld[o + i]);
                 double sum = 0;
                 for (int i = 0; i < vocab; i++) sum += Math.exp(ld[o + i] - max);
                 double logZ = max + Math.log(sum);
-                total += logZ - ld[o + tokens[b][p + 1]];
+                rowLoss[r] = logZ - ld[o + tokens[b][p + 1]];
                 if (probs != null) for (int i = 0; i < vocab; i++) probs[o + i] = (float) Math.exp(ld[o + i] - logZ);
             }
-        }
+        });
+        double total = 0;
+        for (int b = 0; b < batch; b++) for (int p = 0; p < pos - 1; p++) total += rowLoss[b * pos + p];
         Tensor loss = Tensor.of(new float[] {(float) (total / count)}, 1);
         Autograd.record(loss, g -> {
             float s = g.data()[0] / count;

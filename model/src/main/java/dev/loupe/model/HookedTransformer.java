@@ -78,7 +78,34 @@ public final class HookedTransformer {
                     + cfg.nCtx() + " (n_ctx)");
         }
         if (pos == 0) throw new IllegalArgumentException("empty input: at least one token is needed");
+        Tensor x = opt.startResidual() == null ? embed(tokens, hooks, start) : startResidual(opt, batch, pos, kv);
 
+        int lastLayer = opt.stopAfterLayer() < 0 ? cfg.nLayers() - 1 : opt.stopAfterLayer();
+        for (int l = opt.startLayer(); l <= lastLayer; l++) {
+            x = cfg.postNorm() ? postNormBlock(l, x, hooks, kv, start) : preNormBlock(l, x, hooks, kv, start);
+        }
+        if (kv != null) kv.advance(pos);
+        if (opt.stopAfterLayer() >= 0 || !cfg.hasUnembed()) return x;
+
+        if (cfg.finalNorm()) x = hooks.fire(-1, Site.LN_FINAL, norm(x, w.lnFinal()), start); // [batch, pos, d_model]
+        if (opt.lastPositionLogits()) x = Ops.lastPosition(x);
+        return linear(x, w.unembed()); // [batch, pos, d_vocab]
+    }
+
+    /**
+     * The model's head applied to any residual [batch, pos, d_model]: the final norm (when the model has
+     * one) then the unembedding → logits [batch, pos, d_vocab]. No hooks fire. The logit lens reads
+     * intermediate residuals through it.
+     */
+    public Tensor unembed(Tensor residual) {
+        if (!cfg.hasUnembed()) throw new IllegalArgumentException(cfg.architecture() + " has no unembedding to map a residual to logits");
+        Tensor x = cfg.finalNorm() ? norm(residual, w.lnFinal()) : residual;
+        return linear(x, w.unembed());
+    }
+
+    /** Token (+ position, token type) embeddings, and the embedding norm where there is one → [batch, pos, d_model]. */
+    private Tensor embed(int[][] tokens, Hooks hooks, int start) {
+        int batch = tokens.length, pos = tokens[0].length;
         Tensor x = hooks.fire(-1, Site.EMBED, Ops.embedding(w.embed().tokens(), tokens), start); // [batch, pos, d_model]
         if (cfg.positions() == Positions.LEARNED) {
             Tensor pe = hooks.fire(-1, Site.POS_EMBED, Ops.positionRows(w.embed().positions(), batch, pos, start), start); // [batch, pos, d_model]
@@ -91,17 +118,16 @@ public final class HookedTransformer {
         if (w.embed().norm() != null) {
             x = hooks.fire(-1, Site.EMBED_LN, norm(x, w.embed().norm()), start);
         }
+        return x;
+    }
 
-        int lastLayer = opt.stopAfterLayer() < 0 ? cfg.nLayers() - 1 : opt.stopAfterLayer();
-        for (int l = 0; l <= lastLayer; l++) {
-            x = cfg.postNorm() ? postNormBlock(l, x, hooks, kv, start) : preNormBlock(l, x, hooks, kv, start);
+    /** The residual a forward starting at a later block begins from, checked against the input's sizes. */
+    private Tensor startResidual(ForwardOptions opt, int batch, int pos, KvCache kv) {
+        if (kv != null) throw new IllegalArgumentException("a forward starting from a given residual cannot use a KV cache");
+        if (opt.startLayer() >= cfg.nLayers()) {
+            throw new IllegalArgumentException("start layer " + opt.startLayer() + " is past the model's " + cfg.nLayers() + " blocks");
         }
-        if (kv != null) kv.advance(pos);
-        if (opt.stopAfterLayer() >= 0 || !cfg.hasUnembed()) return x;
-
-        if (cfg.finalNorm()) x = hooks.fire(-1, Site.LN_FINAL, norm(x, w.lnFinal()), start); // [batch, pos, d_model]
-        if (opt.lastPositionLogits()) x = Ops.lastPosition(x);
-        return linear(x, w.unembed()); // [batch, pos, d_vocab]
+        return opt.startResidual().requireShape("start residual for blocks." + opt.startLayer() + ".hook_resid_pre", batch, pos, cfg.dModel());
     }
 
     private Tensor preNormBlock(int l, Tensor x, Hooks hooks, KvCache kv, int start) {
