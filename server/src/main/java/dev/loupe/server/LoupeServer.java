@@ -51,6 +51,7 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/detokenize", c -> c.json(200, api.detokenize(Body.parse(c.body(body)))));
         r.post("/v1/run", c -> respond(c, api.run(Body.parse(c.body(body)), c.id()), config.limits()));
         r.post("/v1/gradients", c -> respond(c, api.gradients(Body.parse(c.body(body)), c.id()), config.limits()));
+        r.post("/v1/lens", c -> c.json(200, api.lens(Body.parse(c.body(body)), c.id())));
         r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body))));
         r.get("/metrics", false, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         r.get("/", false, c -> {

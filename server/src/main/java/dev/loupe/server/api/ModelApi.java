@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.GradientRun;
+import dev.loupe.interp.analysis.LensResult;
+import dev.loupe.interp.analysis.LogitLens;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.TransformerConfig;
@@ -98,7 +100,7 @@ public final class ModelApi {
         ArrayNode t = o.putArray("tokens");
         for (int id : ids) t.add(id);
         ArrayNode s = o.putArray("str_tokens");
-        for (int id : ids) s.add(tokenizer().tokenString(id));
+        for (int id : ids) s.add(tokenString(id));
         return o;
     }
 
@@ -141,7 +143,7 @@ public final class ModelApi {
         }
         ObjectNode extras = inputExtras(ids);
         extras.put("batch_rows", res.batchRows());
-        return new Result(extras, out);
+        return new Result(extras, unique(out, "cache"));
     }
 
     /**
@@ -170,7 +172,53 @@ public final class ModelApi {
         }
         ObjectNode extras = inputExtras(ids);
         extras.put("value", run.value().data()[0]);
-        return new Result(extras, out);
+        return new Result(extras, unique(out, "grads"));
+    }
+
+    /**
+     * The logit lens ({@link LogitLens}): the top tokens and their probabilities when the residual before the first
+     * block and after each block is read through the model's head, at every position.
+     */
+    public ObjectNode lens(Body b, String requestId) {
+        b.allow(with(INPUT, "topk", "target"));
+        int[] ids = tokens(b);
+        int topk = b.integer("topk", 5), target = b.integer("target", -1);
+        if (topk < 1 || topk > 100) throw ApiError.badRequest(b.field("topk") + ": must be in 1..100, got " + topk);
+        if (target != -1) checkIds(new int[] {target}, b.field("target"));
+        CompletableFuture<LensResult> f = new CompletableFuture<>();
+        scheduler.submit(new SoloJob<>(requestId, deadline(), () -> LogitLens.run(model, ids, target, topk), f));
+        LensResult lens = await(f);
+        ObjectNode o = inputExtras(ids);
+        ArrayNode strs = o.putArray("str_tokens");
+        for (int id : ids) strs.add(tokenString(id));
+        ArrayNode labels = o.putArray("depths");
+        ArrayNode ids3 = o.putArray("top_ids"), strs3 = o.putArray("top_tokens"), probs3 = o.putArray("top_probs");
+        int k = lens.topIds()[0][0].length;
+        for (int d = 0; d < lens.depths(); d++) {
+            labels.add(lens.depthLabel(d));
+            ArrayNode di = ids3.addArray(), ds = strs3.addArray(), dp = probs3.addArray();
+            for (int p = 0; p < ids.length; p++) {
+                ArrayNode pi = di.addArray(), ps = ds.addArray(), pp = dp.addArray();
+                for (int i = 0; i < k; i++) {
+                    pi.add(lens.topIds()[d][p][i]);
+                    ps.add(tokenString(lens.topIds()[d][p][i]));
+                    pp.add(lens.topProbs().data()[(d * ids.length + p) * k + i]);
+                }
+            }
+        }
+        if (lens.targetProb() != null) {
+            ArrayNode tp = o.putArray("target_prob");
+            for (int d = 0; d < lens.depths(); d++) {
+                ArrayNode row = tp.addArray();
+                for (int p = 0; p < ids.length; p++) row.add(lens.targetProb().data()[d * ids.length + p]);
+            }
+        }
+        return o;
+    }
+
+    /** A token's vocabulary string, or its id as text without a tokenizer. */
+    private String tokenString(int id) {
+        return loaded.tokenizer() == null ? Integer.toString(id) : loaded.tokenizer().tokenString(id);
     }
 
     /** A checked generation request, queued by {@link #start} once the caller has somewhere to send tokens. */
@@ -236,6 +284,16 @@ public final class ModelApi {
             }
             default -> throw ApiError.badRequest(o.field("type") + ": expected \"loss\" or \"logit_diff\", got \"" + type + "\"");
         };
+    }
+
+    private static List<NamedTensor> unique(List<NamedTensor> out, String field) {
+        Set<String> seen = new java.util.HashSet<>();
+        for (NamedTensor t : out) {
+            if (!seen.add(t.name())) {
+                throw ApiError.badRequest(field + ": two entries produce an array named '" + t.name() + "'; name one with \"as\" (one hook per \"as\")");
+            }
+        }
+        return out;
     }
 
     private List<Readout> readouts(Body b, String field) {

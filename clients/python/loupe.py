@@ -1,0 +1,274 @@
+"""Client for a Loupe server: a shared model's internals in a notebook, as numpy arrays.
+
+    import loupe
+    loupe.connect("http://127.0.0.1:7070", api_key="...")      # or LOUPE_URL / LOUPE_API_KEY
+    acts = loupe.run("Once upon a time", cache=["blocks.*.hook_resid_post"])
+    acts["blocks.3.hook_resid_post"].shape                    # (pos, d_model), float32
+    for piece in loupe.generate("Once", interventions=[loupe.steer("blocks.2.hook_resid_post", v, 4)]):
+        print(piece, end="")
+
+Arrays travel as safetensors (bit-exact float32); reductions (positions, heads, mean/max, norms, top-k,
+projections) run on the server so only what you ask for crosses the network. Standard library + numpy only.
+"""
+
+import json
+import os
+import struct
+import urllib.error
+import urllib.request
+
+import numpy as np
+
+__all__ = ["Client", "LoupeError", "Result", "connect", "client", "run", "generate", "gradients", "tokenize",
+           "detokenize", "info", "hooks", "lens", "hook", "steer", "scale", "zero", "set_to"]
+
+_DTYPES = {"F32": np.float32, "I64": np.int64, "F64": np.float64, "I32": np.int32, "F16": np.float16}
+
+
+class LoupeError(Exception):
+    """A request the server refused: HTTP status and the server's message."""
+
+    def __init__(self, status, message):
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class Result(dict):
+    """Arrays by name (numpy), plus the response's other fields as attributes (tokens, value, batch_rows)."""
+
+    def __init__(self, arrays, fields):
+        super().__init__(arrays)
+        self.fields = fields
+        self.tokens = fields.get("tokens")
+        self.value = fields.get("value")
+
+    def __repr__(self):
+        shapes = ", ".join(f"{k}: {tuple(v.shape)}" for k, v in self.items())
+        return f"Result({shapes})"
+
+
+def read_safetensors(data):
+    """Arrays and metadata of safetensors bytes (header length, JSON header, little-endian data)."""
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n].decode("utf-8"))
+    meta = header.pop("__metadata__", {}) or {}
+    base = 8 + n
+    arrays = {}
+    for name, t in header.items():
+        start, end = t["data_offsets"]
+        dtype = np.dtype(_DTYPES[t["dtype"]]).newbyteorder("<")
+        arrays[name] = np.frombuffer(data, dtype=dtype, count=(end - start) // dtype.itemsize, offset=base + start).reshape(t["shape"])
+    fields = {}
+    for k, v in meta.items():
+        try:
+            fields[k] = json.loads(v)
+        except ValueError:
+            fields[k] = v
+    return arrays, fields
+
+
+def _jsonable(x):
+    if isinstance(x, np.ndarray):
+        return x.astype(np.float32).tolist() if x.dtype.kind == "f" else x.tolist()
+    if isinstance(x, (np.floating, np.integer)):
+        return x.item()
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items() if v is not None}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    return x
+
+
+def hook(name, positions=None, heads=None, project=None, norm=None, reduce=None, topk=None, as_=None):
+    """A cache entry with server-side reductions, applied in this order: positions, heads, project, norm, reduce, topk."""
+    return {"hook": name, "positions": positions, "heads": heads, "project": project, "norm": norm, "reduce": reduce,
+            "topk": topk, "as": as_}
+
+
+def steer(hook_name, vector, scale=1.0, positions=None, heads=None):
+    """Intervention adding scale * vector (along the hook's last axis)."""
+    return {"hook": hook_name, "op": "add", "vector": vector, "scale": scale, "positions": positions, "heads": heads}
+
+
+def scale(hook_name, factor, positions=None, heads=None):
+    """Intervention multiplying the activation by factor."""
+    return {"hook": hook_name, "op": "scale", "scale": factor, "positions": positions, "heads": heads}
+
+
+def zero(hook_name, positions=None, heads=None):
+    """Intervention zeroing the activation (ablation)."""
+    return {"hook": hook_name, "op": "zero", "positions": positions, "heads": heads}
+
+
+def set_to(hook_name, vector, positions=None, heads=None):
+    """Intervention replacing the activation with vector (along the last axis)."""
+    return {"hook": hook_name, "op": "set", "vector": vector, "positions": positions, "heads": heads}
+
+
+class Stream:
+    """A streamed generation: iterate for the text of each new token; .tokens and .text when it has finished."""
+
+    def __init__(self, response):
+        self._response = response
+        self.tokens = []
+        self.text = None
+        self.result = None
+
+    def __iter__(self):
+        event = None
+        with self._response as r:
+            for raw in r:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: "):
+                    data = json.loads(line[6:])
+                    if event == "token":
+                        self.tokens.append(data["token"])
+                        yield data.get("text", "")
+                    elif event == "done":
+                        self.result = data
+                        self.text = data.get("text")
+                        return
+                    elif event == "error":
+                        raise LoupeError(data["status"], data["message"])
+        raise LoupeError(0, "the event stream ended without a 'done' event")
+
+    def __str__(self):
+        if self.result is None:
+            for _ in self:
+                pass
+        return self.text or ""
+
+
+class Client:
+    """One server connection. url defaults to LOUPE_URL, api_key to LOUPE_API_KEY."""
+
+    def __init__(self, url=None, api_key=None, timeout=120):
+        self.url = (url or os.environ.get("LOUPE_URL") or "http://127.0.0.1:7070").rstrip("/")
+        self.api_key = api_key if api_key is not None else os.environ.get("LOUPE_API_KEY")
+        self.timeout = timeout
+
+    def _open(self, path, body=None, accept="application/json"):
+        headers = {"Accept": accept}
+        if self.api_key:
+            headers["Authorization"] = "Bearer " + self.api_key
+        data = None
+        if body is not None:
+            data = json.dumps(_jsonable(body)).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.url + path, data=data, headers=headers, method="POST" if data is not None else "GET")
+        try:
+            return urllib.request.urlopen(req, timeout=self.timeout)
+        except urllib.error.HTTPError as e:
+            payload = e.read()
+            try:
+                msg = json.loads(payload)["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                msg = payload.decode("utf-8", "replace")
+            raise LoupeError(e.code, msg) from None
+
+    def _json(self, path, body=None):
+        with self._open(path, body) as r:
+            return json.loads(r.read())
+
+    def _arrays(self, path, body):
+        with self._open(path, body, accept="application/vnd.safetensors") as r:
+            return Result(*read_safetensors(r.read()))
+
+    @staticmethod
+    def _input(prompt, tokens, bos):
+        if (prompt is None) == (tokens is None):
+            raise ValueError("give either a prompt (text) or tokens (ids)")
+        return {"prompt": prompt} if prompt is not None else {"tokens": [int(t) for t in tokens], "bos": bos}
+
+    def info(self):
+        """Model sizes, tokenizer, and the server's limits."""
+        return self._json("/v1/model")
+
+    def hooks(self):
+        """{hook name: shape} in forward order."""
+        return {h["name"]: h["shape"] for h in self._json("/v1/hooks")["hooks"]}
+
+    def tokenize(self, text, bos=True):
+        """(ids, vocabulary strings)."""
+        r = self._json("/v1/tokenize", {"prompt": text, "bos": bos})
+        return r["tokens"], r["str_tokens"]
+
+    def detokenize(self, tokens):
+        return self._json("/v1/detokenize", {"tokens": [int(t) for t in tokens]})["text"]
+
+    def run(self, prompt=None, cache=(), interventions=(), tokens=None, bos=True):
+        """A forward pass: {name: array} for every cached hook ('logits' too), batch axis removed."""
+        body = self._input(prompt, tokens, bos)
+        body.update(cache=list(cache), interventions=list(interventions))
+        return self._arrays("/v1/run", body)
+
+    def gradients(self, prompt=None, grads=(), objective=None, interventions=(), tokens=None, bos=True):
+        """Gradients at hooks of the next-token loss (default) or {"type": "logit_diff", "position", "target", "baseline"}; .value is the objective."""
+        body = self._input(prompt, tokens, bos)
+        body.update(grads=list(grads), objective=objective, interventions=list(interventions))
+        return self._arrays("/v1/gradients", body)
+
+    def generate(self, prompt=None, max_tokens=32, interventions=(), temperature=0.0, top_k=0, top_p=1.0, seed=0,
+                 stop_at_eos=True, tokens=None, bos=True, stream=True):
+        """Streams a continuation (iterate the result for text pieces; str() for the whole text); stream=False returns the final dict."""
+        body = self._input(prompt, tokens, bos)
+        body.update(max_tokens=max_tokens, interventions=list(interventions), temperature=temperature, top_k=top_k,
+                    top_p=top_p, seed=seed, stop_at_eos=stop_at_eos)
+        if not stream:
+            return self._json("/v1/generate", body)
+        return Stream(self._open("/v1/generate", body, accept="text/event-stream"))
+
+    def lens(self, prompt=None, topk=5, target=None, tokens=None, bos=True):
+        """Logit lens: top tokens and probabilities after each block, at every position."""
+        body = self._input(prompt, tokens, bos)
+        body.update(topk=topk, target=target)
+        return self._json("/v1/lens", body)
+
+
+_default = None
+
+
+def connect(url=None, api_key=None, timeout=120):
+    """Sets (and returns) the client the module-level functions use."""
+    global _default
+    _default = Client(url, api_key, timeout)
+    return _default
+
+
+def client():
+    return _default or connect()
+
+
+def info():
+    return client().info()
+
+
+def hooks():
+    return client().hooks()
+
+
+def tokenize(text, bos=True):
+    return client().tokenize(text, bos)
+
+
+def detokenize(tokens):
+    return client().detokenize(tokens)
+
+
+def run(prompt=None, cache=(), interventions=(), **kw):
+    return client().run(prompt, cache, interventions, **kw)
+
+
+def gradients(prompt=None, grads=(), objective=None, interventions=(), **kw):
+    return client().gradients(prompt, grads, objective, interventions, **kw)
+
+
+def generate(prompt=None, max_tokens=32, interventions=(), **kw):
+    return client().generate(prompt, max_tokens, interventions, **kw)
+
+
+def lens(prompt=None, topk=5, target=None, **kw):
+    return client().lens(prompt, topk, target, **kw)
