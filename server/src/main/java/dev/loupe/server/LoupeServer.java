@@ -64,6 +64,8 @@ public final class LoupeServer implements AutoCloseable {
             if (!file.matches("[a-z0-9-]+\\.(html|js|css)")) throw new ApiError(404, "no such page: " + c.path());
             c.send(200, contentType(file), resource("ui/" + file));
         });
+        // without TCP_NODELAY, a response written in two segments waits for the client's delayed ACK (~40 ms)
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
         http.createContext("/", r);
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
