@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Load test of a Loupe server on loopback: N clients, each looping for a fixed time over a mix of cached forward
  * passes (with server-side reductions), steered streamed generations and gradient requests. Bounded in clients,
  * time and target (127.0.0.1 only). Prints per-kind counts, errors and p50/p99 latency, throughput, and the
- * server's peak RSS. Run: java bench/LoadTest.java PORT CLIENTS SECONDS SERVER_PID KEY
+ * server's peak RSS. Run: java bench/LoadTest.java PORT CLIENTS SECONDS SERVER_PID KEY [PROMPT_TOKENS=16] [NEW_TOKENS=32]
  */
 public class LoadTest {
     record Sample(String kind, long nanos, int status) {}
@@ -27,6 +27,7 @@ public class LoadTest {
         int port = Integer.parseInt(a[0]), clients = Integer.parseInt(a[1]);
         long seconds = Long.parseLong(a[2]);
         String pid = a[3], key = a[4];
+        int promptLen = a.length > 5 ? Integer.parseInt(a[5]) : 16, newTokens = a.length > 6 ? Integer.parseInt(a[6]) : 32;
         if (clients > 64 || seconds > 600) throw new IllegalArgumentException("bounded: at most 64 clients and 600 s");
         URI base = URI.create("http://127.0.0.1:" + port);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -58,20 +59,20 @@ public class LoadTest {
                     if (pick < 60) {
                         kind = "cache";
                         path = "/v1/run";
-                        body = "{\"tokens\": " + tokens(r, 16) + ", \"cache\": [{\"hook\": \"blocks.*.hook_resid_post\", \"positions\": [-1]},"
-                                + " {\"hook\": \"blocks.2.attn.hook_pattern\", \"reduce\": \"max\"}, {\"hook\": \"logits\", \"positions\": [-1], \"topk\": 5}]}";
-                        promptTokens.addAndGet(16);
+                        body = "{\"tokens\": " + tokens(r, promptLen) + ", \"cache\": [{\"hook\": \"blocks.*.hook_resid_post\", \"positions\": [-1]},"
+                                + " {\"hook\": \"blocks.1.attn.hook_pattern\", \"reduce\": \"max\"}, {\"hook\": \"logits\", \"positions\": [-1], \"topk\": 5}]}";
+                        promptTokens.addAndGet(promptLen);
                     } else if (pick < 85) {
                         kind = "generate";
                         path = "/v1/generate";
                         accept = "text/event-stream";
-                        body = "{\"tokens\": " + tokens(r, 8) + ", \"max_tokens\": 16, \"stop_at_eos\": false, \"interventions\": [{\"hook\": \"blocks.2.hook_resid_post\", \"op\": \"add\", \"scale\": 2, \"vector\": " + steer + "}]}";
-                        promptTokens.addAndGet(8);
+                        body = "{\"tokens\": " + tokens(r, promptLen / 2) + ", \"max_tokens\": " + newTokens + ", \"stop_at_eos\": false, \"interventions\": [{\"hook\": \"blocks.1.hook_resid_post\", \"op\": \"add\", \"scale\": 2, \"vector\": " + steer + "}]}";
+                        promptTokens.addAndGet(promptLen / 2);
                     } else {
                         kind = "gradients";
                         path = "/v1/gradients";
-                        body = "{\"tokens\": " + tokens(r, 16) + ", \"grads\": [{\"hook\": \"blocks.*.hook_resid_pre\", \"norm\": true}]}";
-                        promptTokens.addAndGet(16);
+                        body = "{\"tokens\": " + tokens(r, promptLen) + ", \"grads\": [{\"hook\": \"blocks.*.hook_resid_pre\", \"norm\": true}]}";
+                        promptTokens.addAndGet(promptLen);
                     }
                     long s = System.nanoTime();
                     int status;
@@ -97,6 +98,7 @@ public class LoadTest {
         rss.interrupt();
         List<Sample> all = new ArrayList<>(samples);
         long bad = all.stream().filter(x -> x.status != 200).count();
+        System.out.printf(Locale.ROOT, "mix 60%% cache (%d tokens) / 25%% steered generation (%d + %d tokens) / 15%% gradients%n", promptLen, promptLen / 2, newTokens);
         System.out.printf(Locale.ROOT, "clients %d, %.1f s: %d requests, %d errors, %.1f req/s, %.0f prompt tok/s, %.0f generated tok/s, server peak RSS %d MiB%n",
                 clients, wall, all.size(), bad, all.size() / wall, promptTokens.get() / wall, generated.get() / wall, peakRss.get() / 1024);
         for (String kind : List.of("cache", "generate", "gradients", "all")) {
@@ -106,7 +108,16 @@ public class LoadTest {
                     ns[ns.length / 2] / 1e6, ns[(int) Math.min(ns.length - 1, Math.ceil(ns.length * 0.99) - 1)] / 1e6, ns[ns.length - 1] / 1e6);
         }
         errors.forEach((k, v) -> System.out.println("  error " + k + ": " + v));
+        String metrics = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        double rows = metric(metrics, "loupe_batch_rows_sum"), passes = metric(metrics, "loupe_batch_rows_count");
+        System.out.printf(Locale.ROOT, "  server: %.0f shared passes (prefill/forward/solo), %.2f rows per pass on average, %.0f requests refused (429)%n",
+                passes, rows / Math.max(1, passes), metric(metrics, "loupe_rejected_total"));
         if (bad > 0) System.exit(1);
+    }
+
+    static double metric(String text, String name) {
+        for (String line : text.split("\n")) if (line.startsWith(name + " ")) return Double.parseDouble(line.substring(name.length() + 1));
+        return 0;
     }
 
     static String tokens(Random r, int n) {

@@ -4,12 +4,14 @@
 #     streamed generation and gradients, against a server with micro-batching (--max-batch 32) and without
 #     (--max-batch 1): errors, p50/p99 latency, throughput, peak server RSS;
 #  2. API overhead: a small cached forward over HTTP (JSON and safetensors) vs the same call in process.
-# Usage: bench/run-server.sh [CLIENTS=32] [SECONDS=120] [MODEL=../shared/models/stories260K/stories260K.bin]
+# Usage: bench/run-server.sh [CLIENTS=32] [SECONDS=120] [PROMPT_TOKENS=16] [NEW_TOKENS=32] [MODEL=../shared/models/stories260K/stories260K.bin]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CLIENTS="${1:-32}"
 SECONDS_EACH="${2:-120}"
-MODEL="${3:-../shared/models/stories260K/stories260K.bin}"
+PROMPT_TOKENS="${3:-16}"
+NEW_TOKENS="${4:-32}"
+MODEL="${5:-../shared/models/stories260K/stories260K.bin}"
 JAVA="${LOUPE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 KEY="bench-key-$(date +%s)-0123456789"
 KEYS="$(mktemp)"
@@ -27,7 +29,7 @@ run() { # $1: max batch rows, $2: port
   local jpid
   jpid="$(pgrep -P "$pid" java || echo "$pid")"
   echo "== micro-batching: --max-batch $1"
-  "$JAVA" bench/LoadTest.java "$2" "$CLIENTS" "$SECONDS_EACH" "$jpid" "$KEY" || echo "(load test reported errors)"
+  "$JAVA" bench/LoadTest.java "$2" "$CLIENTS" "$SECONDS_EACH" "$jpid" "$KEY" "$PROMPT_TOKENS" "$NEW_TOKENS" || echo "(load test reported errors)"
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }

@@ -66,6 +66,18 @@ class ApiParityTest {
         assertEquals(Arrays.toString(ids).replace(" ", ""), res.fields().get("tokens"));
     }
 
+    /** Without logits the pass stops after the last block asked for; what it records is unchanged. */
+    @Test
+    void passesStopEarlyWithoutChangingActivations() throws Exception {
+        ObjectNode r = req(PROMPT);
+        r.putArray("cache").add("blocks.1.*");
+        LoupeClient.Result res = ts.client.run(r);
+        ActivationCache cache = new ActivationCache();
+        model.runWithCache(new int[][] {ts.model.tokens(PROMPT)}, List.of("blocks.1.*"), cache);
+        assertEquals(cache.names(), res.tensors().keySet());
+        for (String name : cache.names()) assertArrayEquals(cache.get(name).data(), res.get(name).data(), name);
+    }
+
     @Test
     void jsonAndNpyCarryTheSameFloats() throws Exception {
         ObjectNode r = req(PROMPT);

@@ -131,7 +131,8 @@ public final class ModelApi {
                     + limits.maxCacheBytes() + " (select fewer hooks, or fewer tokens)");
         }
         CompletableFuture<ForwardJob.Result> f = new CompletableFuture<>();
-        scheduler.submit(new ForwardJob(requestId, deadline(), ids, ivs, patterns, f));
+        boolean logits = readouts.stream().anyMatch(r -> r.hook().equals(LOGITS));
+        scheduler.submit(new ForwardJob(requestId, deadline(), ids, ivs, patterns, logits, f));
         ForwardJob.Result res = await(f);
         List<NamedTensor> out = new ArrayList<>();
         for (Readout r : readouts) {

@@ -8,12 +8,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One forward pass over one row of tokens, with interventions, recording the hooks {@code cache} selects.
- * Completes with that row's logits [1, pos, d_vocab] and activations (each [1, ...]).
+ * Completes with that row's logits [1, pos, d_vocab] (when {@code logits}) and activations (each [1, ...]). A
+ * pass stops after the last block anything in the batch needs, like TransformerLens's {@code stop_at_layer}.
  */
 public record ForwardJob(String id, long deadline, int[] tokens, List<Intervention> interventions, List<String> cache,
-                         CompletableFuture<Result> result) implements Job {
+                         boolean logits, CompletableFuture<Result> result) implements Job {
 
-    /** The row's logits and recorded activations. */
+    /** The row's logits (null when not asked for) and recorded activations. */
     public record Result(Tensor logits, Map<String, Tensor> activations, int batchRows) {}
 
     /**

@@ -1,9 +1,13 @@
 package dev.loupe.server.batch;
 
 import dev.loupe.core.Tensor;
+import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.hooks.ActivationCache;
+import dev.loupe.model.hooks.HookPattern;
+import dev.loupe.model.hooks.HookSpec;
 import dev.loupe.model.hooks.Hooks;
+import dev.loupe.model.hooks.Site;
 import dev.loupe.server.http.ApiError;
 import dev.loupe.server.intervene.RowInterventions;
 import dev.loupe.server.obs.Metrics;
@@ -145,7 +149,10 @@ public final class Scheduler implements AutoCloseable {
         List<String> patterns = jobs.stream().flatMap(j -> j.cache().stream()).distinct().toList();
         ActivationCache cache = new ActivationCache();
         b.cache(patterns, cache);
-        Tensor logits = model.forward(tokens, b.build(), null, dev.loupe.model.ForwardOptions.FULL);
+        boolean logitsWanted = jobs.stream().anyMatch(ForwardJob::logits);
+        int stop = logitsWanted ? -1 : lastLayerNeeded(patterns);
+        Tensor out = model.forward(tokens, b.build(), null, new ForwardOptions(stop, false));
+        Tensor logits = stop < 0 && model.config().hasUnembed() ? out : null;
         ev.rows = rows;
         ev.tokens = rows * pos;
         ev.commit();
@@ -154,10 +161,22 @@ public final class Scheduler implements AutoCloseable {
             ForwardJob j = jobs.get(r);
             Map<String, Tensor> acts = new LinkedHashMap<>();
             for (String p : j.cache()) {
-                for (var spec : dev.loupe.model.hooks.HookPattern.select(model.hooks(), p)) acts.put(spec.name(), row(cache.get(spec.name()), r));
+                for (HookSpec spec : HookPattern.select(model.hooks(), p)) acts.put(spec.name(), row(cache.get(spec.name()), r));
             }
-            j.result().complete(new ForwardJob.Result(row(logits, r), acts, rows));
+            j.result().complete(new ForwardJob.Result(j.logits() ? row(logits, r) : null, acts, rows));
         }
+    }
+
+    /** The last block whose hooks {@code patterns} select; -1 (run everything) when a model-level hook after the blocks is selected. */
+    private int lastLayerNeeded(List<String> patterns) {
+        int last = 0;
+        for (String p : patterns) {
+            for (HookSpec s : HookPattern.select(model.hooks(), p)) {
+                if (s.layer() < 0 && s.site() == Site.LN_FINAL) return -1;
+                last = Math.max(last, s.layer());
+            }
+        }
+        return last;
     }
 
     /** Row {@code r} of a [batch, ...] tensor as [1, ...]. */
