@@ -7,8 +7,16 @@ import java.util.List;
 
 /** Entry point of the {@code loupe} command: dispatches to subcommands and turns errors into clear messages. */
 public final class Main {
-    static final List<Command> COMMANDS = List.of(new GenerateCommand(), new RunCommand(), new HooksCommand(), new TokenizeCommand(),
-            new PatchCommand(), new LensCommand(), new HeadsCommand());
+    // One command a line, in the order `loupe --help` lists them.
+    static final List<Command> COMMANDS = List.of(
+            new GenerateCommand(),
+            new RunCommand(),
+            new HooksCommand(),
+            new TokenizeCommand(),
+            new PatchCommand(),
+            new LensCommand(),
+            new HeadsCommand(),
+            new SaeCommand());
 
     private Main() {}
 

@@ -42,9 +42,18 @@ public final class Hooks {
     public Tensor fire(int layer, Site site, Tensor x, int startPosition) {
         int i = index.index(layer, site);
         if (i < 0) throw new IllegalStateException("model has no hook point " + site.name(layer));
-        HookFn fn = fns[i];
+        return fire(index.specs().get(i), x, startPosition);
+    }
+
+    /** Whether any function is set at {@code spec} (a point of this index, e.g. one of an attached module). */
+    public boolean active(HookSpec spec) {
+        return fns[spec.index()] != null;
+    }
+
+    /** Runs the functions at {@code spec} on {@code x}: how an attached module fires its own hook points. */
+    public Tensor fire(HookSpec spec, Tensor x, int startPosition) {
+        HookFn fn = fns[spec.index()];
         if (fn == null) return x;
-        HookSpec spec = index.specs().get(i);
         Tensor y = fn.apply(x, new HookContext(spec, startPosition));
         if (y == null) return x;
         if (!y.sameShape(x)) {
