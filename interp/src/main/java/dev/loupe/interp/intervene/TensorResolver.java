@@ -70,20 +70,4 @@ public interface TensorResolver {
             }
         };
     }
-
-    /** Names of {@code first} then those of {@code second} not already present. */
-    static TensorResolver chain(TensorResolver first, TensorResolver second) {
-        return new TensorResolver() {
-            public Tensor find(String name) {
-                Tensor t = first.find(name);
-                return t != null ? t : second.find(name);
-            }
-
-            public Set<String> names() {
-                Set<String> all = new TreeSet<>(first.names());
-                all.addAll(second.names());
-                return all;
-            }
-        };
-    }
 }
