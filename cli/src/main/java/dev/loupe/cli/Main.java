@@ -16,6 +16,8 @@ public final class Main {
             new PatchCommand(),
             new LensCommand(),
             new HeadsCommand(),
+            new SteerCommand(),
+            new MeansCommand(),
             new SaeCommand());
 
     private Main() {}

@@ -46,7 +46,8 @@ public final class HookPattern {
                 .toList();
     }
 
-    static int editDistance(String a, String b) {
+    /** Levenshtein distance between two names. */
+    public static int editDistance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;
