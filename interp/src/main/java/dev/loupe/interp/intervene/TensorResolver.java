@@ -3,9 +3,8 @@ package dev.loupe.interp.intervene;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.format.WeightStore;
 import dev.loupe.model.hooks.ActivationCache;
-import dev.loupe.model.hooks.HookPattern;
+import dev.loupe.model.NearestNames;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,9 +26,7 @@ public interface TensorResolver {
     default Tensor require(String name, String field) {
         Tensor t = find(name);
         if (t == null) {
-            List<String> near = names().stream()
-                    .sorted(Comparator.comparingInt((String n) -> HookPattern.editDistance(n, name)).thenComparing(n -> n))
-                    .limit(3).toList();
+            List<String> near = NearestNames.nearest(name, names(), 3);
             throw new SpecException(field, "no tensor named '" + name + "'" + (near.isEmpty() ? " (no tensors were provided)" : "; nearest: " + near));
         }
         return t;
