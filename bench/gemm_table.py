@@ -1,8 +1,9 @@
 """Prints Loupe's SgemmBench results (JMH JSON) next to OpenBLAS sgemm (numpy float32 matmul) at the
-same shapes and layouts, in GFLOP/s. OpenBLAS is timed twice: as it configures itself, and, on AVX-512
+same shapes and layouts, in GFLOP/s (run-gemm.sh drives it). OpenBLAS is timed twice: as it configures itself, and, on AVX-512
 machines, forced to its AVX-512 kernels (OPENBLAS_CORETYPE=SkylakeX), since OpenBLAS releases that do
-not recognise a CPU fall back to AVX2 ones. Both sides report their best sustained rate (best ~1 s
-window), so that other load on the machine disturbs the comparison as little as possible.
+not recognise a CPU fall back to AVX2 ones. Both sides report their best sustained rate (best
+~0.5 s window, best of the rounds), so that other load on the machine disturbs the comparison as
+little as possible.
 Fails if numpy is not backed by OpenBLAS."""
 import ctypes
 import json
@@ -28,7 +29,7 @@ def openblas_library():
     sys.exit("numpy is not using OpenBLAS (loaded BLAS libraries: %s)" % sorted(libs))
 
 
-def openblas_gflops(m, k, n, trans_b, windows=5, window_s=0.6):
+def openblas_gflops(m, k, n, trans_b, windows=8, window_s=0.5):
     rng = np.random.default_rng(0)
     a = rng.random((m, k), dtype=np.float32) - 0.5
     b = rng.random((n, k) if trans_b else (k, n), dtype=np.float32) - 0.5
@@ -56,40 +57,69 @@ def time_openblas(cases, coretype=None):
     return json.loads(out)
 
 
+def jmh_cases(path):
+    """(m, k, n, trans_b) and best-iteration Loupe GFLOP/s of each benchmark in a JMH JSON file."""
+    results = json.load(open(path))
+    if not results:
+        sys.exit("no JMH results in %s (did the benchmark fail?)" % path)
+    out = []
+    for r in results:
+        p = r["params"]
+        m, k, n = map(int, p["shape"].split("x"))
+        best_ms = min(x for fork in r["primaryMetric"]["rawData"] for x in fork)
+        out.append(((m, k, n, p["transB"] == "true"), 2.0 * m * k * n / (best_ms * 1e-3) / 1e9))
+    return out
+
+
+def measure(out_path, jmh_path):
+    """Times OpenBLAS at the cases of a JMH run: as configured, and with AVX-512 kernels if it did not pick them."""
+    cases = [c for c, _ in jmh_cases(jmh_path)]
+    columns = {"OpenBLAS": time_openblas(cases)}
+    with open("/proc/cpuinfo") as f:
+        avx512 = " avx512f " in f.read()
+    if avx512 and columns["OpenBLAS"]["lib"][2] != "SkylakeX":
+        columns["OpenBLAS-AVX512"] = time_openblas(cases, "SkylakeX")
+    json.dump(columns, open(out_path, "w"))
+
+
+def table(paths):
+    """Best-of-rounds table from alternating JMH and OpenBLAS result files."""
+    loupe, columns = {}, {}
+    for jmh_path, ob_path in zip(paths[0::2], paths[1::2]):
+        cases = jmh_cases(jmh_path)
+        for case, gflops in cases:
+            loupe[tuple(case)] = max(loupe.get(tuple(case), 0.0), gflops)
+        for name, res in json.load(open(ob_path)).items():
+            col = columns.setdefault(name, {"lib": res["lib"], "gflops": {}})
+            for (case, _), g in zip(cases, res["gflops"]):
+                col["gflops"][tuple(case)] = max(col["gflops"].get(tuple(case), 0.0), g)
+    print(f"\nbest of {len(paths) // 2} round(s); OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
+    for name, col in columns.items():
+        path, config, core = col["lib"]
+        print(f"{name}: {path} ({config}; kernels: {core})")
+    header = f"{'shape (MxKxN)':<15} {'op(B)':<5} {'Loupe':>7}"
+    for name in columns:
+        header += f" {name:>15} {'ratio':>6}"
+    print(header + "   (GFLOP/s; ratio = Loupe / OpenBLAS)")
+    for case, g in loupe.items():
+        m, k, n, trans_b = case
+        line = f"{f'{m}x{k}x{n}':<15} {'B^T' if trans_b else 'B':<5} {g:>7.1f}"
+        for col in columns.values():
+            ob = col["gflops"][case]
+            line += f" {ob:>15.1f} {g / ob:>6.2f}"
+        print(line)
+
+
 def main():
     if sys.argv[1] == "--openblas":
         cases = json.loads(sys.argv[2])
         print(json.dumps({"lib": openblas_library(), "gflops": [openblas_gflops(*c) for c in cases]}))
-        return
-    cases, loupe = [], []
-    results = json.load(open(sys.argv[1]))
-    if not results:
-        sys.exit("no JMH results (did the benchmark fail?)")
-    for r in results:
-        p = r["params"]
-        m, k, n = map(int, p["shape"].split("x"))
-        cases.append((m, k, n, p["transB"] == "true"))
-        best_ms = min(x for fork in r["primaryMetric"]["rawData"] for x in fork)
-        loupe.append(2.0 * m * k * n / (best_ms * 1e-3) / 1e9)
-    columns = [("OpenBLAS", time_openblas(cases))]
-    with open("/proc/cpuinfo") as f:
-        avx512 = " avx512f " in f.read()
-    if avx512 and columns[0][1]["lib"][2] != "SkylakeX":
-        columns.append(("OpenBLAS-AVX512", time_openblas(cases, "SkylakeX")))
-    print()
-    for name, res in columns:
-        path, config, core = res["lib"]
-        print(f"{name}: {path} ({config}; kernels: {core}), OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
-    header = f"{'shape (MxKxN)':<15} {'op(B)':<5} {'Loupe':>7}"
-    for name, _ in columns:
-        header += f" {name:>15} {'ratio':>6}"
-    print(header + "   (GFLOP/s; ratio = Loupe / OpenBLAS)")
-    for i, (m, k, n, trans_b) in enumerate(cases):
-        line = f"{f'{m}x{k}x{n}':<15} {'B^T' if trans_b else 'B':<5} {loupe[i]:>7.1f}"
-        for _, res in columns:
-            ob = res["gflops"][i]
-            line += f" {ob:>15.1f} {loupe[i] / ob:>6.2f}"
-        print(line)
+    elif sys.argv[1] == "measure":
+        measure(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "table":
+        table(sys.argv[2:])
+    else:
+        sys.exit("usage: gemm_table.py measure OUT.json JMH.json | table JMH1.json OB1.json [JMH2.json OB2.json ...]")
 
 
 if __name__ == "__main__":

@@ -17,14 +17,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Times one {@link Sgemm#sgemm} call, C = A * op(B) with beta = 0. The score is milliseconds per call;
- * GFLOP/s = 2 * m * k * n / score / 1e6 ({@code bench/run-gemm.sh} prints that next to OpenBLAS).
+ * GFLOP/s = 2 * m * k * n / score / 1e6 ({@code bench/run-gemm.sh} prints the best iteration that way, next
+ * to OpenBLAS).
  * {@code shape} is "MxKxN"; {@code transB} = true is the layout of a linear layer (weights stored [n, k]).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 4, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Warmup(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 8, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g"})
 public class SgemmBench {
     @Param({"2048x2048x2048", "768x768x3072", "1024x768x3072"})

@@ -29,7 +29,10 @@ public final class Sgemm {
     static final int MR = 6;
     /** Columns of the register tile: four vectors. */
     static final int NR = 4 * L;
-    /** Depth of a packed block: an A micro-panel (MR x KC, 6 KiB) stays in L1 while B micro-panels stream. */
+    /**
+     * Depth of a packed block: one B micro-panel (KC x NR, 64 KiB with AVX-512) is reused from L1/L2
+     * across the whole A block while the 6 KiB A micro-panels stream from L2.
+     */
     static final int KC = 256;
     /** Rows of a packed A block (MC x KC floats, kept in L2); a multiple of MR. */
     static final int MC = 192;
