@@ -38,8 +38,12 @@ public final class Sgemm {
     static final int MC = 192;
     /** Columns of a packed B block (KC x NC floats, kept in L3); a multiple of NR. */
     static final int NC = 2048;
-    /** At most this many rows take the unpacked, bandwidth-bound path. */
-    static final int SMALL_M = 4;
+    /**
+     * At most this many rows take the unpacked, bandwidth-bound path: with B stored [n, k] (linear
+     * layers) it saves transposing B into panels, which costs more than the arithmetic up to ~8 rows;
+     * with B stored [k, n] packing B is a plain copy, so the packed path takes over sooner.
+     */
+    static final int SMALL_M_BT = 8, SMALL_M_B = 4;
     /** Below this many multiply-adds a product runs on the calling thread. */
     private static final long PARALLEL_MIN_WORK = 1L << 23;
     /** Below this many elements of B a few-row product runs on the calling thread. */
@@ -81,7 +85,7 @@ public final class Sgemm {
         // op(A)(i, p) = a[aOff + i * ars + p * aps]; op(B)(p, j) = b[bOff + j * brs + p * bps]
         int ars = transA ? 1 : lda, aps = transA ? lda : 1;
         int brs = transB ? ldb : 1, bps = transB ? 1 : ldb;
-        if (m <= SMALL_M) {
+        if (m <= (transB ? SMALL_M_BT : SMALL_M_B)) {
             smallM(m, n, k, alpha, a, aOff, ars, aps, b, bOff, transB, ldb, beta, c, cOff, ldc);
             return;
         }
