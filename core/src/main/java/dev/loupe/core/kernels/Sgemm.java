@@ -266,7 +266,7 @@ public final class Sgemm {
     }
 
     /**
-     * Few rows of A (token-by-token decoding): the work is dominated by reading B once, so B is
+     * Few rows of A (decoding a token or a handful): the work is dominated by reading B once, so B is
      * streamed in place, split by columns across the cores, and op(A) is only copied to contiguous rows.
      * With B stored [n, k], the last n % 4 columns go through the packed path.
      */
@@ -291,6 +291,7 @@ public final class Sgemm {
         }
     }
 
+    /** Rows of B per dot-product pass: four independent FMA chains sharing each load of x. */
     private static final int DOT_ROWS = 4;
     /** Column block of the axpy form: m x AXPY_COLS accumulators stay in L1. */
     private static final int AXPY_COLS = 2048;
