@@ -9,6 +9,7 @@ import java.util.List;
 public final class Parallel {
     private static final int THREADS = Integer.getInteger("loupe.threads", Runtime.getRuntime().availableProcessors());
     private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
+    private static final ThreadLocal<Boolean> IN_REGION = ThreadLocal.withInitial(() -> false);
 
     private Parallel() {}
 
@@ -25,14 +26,14 @@ public final class Parallel {
     /**
      * Runs {@code body} over [0, n) split into at most {@link #threads()} contiguous chunks, each a
      * multiple of {@code grain} (except the last). Runs inline when there is one chunk or when already
-     * inside the pool.
+     * inside a parallel region (nested loops do not fan out again).
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int g = Math.max(1, grain);
         int units = (n + g - 1) / g;
         int chunks = Math.min(THREADS, units);
-        if (chunks <= 1 || POOL == null || ForkJoinTask.inForkJoinPool()) {
+        if (chunks <= 1 || POOL == null || ForkJoinTask.inForkJoinPool() || IN_REGION.get()) {
             body.run(0, n);
             return;
         }
@@ -43,7 +44,12 @@ public final class Parallel {
             if (lo >= hi) continue;
             tasks.add(POOL.submit(() -> body.run(lo, hi)));
         }
-        body.run(0, Math.min(n, (int) ((long) units / chunks) * g));
+        IN_REGION.set(true);
+        try {
+            body.run(0, Math.min(n, (int) ((long) units / chunks) * g));
+        } finally {
+            IN_REGION.set(false);
+        }
         for (ForkJoinTask<?> t : tasks) t.join();
     }
 }

@@ -6,10 +6,18 @@ import java.util.Arrays;
  * A dense, row-major, contiguous float32 tensor: the one numeric container of Loupe.
  * Reshapes share storage; everything else copies, so a tensor handed to a hook is never
  * changed behind its back by the forward pass.
+ *
+ * <p>A tensor also carries what reverse-mode differentiation needs: whether gradients flow to it
+ * ({@link #requiresGrad}), the operation that produced it, its accumulated gradient, and gradient
+ * hooks. Tensors nobody differentiates pay one null field and one boolean.
  */
 public final class Tensor {
     private final float[] data;
     private final int[] shape;
+    private boolean requiresGrad;
+    Autograd.Node node;
+    Tensor grad;
+    java.util.List<GradHook> gradHooks;
 
     private Tensor(float[] data, int[] shape) {
         long n = numel(shape);
@@ -69,8 +77,17 @@ public final class Tensor {
         return data.length;
     }
 
-    /** A view with another shape over the same data; one dimension may be -1 (inferred). */
+    /** A view with another shape over the same data; one dimension may be -1 (inferred). Differentiable. */
     public Tensor reshape(int... newShape) {
+        Tensor view = reshapeView(newShape);
+        if (tracked()) {
+            int[] original = shape.clone();
+            Autograd.record(view, g -> Autograd.accumulate(this, g.reshapeView(original)), this);
+        }
+        return view;
+    }
+
+    private Tensor reshapeView(int... newShape) {
         int[] s = newShape.clone();
         int infer = -1;
         long known = 1;
@@ -94,8 +111,54 @@ public final class Tensor {
         return new Tensor(data, s);
     }
 
+    /** A copy of the values, detached from any gradient graph. */
     public Tensor copy() {
         return new Tensor(data.clone(), shape.clone());
+    }
+
+    /**
+     * Marks this tensor as a leaf whose gradient is accumulated into {@link #grad()} by
+     * {@link Autograd#backward}: parameters, or an activation to differentiate with respect to.
+     */
+    public Tensor requiresGrad(boolean on) {
+        if (node != null && !on) throw new IllegalStateException("cannot stop gradients of a computed tensor; use copy()");
+        requiresGrad = on;
+        return this;
+    }
+
+    /** Whether this is a leaf marked for gradient accumulation. */
+    public boolean isRequiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Whether gradients flow into this tensor: a marked leaf or the result of a tracked operation. */
+    public boolean tracked() {
+        return requiresGrad || node != null;
+    }
+
+    /** The gradient accumulated by backward passes (leaves), or retained by {@link #retainGrad()}; null if none. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Clears the accumulated gradient. */
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    /** Keeps this intermediate tensor's gradient in {@link #grad()} after a backward pass. */
+    public Tensor retainGrad() {
+        return onGrad(g -> {
+            grad = g;
+            return g;
+        });
+    }
+
+    /** Adds a function that sees (and may replace) this tensor's gradient during backward passes. */
+    public Tensor onGrad(GradHook hook) {
+        if (gradHooks == null) gradHooks = new java.util.ArrayList<>(1);
+        gradHooks.add(hook);
+        return this;
     }
 
     public float get(int... index) {

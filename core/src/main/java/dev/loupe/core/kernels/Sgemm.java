@@ -2,7 +2,6 @@ package dev.loupe.core.kernels;
 
 import dev.loupe.core.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -313,8 +312,8 @@ public final class Sgemm {
                     s2 = xv.fma(FloatVector.fromArray(S, b, b2 + p), s2);
                     s3 = xv.fma(FloatVector.fromArray(S, b, b3 + p), s3);
                 }
-                float d0 = s0.reduceLanes(VectorOperators.ADD), d1 = s1.reduceLanes(VectorOperators.ADD);
-                float d2 = s2.reduceLanes(VectorOperators.ADD), d3 = s3.reduceLanes(VectorOperators.ADD);
+                float d0 = Lanes.sum(s0), d1 = Lanes.sum(s1);
+                float d2 = Lanes.sum(s2), d3 = Lanes.sum(s3);
                 for (int p = kv; p < k; p++) {
                     float xp = x[xi + p];
                     d0 += xp * b[b0 + p];

@@ -1,0 +1,2 @@
+/** Loupe activations: collection, storage, out-of-core shuffle */
+package dev.loupe.activations;

@@ -1,0 +1,54 @@
+package dev.loupe.core.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Numerically stable softmax over contiguous rows; rows that are all -inf become all zeros. */
+public final class Softmax {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private Softmax() {}
+
+    /** Softmax of {@code n} values of {@code x} at {@code xOff} into {@code out} at {@code oOff} (may alias). */
+    public static void row(float[] x, int xOff, float[] out, int oOff, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        int i = 0;
+        int ub = S.loopBound(n);
+        if (ub > 0) {
+            FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i < ub; i += S.length()) m = m.max(FloatVector.fromArray(S, x, xOff + i));
+            max = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) max = Math.max(max, x[xOff + i]);
+        if (max == Float.NEGATIVE_INFINITY) {
+            java.util.Arrays.fill(out, oOff, oOff + n, 0f);
+            return;
+        }
+        float sum = 0;
+        i = 0;
+        if (ub > 0) {
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < ub; i += S.length()) {
+                FloatVector e = FloatVector.fromArray(S, x, xOff + i).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(out, oOff + i);
+                acc = acc.add(e);
+            }
+            sum = Lanes.sum(acc);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[xOff + i] - max);
+            out[oOff + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        i = 0;
+        for (; i < ub; i += S.length()) FloatVector.fromArray(S, out, oOff + i).mul(inv).intoArray(out, oOff + i);
+        for (; i < n; i++) out[oOff + i] *= inv;
+    }
+
+    /** Softmax of each of {@code rows} rows of width {@code n}. */
+    public static void rows(float[] x, float[] out, int rows, int n) {
+        for (int r = 0; r < rows; r++) row(x, r * n, out, r * n, n);
+    }
+}

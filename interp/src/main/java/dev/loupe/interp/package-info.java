@@ -1,0 +1,2 @@
+/** Loupe interp: interventions, steering, patching, attribution, analyses */
+package dev.loupe.interp;

@@ -1,0 +1,90 @@
+package dev.loupe.interp.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.loupe.core.Tensor;
+import dev.loupe.interp.analysis.HeadAblation.Head;
+import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.LoadedModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+class HeadDetectionTest {
+    static final String STORY = Stories.CLEAN + " She went to the park with her mom. They saw a big dog and a little cat.";
+
+    @Test
+    void findsThePreviousTokenHeadsOfStories() {
+        LoadedModel m = Stories.model();
+        Tensor prev = HeadDetection.scores(m.transformer(), new int[][] {m.tokens(STORY)}, HeadDetector.PREVIOUS);
+        List<Head> top = HeadAblation.top(prev, 3);
+        double median = HeadDetection.median(prev);
+        System.out.printf("stories260K previous-token heads %s scores %.2f %.2f %.2f, median %.2f%n", top,
+                prev.get(top.get(0).layer(), top.get(0).head()), prev.get(top.get(1).layer(), top.get(1).head()),
+                prev.get(top.get(2).layer(), top.get(2).head()), median);
+        for (Head h : top) assertTrue(prev.get(h.layer(), h.head()) > 2 * median, h + " vs median " + median);
+    }
+
+    /**
+     * stories260K shows no induction: its loss on the second copy of a repeated sequence is no lower than on
+     * the first, and no head's induction score is far from chance. Recorded here so a change to that is seen.
+     */
+    @Test
+    void storiesHasNoInductionHeads() {
+        LoadedModel m = Stories.model();
+        HookedTransformer model = m.transformer();
+        int n = 20;
+        int[][] rep = HeadDetection.repeatedRandom(model.config().dVocab(), n, 8, 1, m.tokenizer().bosId(), 0, 1, 2);
+        Tensor ind = HeadDetection.scores(model, rep, HeadDetector.INDUCTION);
+        double first = HeadAblation.loss(model, rep, List.of(), 2), second = HeadAblation.loss(model, rep, List.of(), n + 2);
+        Head best = HeadAblation.top(ind, 1).get(0);
+        System.out.printf("stories260K induction: best head %s score %.3f (chance about 1/%d); loss first copy %.2f, second copy %.2f%n",
+                best, ind.get(best.layer(), best.head()), n + 1, first, second);
+        assertTrue(ind.get(best.layer(), best.head()) < 0.2);
+    }
+
+    @Test
+    void findsAndConfirmsTheInductionCircuitOfAHandBuiltModel() {
+        HookedTransformer model = ToyInductionModel.build();
+        int n = 12;
+        int[][] rep = HeadDetection.repeatedRandom(ToyInductionModel.VOCAB, n, 16, 7, OptionalInt.empty());
+        Tensor ind = HeadDetection.scores(model, rep, HeadDetector.INDUCTION);
+        Tensor prev = HeadDetection.scores(model, rep, HeadDetector.PREVIOUS);
+        assertEquals(List.of(new Head(1, 0)), HeadAblation.top(ind, 1));
+        assertEquals(List.of(new Head(0, 0)), HeadAblation.top(prev, 1));
+        assertTrue(ind.get(1, 0) > 0.8 && prev.get(0, 0) > 0.9, "induction " + ind.get(1, 0) + ", previous " + prev.get(0, 0));
+
+        List<Head> found = HeadAblation.top(ind, 1);
+        List<Head> others = new ArrayList<>();
+        for (int l = 0; l < 2; l++) {
+            for (int h = 0; h < ToyInductionModel.HEADS; h++) {
+                if (ind.get(l, h) < 2 * HeadDetection.median(ind) && prev.get(l, h) < 2 * HeadDetection.median(prev)) others.add(new Head(l, h));
+            }
+        }
+        double base = HeadAblation.loss(model, rep, List.of(), n + 1);
+        double inductionAblated = HeadAblation.loss(model, rep, found, n + 1);
+        System.out.printf("toy: second-copy loss %.3f, induction heads %s ablated %.3f%n", base, found, inductionAblated);
+        for (Head other : others) {
+            double l = HeadAblation.loss(model, rep, List.of(other), n + 1);
+            System.out.printf("toy: head %s ablated %.3f%n", other, l);
+            assertTrue(inductionAblated - base > 10 * Math.max(1e-3, l - base), other + ": " + l);
+        }
+    }
+
+    @Test
+    void repeatedRandomIsSeededAndRepeats() {
+        int[][] a = HeadDetection.repeatedRandom(50, 5, 3, 42, OptionalInt.of(1), 0, 1, 2);
+        assertTrue(Arrays.deepEquals(a, HeadDetection.repeatedRandom(50, 5, 3, 42, OptionalInt.of(1), 0, 1, 2)));
+        for (int[] row : a) {
+            assertEquals(11, row.length);
+            assertEquals(1, row[0]);
+            for (int i = 1; i <= 5; i++) {
+                assertEquals(row[i], row[i + 5]);
+                assertTrue(row[i] > 2);
+            }
+        }
+    }
+}

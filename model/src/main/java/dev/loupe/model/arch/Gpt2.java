@@ -1,0 +1,51 @@
+package dev.loupe.model.arch;
+
+import dev.loupe.core.kernels.Activation;
+import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.TransformerConfig;
+import dev.loupe.model.TransformerConfig.NormKind;
+import dev.loupe.model.TransformerConfig.Positions;
+import dev.loupe.model.TransformerWeights;
+import dev.loupe.model.TransformerWeights.Block;
+import dev.loupe.model.format.Checkpoint;
+import dev.loupe.model.format.HfConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/** GPT-2 ({@code GPT2LMHeadModel}): learned positions, pre-LayerNorm, Conv1D weights stored [in, out], tied unembedding. */
+final class Gpt2 implements Architecture {
+    @Override
+    public List<String> names() {
+        return List.of("GPT2LMHeadModel", "GPT2Model", "gpt2");
+    }
+
+    @Override
+    public HookedTransformer build(Checkpoint ckpt) {
+        HfConfig c = ckpt.config();
+        int d = c.requireInt("n_embd", "hidden_size");
+        int heads = c.requireInt("n_head", "num_attention_heads");
+        if (d % heads != 0) throw new IllegalArgumentException(c.source() + ": n_embd " + d + " is not divisible by n_head " + heads);
+        int dMlp = c.intOr("n_inner", 4 * d);
+        TransformerConfig cfg = new TransformerConfig(c.architecture(), d, c.requireInt("n_layer", "num_hidden_layers"), heads, heads,
+                d / heads, dMlp, c.requireInt("vocab_size"), c.requireInt("n_positions", "n_ctx"),
+                NormKind.LAYER_NORM, (float) c.doubleOr("layer_norm_epsilon", 1e-5), Positions.LEARNED,
+                Activation.fromHf(c.stringOr("activation_function", "gelu_new")), false, false, false, true, true, true);
+
+        WeightReader r = new WeightReader(ckpt.weights(), ckpt.source().toString());
+        String p = r.has("transformer.wte.weight") ? "transformer." : "";
+        var embed = new TransformerWeights.Embedding(r.tensor(p + "wte.weight", cfg.dVocab(), d),
+                r.tensor(p + "wpe.weight", cfg.nCtx(), d), null, null);
+        List<Block> blocks = new ArrayList<>();
+        for (int l = 0; l < cfg.nLayers(); l++) {
+            String b = p + "h." + l + ".";
+            blocks.add(new Block(r.norm(b + "ln_1", d, true),
+                    new TransformerWeights.Attention(r.conv1d(b + "attn.c_attn", d, 3 * d), r.conv1d(b + "attn.c_proj", d, d)),
+                    r.norm(b + "ln_2", d, true),
+                    new TransformerWeights.Mlp(null, r.conv1d(b + "mlp.c_fc", d, dMlp), r.conv1d(b + "mlp.c_proj", dMlp, d))));
+        }
+        var unembed = r.has("lm_head.weight")
+                ? new TransformerWeights.Linear(r.tensor("lm_head.weight", cfg.dVocab(), d), null)
+                : new TransformerWeights.Linear(embed.tokens(), null);
+        return new HookedTransformer(cfg, new TransformerWeights(embed, blocks, r.norm(p + "ln_f", d, true), unembed), null);
+    }
+}

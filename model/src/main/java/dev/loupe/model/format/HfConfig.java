@@ -1,0 +1,168 @@
+package dev.loupe.model.format;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A Hugging Face {@code config.json} with typed accessors that fail with a message naming the
+ * file, the field and the architecture that needed it, e.g.
+ * {@code "…/config.json: missing field 'num_attention_heads' (needed for LlamaForCausalLM)"}.
+ * A JSON {@code null} counts as absent (GPT-2 writes {@code "n_inner": null} to mean "default").
+ * Generic: architecture adapters decide which fields they need.
+ */
+public final class HfConfig {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ObjectNode json;
+    private final String source;
+    private final String prefix;
+    private final String neededFor;
+
+    /** Wraps {@code json} (copied); {@code source} names it in errors (a path, or e.g. "x.bin (llama2.c header)"). */
+    public HfConfig(ObjectNode json, String source) {
+        this(json.deepCopy(), source, "", null);
+    }
+
+    private HfConfig(ObjectNode json, String source, String prefix, String neededFor) {
+        this.json = json;
+        this.source = source;
+        this.prefix = prefix;
+        this.neededFor = neededFor != null ? neededFor : architectureOrNull(json);
+    }
+
+    /** Reads a {@code config.json} file; it must hold a JSON object. */
+    public static HfConfig read(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new FormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (!(root instanceof ObjectNode obj)) throw new FormatException(file + ": expected a JSON object");
+        return new HfConfig(obj, file.toString());
+    }
+
+    /** A copy of the underlying JSON. */
+    public ObjectNode json() {
+        return json.deepCopy();
+    }
+
+    /** What errors call this config: its file, or a description of where it came from. */
+    public String source() {
+        return source;
+    }
+
+    /** {@code architectures[0]} (e.g. "LlamaForCausalLM"), else {@code model_type} (e.g. "llama"). */
+    public String architecture() {
+        String a = architectureOrNull(json);
+        if (a == null) throw new ConfigException(source + ": neither 'architectures' nor 'model_type' says which model this is");
+        return a;
+    }
+
+    private static String architectureOrNull(ObjectNode json) {
+        JsonNode archs = json.get("architectures");
+        if (archs != null && archs.isArray() && !archs.isEmpty() && archs.get(0).isTextual()) return archs.get(0).textValue();
+        JsonNode type = json.get("model_type");
+        return type != null && type.isTextual() ? type.textValue() : null;
+    }
+
+    /** True when {@code field} is present and not null. */
+    public boolean has(String field) {
+        JsonNode n = json.get(field);
+        return n != null && !n.isNull();
+    }
+
+    /** The int at the first of {@code field} and its {@code aliases} present (e.g. "hidden_size", "n_embd"). */
+    public int requireInt(String field, String... aliases) {
+        String f = firstPresent(field, aliases);
+        return asInt(f, json.get(f));
+    }
+
+    public int intOr(String field, int fallback) {
+        return has(field) ? asInt(field, json.get(field)) : fallback;
+    }
+
+    public double requireDouble(String field, String... aliases) {
+        String f = firstPresent(field, aliases);
+        return asDouble(f, json.get(f));
+    }
+
+    public double doubleOr(String field, double fallback) {
+        return has(field) ? asDouble(field, json.get(field)) : fallback;
+    }
+
+    public boolean requireBoolean(String field) {
+        return asBoolean(field, json.get(firstPresent(field)));
+    }
+
+    public boolean booleanOr(String field, boolean fallback) {
+        return has(field) ? asBoolean(field, json.get(field)) : fallback;
+    }
+
+    public String requireString(String field) {
+        return asString(field, json.get(firstPresent(field)));
+    }
+
+    public String stringOr(String field, String fallback) {
+        return has(field) ? asString(field, json.get(field)) : fallback;
+    }
+
+    /** A nested object (e.g. {@code rope_scaling}) with the same accessors; errors name it as "parent.field". */
+    public Optional<HfConfig> object(String field) {
+        if (!has(field)) return Optional.empty();
+        JsonNode n = json.get(field);
+        if (!(n instanceof ObjectNode obj)) throw wrongType(field, n, "an object");
+        return Optional.of(new HfConfig(obj, source, prefix + field + ".", neededFor));
+    }
+
+    /** {@code rope_scaling} if present and not null (e.g. {"rope_type": "llama3", "factor": 8.0, ...}). */
+    public Optional<HfConfig> ropeScaling() {
+        return object("rope_scaling");
+    }
+
+    @Override
+    public String toString() {
+        return "HfConfig[" + source + (prefix.isEmpty() ? "" : " " + prefix) + "]";
+    }
+
+    private String firstPresent(String field, String... aliases) {
+        if (has(field)) return field;
+        for (String a : aliases) if (has(a)) return a;
+        StringBuilder names = new StringBuilder("'" + prefix + field + "'");
+        for (String a : aliases) names.append(" (or '").append(prefix).append(a).append("')");
+        throw new ConfigException(source + ": missing field " + names + neededForSuffix());
+    }
+
+    private int asInt(String field, JsonNode n) {
+        if (!n.isNumber() || !n.canConvertToExactIntegral() || !n.canConvertToInt()) throw wrongType(field, n, "an int");
+        return n.intValue();
+    }
+
+    private double asDouble(String field, JsonNode n) {
+        if (!n.isNumber()) throw wrongType(field, n, "a number");
+        return n.doubleValue();
+    }
+
+    private boolean asBoolean(String field, JsonNode n) {
+        if (!n.isBoolean()) throw wrongType(field, n, "true or false");
+        return n.booleanValue();
+    }
+
+    private String asString(String field, JsonNode n) {
+        if (!n.isTextual()) throw wrongType(field, n, "a string");
+        return n.textValue();
+    }
+
+    private ConfigException wrongType(String field, JsonNode n, String expected) {
+        return new ConfigException(source + ": field '" + prefix + field + "' is " + n + ", expected " + expected + neededForSuffix());
+    }
+
+    private String neededForSuffix() {
+        return neededFor == null ? "" : " (needed for " + neededFor + ")";
+    }
+}

@@ -1,0 +1,119 @@
+package dev.loupe.model.format;
+
+import dev.loupe.core.Tensor;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A weight store over one memory-mapped file whose tensors sit at known byte offsets. Shared by
+ * the safetensors reader and the llama2.c reader, which differ only in how they find the offsets.
+ * The whole file is one {@link MemorySegment}, so files and tensors beyond 2 GiB are fine.
+ */
+final class MappedWeightStore implements WeightStore {
+    /** Where one tensor lives: absolute byte offset into the file. */
+    record Slot(TensorInfo info, long offset) {}
+
+    private final String label;
+    private final Arena arena;
+    private final MemorySegment file;
+    private final Map<String, Slot> slots;
+    private final Map<String, String> metadata;
+
+    private MappedWeightStore(String label, Arena arena, MemorySegment file, Map<String, Slot> slots, Map<String, String> metadata) {
+        this.label = label;
+        this.arena = arena;
+        this.file = file;
+        this.slots = Collections.unmodifiableMap(new LinkedHashMap<>(slots));
+        this.metadata = Map.copyOf(metadata);
+    }
+
+    /** Maps {@code path} read-only; the returned mapping lives until {@link Mapping#close()} or handover to a store. */
+    static Mapping map(Path path) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            return new Mapping(arena, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena));
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** A mapped file not yet owned by a store; close it if parsing fails. */
+    record Mapping(Arena arena, MemorySegment segment) implements AutoCloseable {
+        MappedWeightStore toStore(String label, Map<String, Slot> slots, Map<String, String> metadata) {
+            return new MappedWeightStore(label, arena, segment, slots, metadata);
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
+    }
+
+    @Override
+    public Set<String> names() {
+        return slots.keySet();
+    }
+
+    @Override
+    public TensorInfo info(String name) {
+        return slot(name).info();
+    }
+
+    @Override
+    public Tensor tensor(String name) {
+        Slot s = slot(name);
+        return Tensor.of(Decode.floats(file, s.offset(), s.info().dtype(), count(s)), s.info().shape());
+    }
+
+    @Override
+    public long[] longs(String name) {
+        Slot s = slot(name);
+        if (s.info().dtype().isFloating()) {
+            throw new IllegalArgumentException(label + ": tensor '" + name + "' is " + s.info().dtype()
+                    + "; longs() reads integer tensors, use tensor() for floating ones");
+        }
+        return Decode.longs(file, s.offset(), s.info().dtype(), count(s));
+    }
+
+    @Override
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) arena.close();
+    }
+
+    @Override
+    public String toString() {
+        return "WeightStore[" + label + ", " + slots.size() + " tensors]";
+    }
+
+    private Slot slot(String name) {
+        Slot s = slots.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException(label + ": no tensor '" + name + "'; nearest names: "
+                    + NearestNames.describe(name, slots.keySet(), 3));
+        }
+        return s;
+    }
+
+    private int count(Slot s) {
+        long n = s.info().numel();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(label + ": tensor " + s.info() + " has " + n
+                    + " elements, more than one Java array holds");
+        }
+        return (int) n;
+    }
+}

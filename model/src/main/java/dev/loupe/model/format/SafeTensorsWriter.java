@@ -1,0 +1,164 @@
+package dev.loupe.model.format;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.core.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * Writes one safetensors file. Collect tensors with the {@code add} methods (they keep
+ * references, not copies; the supplier form defers even producing a tensor until its bytes are
+ * written, so a large checkpoint can be converted holding one tensor at a time), then
+ * {@link #write(Path)}. Floats may be stored as F32, F64, F16 or BF16 (narrowing rounds to nearest
+ * even); integers as I64, I32, I16, I8, U8 or BOOL (values must fit).
+ *
+ * <p>The output is deterministic: metadata keys sorted, tensors ordered by element size
+ * (largest first, so every tensor stays aligned to its element size) then by name, header
+ * padded with spaces to 8-byte alignment. The file is written atomically ({@link AtomicFile}).
+ */
+public final class SafeTensorsWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BUFFER_BYTES = 1 << 20;
+
+    private record Pending(TensorInfo info, Supplier<Tensor> floats, Supplier<long[]> longs) {}
+
+    private final Map<String, Pending> tensors = new LinkedHashMap<>();
+    private final Map<String, String> metadata = new TreeMap<>();
+
+    /** Adds a string entry to {@code __metadata__}. */
+    public SafeTensorsWriter metadata(String key, String value) {
+        metadata.put(key, value);
+        return this;
+    }
+
+    /** Adds a float tensor stored as F32. */
+    public SafeTensorsWriter add(String name, Tensor tensor) {
+        return add(name, DType.F32, tensor);
+    }
+
+    /** Adds a float tensor stored as {@code dtype} (F32, F64, F16 or BF16). */
+    public SafeTensorsWriter add(String name, DType dtype, Tensor tensor) {
+        return add(name, dtype, tensor.shape(), () -> tensor);
+    }
+
+    /**
+     * Adds a float tensor of the given shape whose values {@code source} produces only when the
+     * file is written (once); it must return a tensor of exactly that shape.
+     */
+    public SafeTensorsWriter add(String name, DType dtype, int[] shape, Supplier<Tensor> source) {
+        if (!dtype.isFloating()) throw new IllegalArgumentException(name + ": " + dtype + " is not a floating type; use addLongs");
+        return put(new Pending(new TensorInfo(name, dtype, shape), source, null));
+    }
+
+    /** Adds integer values stored as {@code dtype} (I64, I32, I16, I8, U8 or BOOL) with the given shape. */
+    public SafeTensorsWriter addLongs(String name, DType dtype, long[] values, int... shape) {
+        if (dtype.isFloating()) throw new IllegalArgumentException(name + ": " + dtype + " is a floating type; use add");
+        TensorInfo info = new TensorInfo(name, dtype, shape);
+        if (info.numel() != values.length) {
+            throw new IllegalArgumentException(name + ": shape " + Arrays.toString(shape) + " holds " + info.numel()
+                    + " elements but " + values.length + " values were given");
+        }
+        return put(new Pending(info, null, () -> values));
+    }
+
+    private SafeTensorsWriter put(Pending p) {
+        String name = p.info().name();
+        if (name.equals("__metadata__")) throw new IllegalArgumentException("'__metadata__' is reserved and cannot name a tensor");
+        if (tensors.putIfAbsent(name, p) != null) throw new IllegalArgumentException("tensor '" + name + "' added twice");
+        return this;
+    }
+
+    /** Writes the file atomically; returns its size in bytes. */
+    public long write(Path file) throws IOException {
+        List<Pending> order = new ArrayList<>(tensors.values());
+        order.sort(Comparator.comparingInt((Pending p) -> -p.info().dtype().itemSize()).thenComparing(p -> p.info().name()));
+        byte[] header = header(order);
+        long[] size = {8L + header.length};
+        AtomicFile.write(file, ch -> {
+            ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            buf.putLong(header.length);
+            flush(ch, buf);
+            writeFully(ch, ByteBuffer.wrap(header));
+            for (Pending p : order) size[0] += body(ch, buf, p, file);
+        });
+        return size[0];
+    }
+
+    private byte[] header(List<Pending> order) {
+        ObjectNode root = JSON.createObjectNode();
+        if (!metadata.isEmpty()) {
+            ObjectNode md = root.putObject("__metadata__");
+            metadata.forEach(md::put);
+        }
+        long offset = 0;
+        for (Pending p : order) {
+            ObjectNode t = root.putObject(p.info().name());
+            t.put("dtype", p.info().dtype().name());
+            ArrayNode shape = t.putArray("shape");
+            for (int s : p.info().shape()) shape.add(s);
+            long end = offset + p.info().nbytes();
+            t.putArray("data_offsets").add(offset).add(end);
+            offset = end;
+        }
+        byte[] json = root.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] padded = Arrays.copyOf(json, (json.length + 7) / 8 * 8);
+        Arrays.fill(padded, json.length, padded.length, (byte) ' ');
+        return padded;
+    }
+
+    private static long body(FileChannel ch, ByteBuffer buf, Pending p, Path file) throws IOException {
+        TensorInfo info = p.info();
+        String what = file.getFileName() + ": tensor '" + info.name() + "'";
+        int elem = info.dtype().itemSize();
+        if (p.floats() != null) {
+            Tensor t = p.floats().get();
+            if (!Arrays.equals(t.shape(), info.shape())) {
+                throw new IllegalArgumentException(what + " was declared " + Arrays.toString(info.shape()) + " but its source gave " + t);
+            }
+            float[] d = t.data();
+            for (int i = 0; i < d.length; ) {
+                int n = Math.min(d.length - i, buf.remaining() / elem);
+                if (info.dtype() == DType.F32) {
+                    buf.asFloatBuffer().put(d, i, n);
+                    buf.position(buf.position() + 4 * n);
+                } else {
+                    for (int j = i; j < i + n; j++) Encode.putFloat(buf, info.dtype(), d[j]);
+                }
+                i += n;
+                flush(ch, buf);
+            }
+        } else {
+            long[] v = p.longs().get();
+            for (long x : v) {
+                if (buf.remaining() < elem) flush(ch, buf);
+                Encode.putLong(buf, info.dtype(), x, what);
+            }
+            flush(ch, buf);
+        }
+        return info.nbytes();
+    }
+
+    private static void flush(FileChannel ch, ByteBuffer buf) throws IOException {
+        buf.flip();
+        writeFully(ch, buf);
+        buf.clear();
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+    }
+}

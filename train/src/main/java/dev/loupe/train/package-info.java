@@ -1,0 +1,2 @@
+/** Loupe train: training transformers and toy models from scratch */
+package dev.loupe.train;
