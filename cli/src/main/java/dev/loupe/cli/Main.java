@@ -18,7 +18,8 @@ public final class Main {
             new HeadsCommand(),
             new SteerCommand(),
             new MeansCommand(),
-            new SaeCommand());
+            new SaeCommand(),
+            new BenchCommand());
 
     private Main() {}
 
