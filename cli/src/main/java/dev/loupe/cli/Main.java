@@ -7,8 +7,20 @@ import java.util.List;
 
 /** Entry point of the {@code loupe} command: dispatches to subcommands and turns errors into clear messages. */
 public final class Main {
-    static final List<Command> COMMANDS = List.of(new GenerateCommand(), new RunCommand(), new HooksCommand(), new TokenizeCommand(),
-            new PatchCommand(), new LensCommand(), new HeadsCommand(), new ServeCommand());
+    // One command a line, in the order `loupe --help` lists them.
+    static final List<Command> COMMANDS = List.of(
+            new GenerateCommand(),
+            new RunCommand(),
+            new HooksCommand(),
+            new TokenizeCommand(),
+            new PatchCommand(),
+            new LensCommand(),
+            new HeadsCommand(),
+            new SteerCommand(),
+            new MeansCommand(),
+            new SaeCommand(),
+            new BenchCommand(),
+            new ServeCommand());
 
     private Main() {}
 

@@ -388,6 +388,66 @@ public final class Ops {
         return loss;
     }
 
+    /**
+     * x + v where v's shape is a suffix of x's (v repeated over x's leading dimensions): a steering vector
+     * added at every position. Differentiable in both.
+     */
+    public static Tensor addBroadcast(Tensor x, Tensor v) {
+        int[] xs = x.shape(), vs = v.shape();
+        int lead = xs.length - vs.length;
+        if (lead < 0 || !Arrays.equals(Arrays.copyOfRange(xs, lead, xs.length), vs)) {
+            throw new IllegalArgumentException("addBroadcast: shape " + Arrays.toString(vs) + " is not a suffix of " + Arrays.toString(xs));
+        }
+        float[] o = x.data().clone(), vd = v.data();
+        int w = vd.length;
+        for (int r = 0; r < o.length; r += w) for (int i = 0; i < w; i++) o[r + i] += vd[i];
+        Tensor out = Tensor.of(o, xs);
+        Autograd.record(out, g -> {
+            Autograd.accumulate(x, g);
+            if (v.tracked()) Autograd.accumulate(v, Tensor.of(columnSums(g.data(), o.length / Math.max(w, 1), w), vs));
+        }, x, v);
+        return out;
+    }
+
+    /**
+     * Elementwise {@code mask ? a : b} over tensors of one shape (a masked write); the gradient goes to
+     * {@code a} where the mask is set and to {@code b} elsewhere.
+     */
+    public static Tensor where(boolean[] mask, Tensor a, Tensor b) {
+        requireSame("where", a, b);
+        if (mask.length != a.numel()) throw new IllegalArgumentException("where: mask of " + mask.length + " for " + a.numel() + " elements");
+        float[] ad = a.data(), o = b.data().clone();
+        for (int i = 0; i < o.length; i++) if (mask[i]) o[i] = ad[i];
+        Tensor out = Tensor.of(o, a.shape());
+        Autograd.record(out, g -> {
+            float[] gd = g.data();
+            float[] ga = new float[gd.length], gb = gd.clone();
+            for (int i = 0; i < gd.length; i++) {
+                if (mask[i]) {
+                    ga[i] = gd[i];
+                    gb[i] = 0f;
+                }
+            }
+            Autograd.accumulate(a, Tensor.of(ga, a.shape()));
+            Autograd.accumulate(b, Tensor.of(gb, b.shape()));
+        }, a, b);
+        return out;
+    }
+
+    /** x limited to [min, max] elementwise (either bound may be infinite); gradient passes where x is inside. */
+    public static Tensor clamp(Tensor x, float min, float max) {
+        float[] d = x.data();
+        float[] o = new float[d.length];
+        for (int i = 0; i < o.length; i++) o[i] = Math.min(Math.max(d[i], min), max);
+        Tensor out = Tensor.of(o, x.shape());
+        Autograd.record(out, g -> {
+            float[] gx = g.data().clone();
+            for (int i = 0; i < gx.length; i++) if (d[i] < min || d[i] > max) gx[i] = 0f;
+            Autograd.accumulate(x, Tensor.of(gx, x.shape()));
+        }, x);
+        return out;
+    }
+
     /** Sum of all elements, as a tensor of shape [1]. */
     public static Tensor sum(Tensor x) {
         double s = 0;

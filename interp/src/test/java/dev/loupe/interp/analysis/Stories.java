@@ -1,29 +1,15 @@
 package dev.loupe.interp.analysis;
 
 import dev.loupe.model.LoadedModel;
-import dev.loupe.model.ModelLoader;
-import dev.loupe.model.SharedModels;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
-/** The pretrained stories260K model with its tokenizer, loaded once for the analysis tests (skips when absent). */
+/** The analysis tests' prompts on the shared stories260K model ({@link dev.loupe.interp.Stories}). */
 final class Stories {
     static final String CLEAN = "Once upon a time, there was a girl named Lily. She liked to play. One day,";
     static final String CORRUPTED = "Once upon a time, there was a boy named Tim. He liked to play. One day,";
-    private static LoadedModel model;
-
     private Stories() {}
 
-    static synchronized LoadedModel model() {
-        var path = SharedModels.path("stories260K/stories260K.bin");
-        if (model == null) {
-            try {
-                model = ModelLoader.load(path.toString(), null);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return model;
+    static LoadedModel model() {
+        return dev.loupe.interp.Stories.load();
     }
 
     /** The clean/corrupted pair the patching tests use: which name the story continues with, Lily or Tim. */

@@ -1,5 +1,7 @@
 package dev.loupe.model.format;
 
+import dev.loupe.model.NearestNames;
+
 import dev.loupe.core.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -26,6 +26,40 @@ public final class HookIndex {
         specs = Collections.unmodifiableList(list);
     }
 
+    private HookIndex(List<HookSpec> ordered, int[][] bySite) {
+        this.bySite = bySite;
+        List<HookSpec> list = new ArrayList<>(ordered.size());
+        for (HookSpec s : ordered) {
+            HookSpec spec = new HookSpec(s.name(), s.site(), s.layer(), list.size(), s.shape());
+            if (byName.put(spec.name(), spec) != null) throw new IllegalStateException("duplicate hook " + spec.name());
+            if (s.site() != null) bySite[s.layer() + 1][s.site().ordinal()] = spec.index();
+            list.add(spec);
+        }
+        specs = Collections.unmodifiableList(list);
+    }
+
+    /**
+     * This index plus the hook points of a module attached at {@code parent} (e.g. an SAE spliced into
+     * {@code blocks.2.hook_resid_post} exposing {@code blocks.2.hook_resid_post.hook_sae_acts_post}), placed
+     * right after it in forward order. Attached points have no {@link Site} ({@code site() == null}); the
+     * module fires them itself with {@link Hooks#fire(HookSpec, dev.loupe.core.Tensor, int)}. Hooks built on
+     * the returned index run on the model as usual.
+     *
+     * @param names full names of the new points, in the order the module reaches them
+     * @param shapes their shapes, parallel to names
+     */
+    public HookIndex withAttached(String parent, List<String> names, List<String> shapes) {
+        HookSpec p = byName.get(parent);
+        if (p == null) throw new IllegalArgumentException("cannot attach at unknown hook '" + parent + "'");
+        List<HookSpec> ordered = new ArrayList<>(specs);
+        List<HookSpec> added = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) added.add(new HookSpec(names.get(i), null, p.layer(), -1, shapes.get(i)));
+        ordered.addAll(p.index() + 1, added);
+        int[][] sites = new int[bySite.length][Site.values().length];
+        for (int[] row : sites) java.util.Arrays.fill(row, -1);
+        return new HookIndex(ordered, sites);
+    }
+
     /** A hook kind at a layer (-1 for model-level). */
     public record Placement(Site site, int layer) {}
 

@@ -1,7 +1,7 @@
 package dev.loupe.model.hooks;
 
+import dev.loupe.model.NearestNames;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -39,27 +39,6 @@ public final class HookPattern {
 
     /** The {@code n} hook names closest to {@code name} by edit distance. */
     public static List<String> nearest(HookIndex index, String name, int n) {
-        return index.specs().stream()
-                .map(HookSpec::name)
-                .sorted(Comparator.comparingInt((String s) -> editDistance(s, name)).thenComparing(s -> s))
-                .limit(n)
-                .toList();
-    }
-
-    static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return NearestNames.nearest(name, index.specs().stream().map(HookSpec::name).toList(), n);
     }
 }

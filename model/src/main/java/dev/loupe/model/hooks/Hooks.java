@@ -10,8 +10,14 @@ import java.util.Map;
 /**
  * The hook functions of one run, resolved against one model's hook points. Built fresh per run, so
  * hooks never outlive the call they were given to. An empty set costs one array read per hook point.
+ *
+ * <p>For benchmarking only, {@code -Dloupe.hooks=off} removes the machinery: {@link #fire} returns its
+ * input and {@link #active} is false without a lookup (a constant the JIT folds away), so hook
+ * functions never run. {@code loupe bench} compares a forward with no hooks set against this baseline.
  */
 public final class Hooks {
+    private static final boolean OFF = "off".equals(System.getProperty("loupe.hooks"));
+
     private final HookIndex index;
     private final HookFn[] fns;
 
@@ -34,17 +40,28 @@ public final class Hooks {
 
     /** Whether any function is set at (layer, site). */
     public boolean active(int layer, Site site) {
+        if (OFF) return false;
         int i = index.index(layer, site);
         return i >= 0 && fns[i] != null;
     }
 
     /** Runs the functions at (layer, site) on {@code x}; returns what they leave (x when none are set). */
     public Tensor fire(int layer, Site site, Tensor x, int startPosition) {
+        if (OFF) return x;
         int i = index.index(layer, site);
         if (i < 0) throw new IllegalStateException("model has no hook point " + site.name(layer));
-        HookFn fn = fns[i];
+        return fire(index.specs().get(i), x, startPosition);
+    }
+
+    /** Whether any function is set at {@code spec} (a point of this index, e.g. one of an attached module). */
+    public boolean active(HookSpec spec) {
+        return fns[spec.index()] != null;
+    }
+
+    /** Runs the functions at {@code spec} on {@code x}: how an attached module fires its own hook points. */
+    public Tensor fire(HookSpec spec, Tensor x, int startPosition) {
+        HookFn fn = fns[spec.index()];
         if (fn == null) return x;
-        HookSpec spec = index.specs().get(i);
         Tensor y = fn.apply(x, new HookContext(spec, startPosition));
         if (y == null) return x;
         if (!y.sameShape(x)) {

@@ -1,25 +1,30 @@
-package dev.loupe.model.format;
+package dev.loupe.model;
 
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Collectors;
 
-/** Suggestions for a misspelt tensor name: the few existing names closest in edit distance. */
-final class NearestNames {
+/** Suggestions for a misspelt name (tensor, hook, reference): the few known names closest in edit distance. */
+public final class NearestNames {
     private NearestNames() {}
 
-    /** Up to {@code k} of {@code names} nearest to {@code wanted}, as "'a', 'b'", or "(none)" when empty. */
-    static String describe(String wanted, Collection<String> names, int k) {
-        if (names.isEmpty()) return "(the store is empty)";
+    /** Up to {@code k} of {@code names} nearest to {@code wanted}, closest first (ties by name). */
+    public static List<String> nearest(String wanted, Collection<String> names, int k) {
         return names.stream()
                 .sorted(Comparator.comparingInt((String n) -> distance(wanted, n)).thenComparing(n -> n))
                 .limit(k)
-                .map(n -> "'" + n + "'")
-                .collect(Collectors.joining(", "));
+                .toList();
+    }
+
+    /** {@link #nearest} as "'a', 'b'", or "(the store is empty)". */
+    public static String describe(String wanted, Collection<String> names, int k) {
+        if (names.isEmpty()) return "(the store is empty)";
+        return nearest(wanted, names, k).stream().map(n -> "'" + n + "'").collect(Collectors.joining(", "));
     }
 
     /** Levenshtein distance. */
-    static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;

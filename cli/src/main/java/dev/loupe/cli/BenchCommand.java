@@ -1,0 +1,191 @@
+package dev.loupe.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.core.Parallel;
+import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.LoadedModel;
+import dev.loupe.model.ModelLoader;
+import dev.loupe.model.generate.Generator;
+import dev.loupe.model.generate.Sampling;
+import dev.loupe.model.hooks.ActivationCache;
+import dev.loupe.model.hooks.Hooks;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * {@code loupe bench}: model-level throughput and memory. Each measurement prints readable lines and one
+ * {@code RESULT {json}} line that {@code bench/run-model.sh} turns into a table beside PyTorch.
+ */
+final class BenchCommand implements Command {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "measure forward and decode speed and peak memory";
+    }
+
+    @Override
+    public String usage() {
+        return """
+            Usage: loupe bench make-model --out DIR [--layers 12 --d-model 768 --heads 12 --vocab 50257 --ctx 1024 --seed 0]
+                   loupe bench forward --model DIR [--batch 8 --pos 128] [--cache PATTERN ...] [--warmup 2 --iters 5]
+                   loupe bench decode --model DIR [--tokens 128 --prompt-len 1] [--warmup 1 --iters 3]
+            make-model writes a GPT-2 Hugging Face folder (config.json, model.safetensors) with random weights.
+            forward times full forward passes over fixed ids (tokens/s, median and best of the iters), with
+            no hooks or caching every activation the --cache patterns select (e.g. 'blocks.*.hook_resid_post').
+            decode times greedy batch-1 generation with the KV cache, prefill excluded (tokens/s).
+            Both report peak heap (sum of heap pools' peaks) and peak RSS, and end with a line
+            'RESULT {json}'. Run with LOUPE_JAVA_OPTS=-Dloupe.hooks=off to time the forward without
+            any hook machinery.""";
+    }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        if (argv.length == 0) throw new Args.UsageException("bench: give a mode: make-model, forward or decode");
+        return switch (argv[0]) {
+            case "make-model" -> makeModel(argv);
+            case "forward" -> forward(argv);
+            case "decode" -> decode(argv);
+            default -> throw new Args.UsageException("bench: unknown mode '" + argv[0] + "' (modes: make-model, forward, decode)");
+        };
+    }
+
+    private int makeModel(String[] argv) throws Exception {
+        Args args = new Args("bench make-model", argv, 1, Set.of("out", "layers", "d-model", "heads", "vocab", "ctx", "seed"), Set.of());
+        Path out = Path.of(args.require("out"));
+        RandomGpt2 spec = new RandomGpt2(args.intOr("layers", 12), args.intOr("d-model", 768), args.intOr("heads", 12),
+                args.intOr("vocab", 50257), args.intOr("ctx", 1024), args.intOr("seed", 0));
+        long t0 = System.nanoTime();
+        spec.write(out);
+        System.out.printf("wrote random GPT-2 (%d layers, d_model %d, %d heads, vocab %d, ctx %d; %.1fM parameters) to %s in %.1f s%n",
+                spec.layers(), spec.dModel(), spec.heads(), spec.vocab(), spec.ctx(), spec.parameters() / 1e6, out,
+                (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    private int forward(String[] argv) throws Exception {
+        Args args = new Args("bench forward", argv, 1, Set.of("model", "batch", "pos", "cache", "warmup", "iters", "seed"), Set.of());
+        int batch = positive(args, "batch", 8), pos = positive(args, "pos", 128);
+        int warmup = Math.max(0, args.intOr("warmup", 2)), iters = positive(args, "iters", 5);
+        List<String> patterns = args.all("cache");
+        LoadedModel m = ModelLoader.load(args.require("model"), null);
+        HookedTransformer t = m.transformer();
+        int[][] tokens = benchIds(batch, pos, t.config().dVocab(), args.intOr("seed", 0));
+        Runnable once = () -> {
+            if (patterns.isEmpty()) {
+                t.forward(tokens);
+                return;
+            }
+            ActivationCache cache = new ActivationCache();
+            t.runWithCache(tokens, patterns, cache);
+            if (cache.names().isEmpty()) {
+                throw new IllegalStateException("--cache " + patterns + " cached nothing (no such hook, or -Dloupe.hooks=off)");
+            }
+        };
+        double[] rates = time(warmup, iters, batch * pos, once);
+        String what = patterns.isEmpty() ? "no hooks" : "caching " + String.join(", ", patterns);
+        ObjectNode r = result("forward", m, rates, warmup);
+        r.put("batch", batch).put("pos", pos).put("cache", String.join(",", patterns));
+        report(String.format("forward %d x %d, %s, hook machinery %s", batch, pos, what, hookMachinery()), r);
+        return 0;
+    }
+
+    private int decode(String[] argv) throws Exception {
+        Args args = new Args("bench decode", argv, 1, Set.of("model", "tokens", "prompt-len", "warmup", "iters", "seed"), Set.of());
+        int n = args.intOr("tokens", 128), promptLen = positive(args, "prompt-len", 1);
+        if (n < 2) throw new Args.UsageException("bench decode: --tokens must be at least 2 (the first comes from prefill)");
+        int warmup = Math.max(0, args.intOr("warmup", 1)), iters = positive(args, "iters", 3);
+        LoadedModel m = ModelLoader.load(args.require("model"), null);
+        HookedTransformer t = m.transformer();
+        if (promptLen + n > t.config().nCtx()) throw new Args.UsageException("bench decode: prompt-len + tokens exceeds n_ctx " + t.config().nCtx());
+        int[][] prompt = benchIds(1, promptLen, t.config().dVocab(), args.intOr("seed", 0));
+        Generator g = new Generator(t);
+        double[] rates = new double[iters];
+        int[] generated = null;
+        for (int i = -warmup; i < iters; i++) {
+            long[] at = new long[n];
+            int[] count = {0};
+            int[] out = g.generate(prompt, n, Sampling.GREEDY, OptionalInt.empty(), Hooks.none(t.hooks()),
+                    (row, token) -> at[count[0]++] = System.nanoTime())[0];
+            if (i >= 0) rates[i] = (n - 1) / ((at[n - 1] - at[0]) / 1e9); // the first token comes from prefill
+            generated = out;
+        }
+        ObjectNode r = result("decode", m, rates, warmup);
+        r.put("prompt_len", promptLen).put("tokens", n);
+        ArrayNode ids = r.putArray("ids"), gen = r.putArray("generated");
+        for (int id : prompt[0]) ids.add(id);
+        for (int id : generated) gen.add(id);
+        report(String.format("greedy decode, batch 1, %d tokens after a %d-token prompt (prefill excluded)", n, promptLen), r);
+        return 0;
+    }
+
+    /** Tokens per second of each timed iteration, after {@code warmup} untimed ones. */
+    private static double[] time(int warmup, int iters, int tokensPerRun, Runnable run) {
+        for (int i = 0; i < warmup; i++) run.run();
+        double[] rates = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            rates[i] = tokensPerRun / ((System.nanoTime() - t0) / 1e9);
+        }
+        return rates;
+    }
+
+    private static ObjectNode result(String bench, LoadedModel m, double[] rates, int warmup) {
+        double[] sorted = rates.clone();
+        Arrays.sort(sorted);
+        PeakMemory mem = PeakMemory.now();
+        ObjectNode r = JSON.createObjectNode();
+        r.put("impl", "loupe").put("bench", bench).put("model", m.source().toString());
+        r.put("hooks", hookMachinery()).put("threads", Parallel.threads());
+        r.put("median_tok_s", median(sorted)).put("best_tok_s", sorted[sorted.length - 1]);
+        ArrayNode samples = r.putArray("samples_tok_s");
+        for (double v : rates) samples.add(Math.round(v * 10) / 10.0);
+        r.put("warmup", warmup);
+        r.put("peak_heap_mib", Math.round(mem.heapMiB())).put("peak_rss_mib", Math.round(mem.rssMiB()));
+        return r;
+    }
+
+    private static void report(String title, ObjectNode r) throws Exception {
+        System.out.printf("%s%n  %.1f tok/s median, %.1f best (%d iters after %d warmup, %d threads)%n"
+                        + "  peak heap %d MiB (sum of pool peaks), peak RSS %d MiB%n",
+                title, r.get("median_tok_s").asDouble(), r.get("best_tok_s").asDouble(), r.get("samples_tok_s").size(),
+                r.get("warmup").asInt(), r.get("threads").asInt(), r.get("peak_heap_mib").asLong(), r.get("peak_rss_mib").asLong());
+        System.out.println("RESULT " + JSON.writeValueAsString(r));
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** "off" under {@code -Dloupe.hooks=off} (see {@link Hooks}), else "on". */
+    private static String hookMachinery() {
+        return "off".equals(System.getProperty("loupe.hooks")) ? "off" : "on";
+    }
+
+    /** A fixed arithmetic sequence of ids, which bench/torch_gpt2.py reproduces to feed PyTorch the same input. */
+    private static int[][] benchIds(int batch, int pos, int vocab, long seed) {
+        int[][] ids = new int[batch][pos];
+        for (int b = 0; b < batch; b++) {
+            for (int p = 0; p < pos; p++) ids[b][p] = (int) Math.floorMod((long) (b * pos + p) * 7919 + seed * 104729 + 13, (long) vocab);
+        }
+        return ids;
+    }
+
+    private static int positive(Args args, String name, int fallback) {
+        int v = args.intOr(name, fallback);
+        if (v <= 0) throw new Args.UsageException("bench: --" + name + " must be a positive integer");
+        return v;
+    }
+}

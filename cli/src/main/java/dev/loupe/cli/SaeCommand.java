@@ -1,0 +1,161 @@
+package dev.loupe.cli;
+
+import dev.loupe.model.LoadedModel;
+import dev.loupe.sae.EvalReport;
+import dev.loupe.sae.FeatureScan;
+import dev.loupe.sae.LiveModelSource;
+import dev.loupe.sae.Sae;
+import dev.loupe.sae.SaeConfig;
+import dev.loupe.sae.SaeEvaluator;
+import dev.loupe.sae.SaeLensFormat;
+import dev.loupe.sae.SaeTrainer;
+import dev.loupe.sae.Schedule;
+import dev.loupe.sae.TextContexts;
+import dev.loupe.sae.TrainOptions;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/** {@code loupe sae train|eval|features}: sparse autoencoders on a model's activations. */
+final class SaeCommand implements Command {
+    private static final String TEXT_USAGE = """
+              --data FILE        text to read: a .jsonl file (one JSON object a line, field --field) or plain text lines
+              --field NAME       JSON field holding the text (default: text)
+              --context N        tokens per context, BOS included (default: 128)
+              --skip-docs N      documents to skip first, e.g. to evaluate on documents not trained on (default: 0)""";
+
+    @Override
+    public String name() {
+        return "sae";
+    }
+
+    @Override
+    public String summary() {
+        return "train, evaluate and inspect sparse autoencoders (train | eval | features)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+            Usage: loupe sae train|eval|features [options]
+
+            loupe sae train --model SRC --hook NAME --data FILE --out DIR [options]
+              Trains an SAE on the activations at one hook, computed live from the model over the text
+              (contexts packed from the documents, rows mixed in a shuffling buffer), and writes it in
+              SAELens's format (DIR/cfg.json + DIR/sae_weights.safetensors). Shows a progress bar with live
+              L0, FVU and dead-latent count. With --checkpoint, resumes exactly where a killed run stopped.
+              --hook NAME        hook to read, e.g. blocks.2.hook_resid_post (list them: loupe hooks --model SRC)
+              --arch NAME        standard (ReLU + decoder-norm-weighted L1) | topk | batchtopk | jumprelu (default: topk)
+              --d-sae N          latents (default: 8 x the hook's width)
+              --k N              latents per token, topk/batchtopk (default: 32)
+              --l1 X             sparsity coefficient: L1 for standard, L0 for jumprelu (default: 1.0)
+              --steps N          optimizer steps (default: 2000)
+              --batch N          activation rows per step (default: 4096)
+              --lr X             peak Adam learning rate (default: 4e-4)
+              --warmup N         learning-rate warmup steps (default: steps/10, at most 100)
+              --decay linear|cosine|constant   decay over the last 20% of steps (default: linear)
+              --buffer N         rows in the mixing buffer (default: 65536)
+              --seed N           seed of initialisation and sampling (default: 42)
+              --checkpoint FILE  write a checkpoint every --every steps and resume from it if it exists (default: none)
+              --every N          steps between checkpoints (default: 500)
+            """ + TEXT_USAGE + "\n" + ModelOptions.USAGE + """
+
+              Example: loupe sae train --model ../shared/models/stories260K/stories260K.bin --hook blocks.2.hook_resid_post \\
+                         --data ../shared/data/brown.jsonl --d-sae 512 --k 16 --steps 400 --batch 1024 --lr 2e-3 --out sae-l2
+
+            loupe sae eval --model SRC --sae DIR --data FILE [--batches N] [--batch-size N] [text options]
+              Measures the SAE on text: MSE, fraction of variance unexplained, L0, dead (never active) and dense
+              (active on >10% of tokens) latents, and next-token cross-entropy with the reconstruction spliced in
+              against the clean model and zero-ablation (CE loss recovered), plus KL to the clean distribution.
+              --batches N        batches of contexts to evaluate (default: 8)
+              --batch-size N     contexts per batch (default: 16)
+              Example: loupe sae eval --model ../shared/models/stories260K/stories260K.bin --sae sae-l2 \\
+                         --data ../shared/data/brown.jsonl --skip-docs 450
+
+            loupe sae features --model SRC --sae DIR --data FILE --out FILE.db [options]
+              One streaming pass over the text recording, for every latent, its firing frequency, an activation
+              histogram (log bins), its top activating contexts (token windows with per-token activations) and
+              its top positive/negative logit effects, into a SQLite database (tables: meta, features, histogram,
+              examples, logit_effects; see docs/sae.md).
+              --top N            contexts kept per latent (default: 20)
+              --window N         tokens each side of the activating token (default: 8)
+              --logits N         top/bottom vocabulary entries per latent (default: 10)
+              --batches N, --batch-size N   as for eval (default: 8, 16)
+              Example: loupe sae features --model ../shared/models/stories260K/stories260K.bin --sae sae-l2 \\
+                         --data ../shared/data/brown.jsonl --out sae-l2/features.db
+            """;
+    }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        if (argv.length == 0) throw new Args.UsageException("sae: name a subcommand: train, eval or features");
+        String sub = argv[0];
+        return switch (sub) {
+            case "train" -> train(new Args("sae train", argv, 1, ModelOptions.with("hook", "arch", "d-sae", "k", "l1", "steps", "batch", "lr", "warmup",
+                    "decay", "buffer", "seed", "checkpoint", "every", "data", "field", "context", "skip-docs", "out"), Set.of()));
+            case "eval" -> eval(new Args("sae eval", argv, 1, ModelOptions.with("sae", "batches", "batch-size", "data", "field", "context", "skip-docs"), Set.of()));
+            case "features" -> features(new Args("sae features", argv, 1, ModelOptions.with("sae", "batches", "batch-size", "data", "field", "context",
+                    "skip-docs", "out", "top", "window", "logits"), Set.of()));
+            default -> throw new Args.UsageException("sae: unknown subcommand '" + sub + "' (train, eval, features)");
+        };
+    }
+
+    private static TextContexts texts(Args a, LoadedModel m) throws java.io.IOException {
+        List<String> docs = TextContexts.read(Path.of(a.require("data")), a.getOr("field", "text"));
+        int skip = a.intOr("skip-docs", 0);
+        if (skip >= docs.size()) throw new Args.UsageException(a + ": --skip-docs " + skip + " leaves none of the " + docs.size() + " documents");
+        return new TextContexts(docs.subList(skip, docs.size()), m.requireTokenizer(), a.intOr("context", 128));
+    }
+
+    private int train(Args a) throws Exception {
+        LoadedModel m = ModelOptions.load(a);
+        String hook = a.require("hook");
+        Path out = Path.of(a.require("out"));
+        TextContexts texts = texts(a, m);
+        int steps = a.intOr("steps", 2000);
+        TrainOptions.Builder o = TrainOptions.builder(steps);
+        o.batchSize = a.intOr("batch", 4096);
+        o.lr = a.doubleOr("lr", 4e-4);
+        o.coefficient = a.doubleOr("l1", 1.0);
+        o.seed = a.intOr("seed", 42);
+        o.progress = true;
+        String decay = a.getOr("decay", "linear").toUpperCase();
+        if (Arrays.stream(Schedule.Decay.values()).noneMatch(d -> d.name().equals(decay))) {
+            throw new Args.UsageException("sae train: --decay expects linear, cosine or constant, got '" + a.get("decay") + "'");
+        }
+        o.schedule = new Schedule(steps, a.intOr("warmup", Math.min(100, steps / 10)), steps / 5, Schedule.Decay.valueOf(decay), 0);
+        if (a.has("checkpoint")) {
+            o.checkpoint = Path.of(a.get("checkpoint"));
+            o.checkpointEvery = a.intOr("every", 500);
+        }
+        LiveModelSource src = new LiveModelSource(m.transformer(), hook, texts, a.intOr("buffer", 65536), 16, o.seed + 1, true);
+        String arch = a.getOr("arch", "topk");
+        int k = a.intOr("k", 32);
+        SaeConfig cfg = new SaeConfig(arch, src.dIn(), a.intOr("d-sae", 8 * src.dIn()), hook, src.hook().layer(), m.source().getFileName().toString(),
+                dev.loupe.sae.SaeArchitectures.get(arch).usesK() ? k : 0, true, "none", texts.contextSize());
+        o.kAux = Math.min(Math.max(1, cfg.dIn() / 2), cfg.dSae());
+        Sae sae = new SaeTrainer(cfg, o.build(), src).train();
+        SaeLensFormat.write(sae, out);
+        System.err.println("wrote " + cfg.architecture() + " SAE (d_in " + cfg.dIn() + ", d_sae " + cfg.dSae() + ") for " + hook + " to " + out);
+        return 0;
+    }
+
+    private int eval(Args a) throws Exception {
+        LoadedModel m = ModelOptions.load(a);
+        Sae sae = SaeLensFormat.read(Path.of(a.require("sae")));
+        EvalReport r = SaeEvaluator.evaluate(m.transformer(), sae, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16));
+        System.out.println(r);
+        return 0;
+    }
+
+    private int features(Args a) throws Exception {
+        LoadedModel m = ModelOptions.load(a);
+        Sae sae = SaeLensFormat.read(Path.of(a.require("sae")));
+        Path out = Path.of(a.require("out"));
+        FeatureScan.run(m.transformer(), m.tokenizer(), sae, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16), a.intOr("top", 20),
+                a.intOr("window", 8), a.intOr("logits", 10), out);
+        System.err.println("wrote feature statistics for " + sae.dSae() + " latents to " + out);
+        return 0;
+    }
+}

@@ -1,0 +1,30 @@
+package dev.loupe.interp.intervene;
+
+import java.util.List;
+
+/**
+ * A list of interventions as data: versioned, JSON-serializable, applied in order at each hook point.
+ * Parse with {@link #parse}, write with {@link #toJson}, run by compiling against a model
+ * ({@link Interventions#compile}). The JSON form is documented in {@code docs/interventions.md}.
+ */
+public record InterventionSpec(int version, List<Intervention> interventions) {
+    /** The spec version this code reads and writes. */
+    public static final int VERSION = 1;
+
+    public InterventionSpec {
+        interventions = List.copyOf(interventions);
+    }
+
+    public static InterventionSpec of(Intervention... interventions) {
+        return new InterventionSpec(VERSION, List.of(interventions));
+    }
+
+    /** Reads the JSON form; a malformed spec raises {@link SpecException} naming the field. */
+    public static InterventionSpec parse(String json) {
+        return SpecJson.read(json);
+    }
+
+    public String toJson() {
+        return SpecJson.write(this);
+    }
+}

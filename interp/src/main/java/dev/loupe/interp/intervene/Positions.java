@@ -1,0 +1,37 @@
+package dev.loupe.interp.intervene;
+
+/**
+ * Which absolute sequence positions an intervention touches. Absolute means counted from the start of the
+ * sequence, so during generation position 7 is the same token whether it is reached in the prefill or at
+ * a decode step.
+ */
+public sealed interface Positions {
+    boolean contains(int position);
+
+    /** Every position. */
+    record All() implements Positions {
+        @Override
+        public boolean contains(int position) {
+            return true;
+        }
+    }
+
+    /** The listed positions. */
+    record At(int[] positions) implements Positions {
+        @Override
+        public boolean contains(int position) {
+            for (int p : positions) if (p == position) return true;
+            return false;
+        }
+    }
+
+    /** Positions {@code from} (inclusive) to {@code to} (exclusive). */
+    record Range(int from, int to) implements Positions {
+        @Override
+        public boolean contains(int position) {
+            return position >= from && position < to;
+        }
+    }
+
+    Positions ALL = new All();
+}

@@ -1,0 +1,220 @@
+package dev.loupe.sae;
+
+import dev.loupe.core.Autograd;
+import dev.loupe.core.Tensor;
+import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.hooks.HookSpec;
+import dev.loupe.model.hooks.Hooks;
+import dev.loupe.model.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.PriorityQueue;
+
+/**
+ * Feature inspection in one streaming pass over text: per latent, how often it fires, a histogram of its
+ * activations (log-spaced bins, 10 per decade from 1e-3 to 1e3, plus under/overflow), its top-k activating
+ * contexts (a window of tokens with the latent's activation at each, kept in a bounded min-heap), and its
+ * top positive and negative logit effects: W_dec[j] through ln_final's learned gain (its frozen scale: the
+ * per-token normalisation is left out) and the unembedding W_U. Results go to a SQLite file (see docs/sae.md).
+ */
+public final class FeatureScan {
+    static final int BINS = 60;
+    static final double LOG_LO = -3;
+
+    private record Example(float act, int[] tokens, float[] acts, int center) {}
+
+    private FeatureScan() {}
+
+    /**
+     * @param topK contexts kept per latent; window tokens each side of the activating one; logits top/bottom tokens per latent
+     */
+    public static void run(HookedTransformer model, Tokenizer tok, Sae sae, TextContexts texts, int batches, int batchSize, int topK, int window,
+                           int logits, Path out) throws IOException {
+        HookSpec hook = SaeSplice.requireFits(model, sae);
+        int n = sae.dSae(), d = sae.dIn();
+        long[] count = new long[n];
+        double[] sum = new double[n];
+        float[] max = new float[n];
+        long[][] hist = new long[n][BINS + 2];
+        @SuppressWarnings("unchecked")
+        PriorityQueue<Example>[] heaps = new PriorityQueue[n];
+        for (int j = 0; j < n; j++) heaps[j] = new PriorityQueue<>((a, b) -> Float.compare(a.act, b.act));
+        long tokens = 0;
+        int first = texts.hasBos() ? 1 : 0;
+        for (int bi = 0; bi < batches; bi++) {
+            int[][] ids = texts.next(batchSize);
+            int pos = ids[0].length;
+            Tensor[] seen = new Tensor[1];
+            Hooks hooks = Hooks.builder(model.hooks()).add(hook, (x, ctx) -> {
+                seen[0] = x;
+                return x;
+            }).build();
+            Autograd.noGrad(() -> model.forward(ids, hooks, null, LiveModelSource.stopAt(hook)));
+            SparseCodes codes = sae.encodeSparse(seen[0].data(), batchSize * pos);
+            for (int b = 0; b < batchSize; b++) {
+                for (int p = first; p < pos; p++) {
+                    int r = b * pos + p;
+                    tokens++;
+                    for (int c = codes.rowStart()[r]; c < codes.rowStart()[r + 1]; c++) {
+                        int j = codes.index()[c];
+                        float v = codes.value()[c];
+                        count[j]++;
+                        sum[j] += v;
+                        max[j] = Math.max(max[j], v);
+                        hist[j][bin(v)]++;
+                        PriorityQueue<Example> h = heaps[j];
+                        if (h.size() < topK || v > h.peek().act) {
+                            if (h.size() == topK) h.poll();
+                            h.add(example(codes, ids[b], b * pos, p, j, v, window));
+                        }
+                    }
+                }
+            }
+        }
+        write(out, model, tok, sae, count, sum, max, hist, heaps, tokens, logits);
+    }
+
+    static int bin(float v) {
+        if (v <= 0) return 0;
+        double b = Math.floor((Math.log10(v) - LOG_LO) * 10);
+        return (int) Math.max(0, Math.min(BINS + 1, b + 1));
+    }
+
+    private static Example example(SparseCodes codes, int[] ids, int rowBase, int p, int j, float v, int window) {
+        int lo = Math.max(0, p - window), hi = Math.min(ids.length, p + window + 1);
+        int[] t = java.util.Arrays.copyOfRange(ids, lo, hi);
+        float[] a = new float[hi - lo];
+        for (int q = lo; q < hi; q++) {
+            int r = rowBase + q;
+            int at = java.util.Arrays.binarySearch(codes.index(), codes.rowStart()[r], codes.rowStart()[r + 1], j);
+            a[q - lo] = at >= 0 ? codes.value()[at] : 0f;
+        }
+        return new Example(v, t, a, p - lo);
+    }
+
+    private static void write(Path out, HookedTransformer model, Tokenizer tok, Sae sae, long[] count, double[] sum, float[] max, long[][] hist,
+                              PriorityQueue<Example>[] heaps, long tokens, int logits) throws IOException {
+        Path abs = out.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        Files.delete(tmp);
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + tmp)) {
+            db.setAutoCommit(false);
+            try (Statement s = db.createStatement()) {
+                s.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)");
+                s.execute("CREATE TABLE features(id INTEGER PRIMARY KEY, fire_count INTEGER, frequency REAL, mean_act REAL, max_act REAL)");
+                s.execute("CREATE TABLE histogram(feature INTEGER, bin INTEGER, lo REAL, hi REAL, count INTEGER, PRIMARY KEY(feature, bin))");
+                s.execute("CREATE TABLE examples(feature INTEGER, rank INTEGER, activation REAL, center INTEGER, token_ids TEXT, tokens TEXT, acts TEXT,"
+                        + " PRIMARY KEY(feature, rank))");
+                s.execute("CREATE TABLE logit_effects(feature INTEGER, sign INTEGER, rank INTEGER, token_id INTEGER, token TEXT, value REAL,"
+                        + " PRIMARY KEY(feature, sign, rank))");
+            }
+            try (PreparedStatement m = db.prepareStatement("INSERT INTO meta VALUES (?, ?)")) {
+                String[][] rows = {{"hook_name", sae.config().hookName()}, {"d_sae", "" + sae.dSae()}, {"tokens", "" + tokens},
+                        {"architecture", sae.config().architecture()}, {"histogram_bins", "log10: bin 0 <= 1e-3, bins 1..60 of 0.1 decade, 61 > 1e3"},
+                        {"logit_effects", "W_dec[j] * ln_final gain (frozen scale, no per-token normalisation) @ W_U^T"}};
+                for (String[] r : rows) {
+                    m.setString(1, r[0]);
+                    m.setString(2, r[1]);
+                    m.addBatch();
+                }
+                m.executeBatch();
+            }
+            try (PreparedStatement f = db.prepareStatement("INSERT INTO features VALUES (?, ?, ?, ?, ?)");
+                 PreparedStatement h = db.prepareStatement("INSERT INTO histogram VALUES (?, ?, ?, ?, ?)");
+                 PreparedStatement e = db.prepareStatement("INSERT INTO examples VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                for (int j = 0; j < count.length; j++) {
+                    f.setInt(1, j);
+                    f.setLong(2, count[j]);
+                    f.setDouble(3, tokens == 0 ? 0 : count[j] / (double) tokens);
+                    f.setDouble(4, count[j] == 0 ? 0 : sum[j] / count[j]);
+                    f.setDouble(5, max[j]);
+                    f.addBatch();
+                    for (int b = 0; b < hist[j].length; b++) {
+                        if (hist[j][b] == 0) continue;
+                        h.setInt(1, j);
+                        h.setInt(2, b);
+                        h.setDouble(3, b == 0 ? 0 : Math.pow(10, LOG_LO + (b - 1) / 10.0));
+                        h.setDouble(4, b == BINS + 1 ? Double.POSITIVE_INFINITY : Math.pow(10, LOG_LO + b / 10.0));
+                        h.setLong(5, hist[j][b]);
+                        h.addBatch();
+                    }
+                    Example[] ex = heaps[j].toArray(new Example[0]);
+                    java.util.Arrays.sort(ex, (a, b) -> Float.compare(b.act, a.act));
+                    for (int r = 0; r < ex.length; r++) {
+                        e.setInt(1, j);
+                        e.setInt(2, r);
+                        e.setDouble(3, ex[r].act);
+                        e.setInt(4, ex[r].center);
+                        e.setString(5, java.util.Arrays.toString(ex[r].tokens));
+                        e.setString(6, json(tok, ex[r].tokens));
+                        e.setString(7, java.util.Arrays.toString(ex[r].acts));
+                        e.addBatch();
+                    }
+                }
+                f.executeBatch();
+                h.executeBatch();
+                e.executeBatch();
+            }
+            writeLogitEffects(db, model, tok, sae, logits);
+            db.commit();
+        } catch (SQLException e) {
+            Files.deleteIfExists(tmp);
+            throw new IOException("writing feature store " + out + ": " + e.getMessage(), e);
+        }
+        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void writeLogitEffects(Connection db, HookedTransformer model, Tokenizer tok, Sae sae, int top) throws SQLException {
+        var w = model.weights();
+        if (w.unembed() == null || sae.dIn() != model.config().dModel() || top <= 0) return;
+        int d = sae.dIn(), vocab = model.config().dVocab();
+        float[] wu = w.unembed().weight().data(); // [d_vocab, d_model]
+        float[] gain = w.lnFinal() == null || w.lnFinal().gain() == null ? null : w.lnFinal().gain().data();
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO logit_effects VALUES (?, ?, ?, ?, ?, ?)")) {
+            float[] dir = new float[d];
+            float[] eff = new float[vocab];
+            Integer[] order = new Integer[vocab];
+            for (int j = 0; j < sae.dSae(); j++) {
+                for (int i = 0; i < d; i++) dir[i] = sae.wDec[j * d + i] * (gain == null ? 1f : gain[i]);
+                for (int v = 0; v < vocab; v++) {
+                    eff[v] = Vec.dot(dir, 0, wu, v * d, d);
+                    order[v] = v;
+                }
+                java.util.Arrays.sort(order, (a, b) -> Float.compare(eff[b], eff[a]));
+                for (int r = 0; r < Math.min(top, vocab); r++) {
+                    insert(p, j, 1, r, order[r], tok, eff[order[r]]);
+                    insert(p, j, -1, r, order[vocab - 1 - r], tok, eff[order[vocab - 1 - r]]);
+                }
+            }
+            p.executeBatch();
+        }
+    }
+
+    private static void insert(PreparedStatement p, int j, int sign, int rank, int id, Tokenizer tok, float value) throws SQLException {
+        p.setInt(1, j);
+        p.setInt(2, sign);
+        p.setInt(3, rank);
+        p.setInt(4, id);
+        p.setString(5, tok == null ? null : tok.tokenString(id));
+        p.setDouble(6, value);
+        p.addBatch();
+    }
+
+    private static String json(Tokenizer tok, int[] ids) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < ids.length; i++) {
+            if (i > 0) sb.append(", ");
+            String s = tok == null ? Integer.toString(ids[i]) : tok.tokenString(ids[i]);
+            sb.append('"').append(s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+        }
+        return sb.append(']').toString();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.loupe.sae;
+
+/**
+ * ReLU SAE with the decoder-norm-weighted L1 penalty λ Σ_i f_i ‖W_dec,i‖ (Anthropic, April 2024 update):
+ * decoder rows are unconstrained, so the penalty carries their norm instead.
+ */
+final class ReluL1 implements SaeArchitecture {
+    @Override
+    public String name() {
+        return "standard";
+    }
+
+    @Override
+    public boolean unitNormDecoder() {
+        return false;
+    }
+
+    @Override
+    public float initialDecoderNorm() {
+        return 0.1f;
+    }
+
+    @Override
+    public SparseCodes activate(Sae sae, float[] pre, int rows) {
+        return SparseCodes.above(pre, rows, sae.dSae(), null);
+    }
+
+    @Override
+    public double extraLoss(TrainStep s) {
+        Sae sae = s.sae;
+        int d = sae.dIn(), n = sae.dSae();
+        float[] norms = new float[n];
+        for (int j = 0; j < n; j++) norms[j] = (float) Math.sqrt(Vec.sumSquares(sae.wDec, j * d, d));
+        SparseCodes f = s.codes;
+        float w = s.coefficient / f.rows();
+        double[] colSum = new double[n];
+        double penalty = 0;
+        for (int c = 0; c < f.nnz(); c++) {
+            int j = f.index()[c];
+            penalty += (double) f.value()[c] * norms[j];
+            colSum[j] += f.value()[c];
+            s.dCodes[c] += w * norms[j];
+        }
+        if (s.grads != null) {
+            for (int j = 0; j < n; j++) {
+                if (colSum[j] != 0 && norms[j] > 0) Vec.axpy((float) (w * colSum[j] / norms[j]), sae.wDec, j * d, s.grads.wDec(), j * d, d);
+            }
+        }
+        return w * penalty;
+    }
+}

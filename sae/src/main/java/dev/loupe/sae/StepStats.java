@@ -1,0 +1,13 @@
+package dev.loupe.sae;
+
+/**
+ * What one training step measured on its batch.
+ *
+ * @param loss total loss (mse + sparsity + aux)
+ * @param mse mean over tokens of the squared reconstruction error summed over d_in
+ * @param sparsity the architecture's penalty (already weighted by its coefficient)
+ * @param aux the AuxK loss (0 when not used or no latent is dead)
+ * @param l0 mean active latents per token
+ * @param fvu fraction of variance unexplained: Σ‖x − x̂‖² / Σ‖x − mean(x)‖²
+ */
+public record StepStats(double loss, double mse, double sparsity, double aux, double l0, double fvu) {}

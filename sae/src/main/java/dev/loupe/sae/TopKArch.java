@@ -1,0 +1,24 @@
+package dev.loupe.sae;
+
+/** TopK SAE (Gao et al. 2024): keep each token's k largest pre-activations (then ReLU); AuxK revives dead latents. */
+final class TopKArch implements SaeArchitecture {
+    @Override
+    public String name() {
+        return "topk";
+    }
+
+    @Override
+    public boolean usesK() {
+        return true;
+    }
+
+    @Override
+    public boolean auxK() {
+        return true;
+    }
+
+    @Override
+    public SparseCodes activate(Sae sae, float[] pre, int rows) {
+        return SparseCodes.topK(pre, rows, sae.dSae(), sae.config().k(), null);
+    }
+}

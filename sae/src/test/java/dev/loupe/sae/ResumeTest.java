@@ -1,0 +1,83 @@
+package dev.loupe.sae;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.loupe.model.format.SafeTensors;
+import dev.loupe.model.format.WeightStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Training killed with SIGKILL after a checkpoint and resumed ends bit-identical to an uninterrupted run. */
+class ResumeTest {
+    @TempDir
+    Path dir;
+
+    static float[] data() {
+        Rng rng = new Rng(1);
+        float[] x = new float[2000 * 16];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rng.nextGaussian() * (1 + i % 16 / 4.0));
+        return x;
+    }
+
+    @Test
+    void killedAndResumedRunEqualsUninterruptedRun() throws Exception {
+        assertEquals(0, run("-", dir.resolve("straight"), 0).waitFor());
+        Path ckpt = dir.resolve("train.ckpt");
+        Process p = run(ckpt.toString(), dir.resolve("resumed"), 40);
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (checkpointStep(ckpt) < 30) {
+            assertTrue(p.isAlive(), "child finished before it could be killed");
+            assertTrue(System.nanoTime() < deadline, "no checkpoint within 60 s");
+            Thread.sleep(20);
+        }
+        p.destroyForcibly().waitFor();
+        long savedAt = checkpointStep(ckpt);
+        assertTrue(savedAt >= 30 && savedAt < 120, "killed mid-run, checkpoint at step " + savedAt);
+        assertEquals(0, run(ckpt.toString(), dir.resolve("resumed"), 0).waitFor());
+        Sae a = SaeLensFormat.read(dir.resolve("straight")), b = SaeLensFormat.read(dir.resolve("resumed"));
+        assertArrayEquals(a.wEnc().data(), b.wEnc().data());
+        assertArrayEquals(a.bEnc().data(), b.bEnc().data());
+        assertArrayEquals(a.wDec().data(), b.wDec().data());
+        assertArrayEquals(a.bDec().data(), b.bDec().data());
+    }
+
+    @Test
+    void corruptCheckpointIsRefusedClearly() throws Exception {
+        Path ckpt = dir.resolve("c.ckpt");
+        assertEquals(0, run(ckpt.toString(), dir.resolve("out"), 0).waitFor());
+        byte[] bytes = Files.readAllBytes(ckpt);
+        bytes[bytes.length - 100] ^= 0x55; // flip bits in the tensor data
+        Files.write(ckpt, bytes);
+        SaeConfig cfg = new SaeConfig("topk", 16, 64, "blocks.0.hook_resid_post", 0, "synthetic", 4, true, "none", 0);
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, cfg, new TensorSource(data(), 16, 9)));
+        assertTrue(e.getMessage().contains(ckpt.toString()) && e.getMessage().contains("checksum"), e.getMessage());
+        Files.write(ckpt, new byte[] {1, 2, 3}, StandardOpenOption.TRUNCATE_EXISTING);
+        e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, cfg, new TensorSource(data(), 16, 9)));
+        assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+    }
+
+    private static long checkpointStep(Path ckpt) {
+        if (!Files.exists(ckpt)) return -1;
+        try (WeightStore ws = SafeTensors.open(ckpt)) {
+            return Long.parseLong(ws.metadata().get("step"));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static Process run(String ckpt, Path out, long sleepMs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                ResumeChild.class.getName(), ckpt, out.toString(), Long.toString(sleepMs)));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+}
