@@ -20,7 +20,7 @@ import urllib.request
 import numpy as np
 
 __all__ = ["Client", "LoupeError", "Result", "connect", "client", "run", "generate", "gradients", "tokenize",
-           "detokenize", "info", "hooks", "lens", "hook", "steer", "scale", "zero", "set_to"]
+           "detokenize", "info", "hooks", "lens", "hook", "steer", "zero", "set_to", "project_out"]
 
 _DTYPES = {"F32": np.float32, "I64": np.int64, "F64": np.float64, "I32": np.int32, "F16": np.float16}
 
@@ -86,24 +86,27 @@ def hook(name, positions=None, heads=None, project=None, norm=None, reduce=None,
             "topk": topk, "as": as_}
 
 
+# Interventions are entries of Loupe's intervention spec (docs/interventions.md); these build the common ones.
+# positions: None (all), a list of absolute positions, or {"from": i, "to": j}.
+
 def steer(hook_name, vector, scale=1.0, positions=None, heads=None):
-    """Intervention adding scale * vector (along the hook's last axis)."""
+    """Adds scale * vector (along the hook's last axis): steering."""
     return {"hook": hook_name, "op": "add", "vector": vector, "scale": scale, "positions": positions, "heads": heads}
 
 
-def scale(hook_name, factor, positions=None, heads=None):
-    """Intervention multiplying the activation by factor."""
-    return {"hook": hook_name, "op": "scale", "scale": factor, "positions": positions, "heads": heads}
-
-
 def zero(hook_name, positions=None, heads=None):
-    """Intervention zeroing the activation (ablation)."""
+    """Zero-ablation."""
     return {"hook": hook_name, "op": "zero", "positions": positions, "heads": heads}
 
 
-def set_to(hook_name, vector, positions=None, heads=None):
-    """Intervention replacing the activation with vector (along the last axis)."""
-    return {"hook": hook_name, "op": "set", "vector": vector, "positions": positions, "heads": heads}
+def set_to(hook_name, value, positions=None, heads=None):
+    """Replaces the activation with a number or a vector (along the last axis)."""
+    return {"hook": hook_name, "op": "set", "value": value, "positions": positions, "heads": heads}
+
+
+def project_out(hook_name, direction, positions=None, heads=None):
+    """Removes the component along direction."""
+    return {"hook": hook_name, "op": "project_out", "direction": direction, "positions": positions, "heads": heads}
 
 
 class Stream:

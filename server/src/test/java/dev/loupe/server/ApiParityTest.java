@@ -16,6 +16,7 @@ import dev.loupe.model.generate.Sampling;
 import dev.loupe.model.hooks.ActivationCache;
 import dev.loupe.model.hooks.Hooks;
 import dev.loupe.server.client.LoupeClient;
+import dev.loupe.server.http.Body;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,6 +32,7 @@ class ApiParityTest {
     static TestServer ts;
     static HookedTransformer model;
     static final String PROMPT = "Once upon a time, there was a little girl";
+    static final String ZERO_MLP1 = "[{\"hook\": \"blocks.1.hook_mlp_out\", \"op\": \"zero\", \"positions\": [1, 3]}]";
 
     @BeforeAll
     static void start() {
@@ -98,21 +100,24 @@ class ApiParityTest {
         assertArrayEquals(want.data(), got);
     }
 
+    /** Interventions in the library's spec format give what the library gives in process. */
     @Test
-    void interventionMatchesAHandWrittenHook() throws Exception {
-        float[] v = new float[model.config().dModel()];
-        for (int i = 0; i < v.length; i++) v[i] = (float) Math.sin(i);
+    void interventionsMatchTheLibrary() throws Exception {
+        StringBuilder v = new StringBuilder("[");
+        for (int i = 0; i < model.config().dModel(); i++) v.append(i > 0 ? "," : "").append((float) Math.sin(i));
+        String spec = "[{\"hook\": \"blocks.2.hook_resid_post\", \"op\": \"add\", \"scale\": 3.0, \"vector\": " + v + "]},"
+                + " {\"hook\": \"blocks.1.attn.hook_z\", \"op\": \"zero\", \"heads\": [0, 3], \"positions\": {\"from\": 2}},"
+                + " {\"hook\": \"blocks.3.mlp.hook_post\", \"op\": \"clamp\", \"max\": 0.5}]";
         ObjectNode r = req(PROMPT);
-        r.putArray("cache").add("logits");
-        ObjectNode iv = r.putArray("interventions").addObject().put("hook", "blocks.2.hook_resid_post").put("op", "add").put("scale", 3.0);
-        for (float x : v) iv.withArray("vector").add(x);
-        Tensor got = ts.client.run(r).get("logits");
+        r.putArray("cache").add("logits").add("blocks.3.hook_mlp_out");
+        r.set("interventions", Body.JSON.readTree(spec));
+        LoupeClient.Result got = ts.client.run(r);
         int[] ids = ts.model.tokens(PROMPT);
-        Tensor add = Tensor.of(new float[ids.length * v.length], 1, ids.length, v.length);
-        for (int p = 0; p < ids.length; p++) for (int i = 0; i < v.length; i++) add.data()[p * v.length + i] = 3.0f * v[i];
-        Hooks hooks = Hooks.builder(model.hooks()).add("blocks.2.hook_resid_post", (x, ctx) -> Ops.add(x, add)).build();
+        ActivationCache cache = new ActivationCache();
+        Hooks hooks = ts.interventions(spec).cache(List.of("blocks.3.hook_mlp_out"), cache).build();
         Tensor want = model.forward(new int[][] {ids}, hooks, null, ForwardOptions.FULL);
-        assertArrayEquals(want.data(), got.data());
+        assertArrayEquals(want.data(), got.get("logits").data());
+        assertArrayEquals(cache.get("blocks.3.hook_mlp_out").data(), got.get("blocks.3.hook_mlp_out").data());
     }
 
     @Test
@@ -208,15 +213,14 @@ class ApiParityTest {
                 ObjectNode r = LoupeClient.request();
                 for (int t : ids.get(k % ids.size())) r.withArray("tokens").add(t);
                 r.putArray("cache").add("blocks.4.hook_resid_post").add("logits");
-                if (k % 3 == 0) r.putArray("interventions").addObject().put("hook", "blocks.1.hook_mlp_out").put("op", "zero");
+                if (k % 3 == 0) r.set("interventions", Body.JSON.readTree(ZERO_MLP1));
                 fs.add(pool.submit(() -> ts.client.run(r)));
             }
             int maxRows = 0;
             for (int k = 0; k < n; k++) {
                 LoupeClient.Result res = fs.get(k).get();
                 maxRows = Math.max(maxRows, Integer.parseInt(res.fields().get("batch_rows")));
-                Hooks.Builder hb = Hooks.builder(model.hooks());
-                if (k % 3 == 0) hb.add("blocks.1.hook_mlp_out", (x, ctx) -> Ops.add(Ops.mul(x, Tensor.zeros(x.shape())), Tensor.zeros(x.shape())));
+                Hooks.Builder hb = k % 3 == 0 ? ts.interventions(ZERO_MLP1) : Hooks.builder(model.hooks());
                 ActivationCache cache = new ActivationCache();
                 hb.cache(List.of("blocks.4.hook_resid_post"), cache);
                 Tensor logits = model.forward(new int[][] {ids.get(k % ids.size())}, hb.build(), null, ForwardOptions.FULL);

@@ -69,7 +69,10 @@ class BadInputTest {
         contains(refused(400, "/v1/run", "{\"prompt\": \"hi\", \"cache\": [\"blocks.0.hook_resid_psot\"]}"), "unknown hook 'blocks.0.hook_resid_psot'", "blocks.0.hook_resid_post");
         contains(refused(400, "/v1/run", "{\"prompt\": \"hi\", \"interventions\": [{\"hook\": \"blocks.9.hook_resid_post\", \"op\": \"zero\"}]}"), "intervention", "unknown hook");
         contains(refused(400, "/v1/run", "{\"prompt\": \"hi\", \"interventions\": [{\"hook\": \"blocks.1.hook_resid_post\", \"op\": \"add\", \"vector\": [1, 2]}]}"),
-                "vector has 2 entries", "64");
+                "body.interventions[0].vector", "vector has 2 values", "d_model=64");
+        contains(refused(400, "/v1/run", "{\"prompt\": \"hi\", \"interventions\": [{\"hook\": \"blocks.1.hook_resid_post\", \"op\": \"zero\", \"rows\": [3]}]}"),
+                "body.interventions[0].rows", "one sequence");
+        contains(refused(400, "/v1/run", "{\"prompt\": \"hi\", \"interventions\": [{\"hook\": \"blocks.1.hook_resid_post\", \"op\": \"explode\"}]}"), "explode");
         contains(refused(400, "/v1/run", "{\"prompt\": \"hi\", \"cache\": [{\"hook\": \"blocks.1.hook_resid_post\", \"heads\": [0]}]}"), "no head axis");
     }
 

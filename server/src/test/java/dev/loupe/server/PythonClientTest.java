@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.GradientRun;
@@ -93,9 +92,8 @@ class PythonClientTest {
         float[] v = new float[m.config().dModel()];
         for (int i = 0; i < v.length; i++) v[i] = (float) Math.cos(i * 0.7);
         npy(expected, "steer_vector", v, v.length);
-        Tensor add = Tensor.zeros(1, ids.length, v.length);
-        for (int p = 0; p < ids.length; p++) for (int i = 0; i < v.length; i++) add.data()[p * v.length + i] = 3.0f * v[i];
-        Tensor steered = m.forward(new int[][] {ids}, Hooks.builder(m.hooks()).add("blocks.2.hook_resid_post", (x, c) -> Ops.add(x, add)).build(), null, ForwardOptions.FULL);
+        Hooks steer = ts.interventions("[{\"hook\": \"blocks.2.hook_resid_post\", \"op\": \"add\", \"scale\": 3.0, \"vector\": " + java.util.Arrays.toString(v) + "}]").build();
+        Tensor steered = m.forward(new int[][] {ids}, steer, null, ForwardOptions.FULL);
         npy(expected, "steered_logits", steered.data(), steered.size(1), steered.size(2));
         int[] gen = new Generator(m).generate(new int[][] {ts.model.tokens("Once upon a time")}, 24, Sampling.GREEDY, ts.model.tokenizer().eosId(),
                 Hooks.none(m.hooks()), null)[0];

@@ -1,6 +1,10 @@
 package dev.loupe.server;
 
+import dev.loupe.interp.intervene.InterventionSpec;
+import dev.loupe.interp.intervene.Interventions;
+import dev.loupe.interp.intervene.TensorResolver;
 import dev.loupe.model.LoadedModel;
+import dev.loupe.model.hooks.Hooks;
 import dev.loupe.model.ModelLoader;
 import dev.loupe.model.SharedModels;
 import dev.loupe.server.api.Limits;
@@ -35,6 +39,12 @@ final class TestServer implements AutoCloseable {
 
     TestServer() {
         this(Limits.DEFAULT, 32, 256);
+    }
+
+    /** Hooks running a JSON array of interventions as the library compiles them, for in-process reference runs. */
+    Hooks.Builder interventions(String jsonArray) {
+        var spec = InterventionSpec.parse("{\"version\": 1, \"interventions\": " + jsonArray + "}");
+        return Interventions.compile(spec, model.transformer(), TensorResolver.EMPTY, model::tokens).addTo(Hooks.builder(model.transformer().hooks()));
     }
 
     URI uri() {

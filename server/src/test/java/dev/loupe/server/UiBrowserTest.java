@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.generate.Generator;
@@ -150,21 +149,11 @@ class UiBrowserTest {
         float[] plus = mean(hook, "happy smile laugh fun"), minus = mean(hook, "sad cry angry");
         float[] v = new float[plus.length];
         for (int i = 0; i < v.length; i++) v[i] = plus[i] - minus[i];
-        Hooks steer = Hooks.builder(m.hooks()).add(hook, (x, c) -> {
-            Tensor add = Tensor.zeros(x.shape());
-            for (int p = 0; p < x.size(1); p++) for (int i = 0; i < v.length; i++) add.data()[p * v.length + i] = 2f * v[i];
-            return Ops.add(Ops.mul(x, ones(x)), add);
-        }).build();
+        Hooks steer = ts.interventions("[{\"hook\": \"" + hook + "\", \"op\": \"add\", \"scale\": 2, \"vector\": " + Arrays.toString(v) + "}]").build();
         int[] wantSteered = gen.generate(new int[][] {prompt}, 24, Sampling.GREEDY, ts.model.tokenizer().eosId(), steer, null)[0];
         assertArrayEquals(wantSteered, steered);
         assertNotEquals(Arrays.toString(plain), Arrays.toString(steered), "steering changed nothing");
         assertTrue(driver.findElement(By.id("steer-steered")).getText().startsWith("Once upon a time"));
-    }
-
-    private static Tensor ones(Tensor x) {
-        float[] d = new float[x.numel()];
-        Arrays.fill(d, 1f);
-        return Tensor.of(d, x.shape());
     }
 
     private static float[] mean(String hook, String text) throws Exception {

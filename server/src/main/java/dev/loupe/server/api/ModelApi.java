@@ -20,7 +20,8 @@ import dev.loupe.server.batch.Scheduler;
 import dev.loupe.server.batch.SoloJob;
 import dev.loupe.server.http.ApiError;
 import dev.loupe.server.http.Body;
-import dev.loupe.server.intervene.Intervention;
+import dev.loupe.interp.intervene.CompiledInterventions;
+import dev.loupe.interp.intervene.TensorResolver;
 import dev.loupe.server.intervene.RowInterventions;
 import dev.loupe.server.readout.Array;
 import dev.loupe.server.readout.Axes;
@@ -118,7 +119,7 @@ public final class ModelApi {
         b.allow(with(INPUT, "cache", "interventions"));
         int[] ids = tokens(b);
         List<Readout> readouts = readouts(b, "cache");
-        List<Intervention> ivs = interventions(b, ids.length);
+        CompiledInterventions ivs = interventions(b);
         List<String> patterns = new ArrayList<>();
         long bytes = 0;
         for (Readout r : readouts) {
@@ -155,13 +156,13 @@ public final class ModelApi {
         b.allow(with(INPUT, "grads", "objective", "interventions"));
         int[] ids = tokens(b);
         List<Readout> readouts = readouts(b, "grads");
-        List<Intervention> ivs = interventions(b, ids.length);
+        CompiledInterventions ivs = interventions(b);
         Function<Tensor, Tensor> objective = objective(b.has("objective") ? Body.of(b.raw("objective"), b.field("objective")) : null, ids);
         List<String> patterns = readouts.stream().map(Readout::hook).filter(h -> !h.equals(LOGITS)).distinct().toList();
         for (String p : patterns) select(p, "grads");
         CompletableFuture<GradientRun> f = new CompletableFuture<>();
         scheduler.submit(new SoloJob<>(requestId, deadline(), () -> GradientRun.of(model, new int[][] {ids}, patterns, objective,
-                h -> RowInterventions.install(h, model.hooks(), List.of(ivs))), f));
+                h -> RowInterventions.install(h, java.util.Collections.singletonList(ivs))), f));
         GradientRun run = await(f);
         List<NamedTensor> out = new ArrayList<>();
         for (Readout r : readouts) {
@@ -223,7 +224,7 @@ public final class ModelApi {
     }
 
     /** A checked generation request, queued by {@link #start} once the caller has somewhere to send tokens. */
-    public record Generation(String requestId, int[] prompt, int maxTokens, Sampling sampling, OptionalInt eos, List<Intervention> interventions) {}
+    public record Generation(String requestId, int[] prompt, int maxTokens, Sampling sampling, OptionalInt eos, CompiledInterventions interventions) {}
 
     /** Reads and checks a generation request (nothing runs yet, so errors can still be plain HTTP errors). */
     public Generation generation(Body b, String requestId) {
@@ -240,7 +241,7 @@ public final class ModelApi {
             throw ApiError.badRequest(b.path() + ": " + e.getMessage());
         }
         OptionalInt eos = b.bool("stop_at_eos", true) && loaded.tokenizer() != null ? loaded.tokenizer().eosId() : OptionalInt.empty();
-        return new Generation(requestId, ids, max, sampling, eos, interventions(b, ids.length));
+        return new Generation(requestId, ids, max, sampling, eos, interventions(b));
     }
 
     /**
@@ -303,10 +304,9 @@ public final class ModelApi {
         return out;
     }
 
-    private List<Intervention> interventions(Body b, int pos) {
-        List<Intervention> ivs = Intervention.parseAll(b.array("interventions"));
-        RowInterventions.validate(model.hooks(), ivs, s -> Shapes.row(model.config(), s, pos));
-        return ivs;
+    /** The request's interventions in the library's spec format, compiled (null when none). */
+    private CompiledInterventions interventions(Body b) {
+        return RowInterventions.compile(b.raw("interventions"), b.field("interventions"), loaded, TensorResolver.EMPTY);
     }
 
     private List<HookSpec> select(String pattern, String field) {

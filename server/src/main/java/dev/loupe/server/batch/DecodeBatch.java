@@ -34,7 +34,7 @@ final class DecodeBatch {
         int n = jobs.size(), promptLen = jobs.getFirst().prompt().length, nCtx = model.config().nCtx();
         int longest = jobs.stream().mapToInt(GenerateJob::maxTokens).max().orElse(0);
         Hooks.Builder b = Hooks.builder(model.hooks());
-        RowInterventions.install(b, model.hooks(), jobs.stream().map(GenerateJob::interventions).toList());
+        RowInterventions.install(b, jobs.stream().map(GenerateJob::interventions).toList());
         hooks = b.build();
         kv = new KvCache(model.config(), n, Math.min(nCtx, promptLen + longest));
         samplers = new Sampler[n];

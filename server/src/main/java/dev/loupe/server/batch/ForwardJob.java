@@ -1,17 +1,17 @@
 package dev.loupe.server.batch;
 
 import dev.loupe.core.Tensor;
-import dev.loupe.server.intervene.Intervention;
+import dev.loupe.interp.intervene.CompiledInterventions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One forward pass over one row of tokens, with interventions, recording the hooks {@code cache} selects.
+ * One forward pass over one row of tokens, with compiled interventions (null: none), recording the hooks {@code cache} selects.
  * Completes with that row's logits [1, pos, d_vocab] (when {@code logits}) and activations (each [1, ...]). A
  * pass stops after the last block anything in the batch needs, like TransformerLens's {@code stop_at_layer}.
  */
-public record ForwardJob(String id, long deadline, int[] tokens, List<Intervention> interventions, List<String> cache,
+public record ForwardJob(String id, long deadline, int[] tokens, CompiledInterventions interventions, List<String> cache,
                          boolean logits, CompletableFuture<Result> result) implements Job {
 
     /** The row's logits (null when not asked for) and recorded activations. */

@@ -1,8 +1,7 @@
 package dev.loupe.server.batch;
 
 import dev.loupe.model.generate.Sampling;
-import dev.loupe.server.intervene.Intervention;
-import java.util.List;
+import dev.loupe.interp.intervene.CompiledInterventions;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 
@@ -12,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
  * client has gone; {@code result} completes with all new tokens.
  */
 public record GenerateJob(String id, long deadline, int[] prompt, int maxTokens, Sampling sampling, OptionalInt eos,
-                          List<Intervention> interventions, Sink sink, CompletableFuture<int[]> result) implements Job {
+                          CompiledInterventions interventions, Sink sink, CompletableFuture<int[]> result) implements Job {
 
     /** Receives a generated token; false stops this row. */
     @FunctionalInterface

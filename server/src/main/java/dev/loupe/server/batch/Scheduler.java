@@ -145,7 +145,7 @@ public final class Scheduler implements AutoCloseable {
         int[][] tokens = new int[rows][];
         for (int r = 0; r < rows; r++) tokens[r] = jobs.get(r).tokens();
         Hooks.Builder b = Hooks.builder(model.hooks());
-        RowInterventions.install(b, model.hooks(), jobs.stream().map(ForwardJob::interventions).toList());
+        RowInterventions.install(b, jobs.stream().map(ForwardJob::interventions).toList());
         List<String> patterns = jobs.stream().flatMap(j -> j.cache().stream()).distinct().toList();
         ActivationCache cache = new ActivationCache();
         b.cache(patterns, cache);

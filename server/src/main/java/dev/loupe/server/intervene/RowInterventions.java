@@ -1,58 +1,88 @@
 package dev.loupe.server.intervene;
 
-import dev.loupe.core.Ops;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Tensor;
-import dev.loupe.model.hooks.HookIndex;
-import dev.loupe.model.hooks.HookPattern;
+import dev.loupe.interp.intervene.CompiledInterventions;
+import dev.loupe.interp.intervene.InterventionSpec;
+import dev.loupe.interp.intervene.Interventions;
+import dev.loupe.interp.intervene.SpecException;
+import dev.loupe.interp.intervene.TensorResolver;
+import dev.loupe.model.LoadedModel;
+import dev.loupe.model.hooks.HookFn;
 import dev.loupe.model.hooks.HookSpec;
 import dev.loupe.model.hooks.Hooks;
 import dev.loupe.server.http.ApiError;
+import dev.loupe.server.http.Body;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The interventions of every row of a micro-batch installed as hooks on the shared forward pass: each row's
- * edits touch only that row, so requests with different interventions share one pass. At a hook point the
- * activation becomes x·m + c with m and c built for the whole batch (1 and 0 where no row intervenes), which
- * leaves untouched rows bit-for-bit unchanged and keeps the edit differentiable.
+ * Interventions in the library's spec format ({@code docs/interventions.md}) for requests that share a forward
+ * pass. A request's {@code interventions} (a JSON array of spec entries, or a whole spec object) is compiled
+ * against the model when the request arrives, so a bad spec is a 400 before anything queues. In a micro-batch
+ * each request is one row: its edits see only that row (as a [1, ...] activation, exactly what they would see
+ * alone) and the results are written back into the shared activation. A batch of one installs the compiled hooks
+ * directly, which keeps them differentiable for gradient requests.
  */
 public final class RowInterventions {
     private RowInterventions() {}
 
-    private record RowEdit(int row, Intervention edit) {}
-
-    /** Checks every row's interventions against the model: hook patterns exist, vectors and heads fit. */
-    public static void validate(HookIndex index, List<Intervention> interventions, java.util.function.Function<HookSpec, int[]> rowShape) {
-        for (Intervention iv : interventions) {
-            List<HookSpec> specs;
-            try {
-                specs = HookPattern.select(index, iv.hook());
-            } catch (IllegalArgumentException e) {
-                throw ApiError.badRequest("intervention: " + e.getMessage());
+    /** Compiles a request's {@code interventions} field (absent: none). Entries may not name batch rows. */
+    public static CompiledInterventions compile(JsonNode field, String path, LoadedModel model, TensorResolver tensors) {
+        if (field == null || field.isNull()) return null;
+        ObjectNode spec;
+        if (field.isArray()) {
+            spec = Body.JSON.createObjectNode().put("version", InterventionSpec.VERSION);
+            spec.set("interventions", field);
+        } else if (field.isObject()) {
+            spec = (ObjectNode) field;
+        } else {
+            throw ApiError.badRequest(path + ": expected an array of interventions (or a spec object), got " + field.getNodeType().name().toLowerCase());
+        }
+        JsonNode list = spec.get("interventions");
+        if (list != null && list.isArray()) {
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i).has("rows")) {
+                    throw ApiError.badRequest(path + "[" + i + "].rows: a request is one sequence; rows are for batches built in process");
+                }
             }
-            for (HookSpec s : specs) iv.check(s, rowShape.apply(s));
+        }
+        try {
+            return Interventions.compile(InterventionSpec.parse(spec.toString()), model.transformer(), tensors,
+                    model.tokenizer() == null ? null : model::tokens);
+        } catch (SpecException e) { // names the field as "interventions[i]...."
+            throw ApiError.badRequest(path.substring(0, path.length() - "interventions".length()) + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(path + ": " + e.getMessage());
         }
     }
 
-    /** Adds hooks applying {@code perRow.get(b)} to row b of the batch. */
-    public static void install(Hooks.Builder hooks, HookIndex index, List<List<Intervention>> perRow) {
-        Map<HookSpec, List<RowEdit>> bySpec = new LinkedHashMap<>();
-        for (int b = 0; b < perRow.size(); b++) {
-            for (Intervention iv : perRow.get(b)) {
-                for (HookSpec s : HookPattern.select(index, iv.hook())) bySpec.computeIfAbsent(s, k -> new ArrayList<>()).add(new RowEdit(b, iv));
-            }
+    /** Adds hooks applying {@code perRow.get(b)} (null: none) to row b of the batch. */
+    public static void install(Hooks.Builder hooks, List<CompiledInterventions> perRow) {
+        if (perRow.size() == 1) {
+            if (perRow.getFirst() != null) perRow.getFirst().addTo(hooks);
+            return;
         }
-        bySpec.forEach((spec, edits) -> hooks.add(spec, (x, ctx) -> {
-            int[] shape = x.shape();
-            int[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);
-            int rowSize = x.numel() / shape[0];
-            float[] m = new float[x.numel()], c = new float[x.numel()];
-            Arrays.fill(m, 1f);
-            for (RowEdit e : edits) e.edit().write(spec, m, c, e.row() * rowSize, rowShape, ctx.startPosition());
-            return Ops.add(Ops.mul(x, Tensor.of(m, shape)), Tensor.of(c, shape));
+        record RowFn(int row, HookFn fn) {}
+        Map<HookSpec, List<RowFn>> bySpec = new LinkedHashMap<>();
+        for (int b = 0; b < perRow.size(); b++) {
+            if (perRow.get(b) == null) continue;
+            for (CompiledInterventions.Placed p : perRow.get(b).edits()) bySpec.computeIfAbsent(p.hook(), k -> new ArrayList<>()).add(new RowFn(b, p.fn()));
+        }
+        bySpec.forEach((spec, fns) -> hooks.add(spec, (x, ctx) -> {
+            Tensor out = x.copy();
+            int size = x.numel() / x.size(0);
+            int[] rowShape = x.shape();
+            rowShape[0] = 1;
+            for (RowFn f : fns) {
+                Tensor row = Tensor.of(java.util.Arrays.copyOfRange(out.data(), f.row() * size, (f.row() + 1) * size), rowShape);
+                Tensor y = f.fn().apply(row, ctx);
+                System.arraycopy((y == null ? row : y).data(), 0, out.data(), f.row() * size, size);
+            }
+            return out;
         }));
     }
 }
