@@ -4,6 +4,9 @@ import dev.loupe.model.LoadedModel;
 import dev.loupe.server.LoupeServer;
 import dev.loupe.server.api.Limits;
 import dev.loupe.server.http.ApiKeys;
+import dev.loupe.server.sae.ServedSae;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -22,13 +25,15 @@ final class ServeCommand implements Command {
     @Override
     public String usage() {
         return """
-            Usage: loupe serve --model SRC [--tokenizer FILE] [--name NAME] [--port 7070] [--host 127.0.0.1]
+            Usage: loupe serve --model SRC [--tokenizer FILE] [--sae [NAME=]DIR ...] [--name NAME] [--port 7070] [--host 127.0.0.1]
                                [--api-keys FILE] [--max-tokens N] [--max-new-tokens N] [--max-response-mb N]
                                [--timeout-s S] [--max-batch ROWS] [--max-queue JOBS]
             Serves the model at http://HOST:PORT: the API under /v1 (described at /v1/openapi.json), the web UI
             at /ui/, Prometheus metrics at /metrics. Requests are micro-batched (--max-batch 1 turns it off).
             API keys: one per line in --api-keys FILE, or comma-separated in LOUPE_API_KEYS; without either the
             API is open. Each request is logged as one JSON line on stdout.
+              --sae [NAME=]DIR     serve a sparse autoencoder (SAELens layout; repeatable); a features.db from
+                                   'loupe sae features' beside it adds feature dashboards (default name: the folder)
               --name NAME          the model's name in the API (default: the file or folder name)
               --max-tokens N       longest input in tokens (default 1024)
               --max-new-tokens N   most tokens one generation may ask for (default 256)
@@ -39,7 +44,7 @@ final class ServeCommand implements Command {
 
     @Override
     public int run(String[] argv) throws Exception {
-        Args args = new Args(name(), argv, 0, ModelOptions.with("name", "port", "host", "api-keys", "max-tokens", "max-new-tokens",
+        Args args = new Args(name(), argv, 0, ModelOptions.with("sae", "name", "port", "host", "api-keys", "max-tokens", "max-new-tokens",
                 "max-response-mb", "timeout-s", "max-batch", "max-queue"), Set.of());
         LoadedModel m = ModelOptions.load(args);
         String name = args.get("name") != null ? args.get("name") : m.source().getFileName().toString();
@@ -50,7 +55,9 @@ final class ServeCommand implements Command {
         ApiKeys keys = args.get("api-keys") != null ? ApiKeys.fromFile(Path.of(args.get("api-keys"))) : ApiKeys.fromEnvironment();
         LoupeServer.Config cfg = new LoupeServer.Config(args.get("host") != null ? args.get("host") : "127.0.0.1", args.intOr("port", 7070), keys,
                 limits, args.intOr("max-batch", 32), args.intOr("max-queue", 256));
-        LoupeServer server = new LoupeServer(m, name, cfg, System.out::println);
+        List<ServedSae> saes = new ArrayList<>();
+        for (String s : args.all("sae")) saes.add(ServedSae.load(s, m.transformer()));
+        LoupeServer server = new LoupeServer(m, name, saes, cfg, System.out::println);
         System.err.println("loupe: serving " + name + " at http://" + cfg.host() + ":" + server.port() + "/ (UI /ui/, API /v1, "
                 + (keys.required() ? "API keys required" : "no API keys: open to anyone who can reach the port") + ")");
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));

@@ -12,10 +12,13 @@ import dev.loupe.server.http.Call;
 import dev.loupe.server.http.Router;
 import dev.loupe.server.obs.Metrics;
 import dev.loupe.server.obs.PhaseEvent;
+import dev.loupe.server.sae.SaeApi;
+import dev.loupe.server.sae.ServedSae;
 import dev.loupe.server.wire.TensorEncoding;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
@@ -39,9 +42,11 @@ public final class LoupeServer implements AutoCloseable {
     private final Scheduler scheduler;
     private final Metrics metrics = new Metrics();
 
-    public LoupeServer(LoadedModel model, String name, Config config, Consumer<String> requestLog) throws IOException {
+    /** @param saes sparse autoencoders to serve (loaded at start-up; may be empty) */
+    public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, Config config, Consumer<String> requestLog) throws IOException {
         scheduler = new Scheduler(model.transformer(), new Scheduler.Settings(config.maxBatchRows(), config.maxQueued()), metrics);
-        ModelApi api = new ModelApi(model, name, config.limits(), scheduler);
+        SaeApi sae = new SaeApi(saes);
+        ModelApi api = new ModelApi(model, name, config.limits(), scheduler, sae.directions());
         Router r = new Router(config.keys(), metrics, requestLog);
         int body = config.limits().maxBodyBytes();
         r.get("/v1/openapi.json", false, c -> c.send(200, "application/json", resource("openapi.json")));
@@ -51,6 +56,10 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/detokenize", c -> c.json(200, api.detokenize(Body.parse(c.body(body)))));
         r.post("/v1/run", c -> respond(c, api.run(Body.parse(c.body(body)), c.id()), config.limits()));
         r.post("/v1/gradients", c -> respond(c, api.gradients(Body.parse(c.body(body)), c.id()), config.limits()));
+        r.get("/v1/saes", true, c -> c.json(200, sae.list()));
+        r.prefix("/v1/saes/", true, c -> c.json(200, sae.features(c.path().substring("/v1/saes/".length()))));
+        r.post("/v1/sae/encode", c -> respond(c, sae.encode(api, Body.parse(c.body(body)), c.id()), config.limits()));
+        r.post("/v1/sae/decode", c -> respond(c, sae.decode(Body.parse(c.body(body))), config.limits()));
         r.post("/v1/lens", c -> c.json(200, api.lens(Body.parse(c.body(body)), c.id())));
         r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body))));
         r.get("/metrics", false, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
@@ -58,7 +67,7 @@ public final class LoupeServer implements AutoCloseable {
             c.header("Location", "/ui/");
             c.send(302, "text/plain", new byte[0]);
         });
-        r.prefix("/ui/", c -> {
+        r.prefix("/ui/", false, c -> {
             String file = c.path().substring(4);
             if (file.isEmpty()) file = "index.html";
             if (!file.matches("[a-z0-9-]+\\.(html|js|css)")) throw new ApiError(404, "no such page: " + c.path());

@@ -10,6 +10,7 @@ import dev.loupe.model.SharedModels;
 import dev.loupe.server.api.Limits;
 import dev.loupe.server.client.LoupeClient;
 import dev.loupe.server.http.ApiKeys;
+import dev.loupe.server.sae.ServedSae;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -26,10 +27,17 @@ final class TestServer implements AutoCloseable {
     final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
 
     TestServer(Limits limits, int maxBatchRows, int maxQueued) {
+        this(limits, maxBatchRows, maxQueued, List.of());
+    }
+
+    /** @param saes {@code DIR} or {@code NAME=DIR} specs of SAEs to serve */
+    TestServer(Limits limits, int maxBatchRows, int maxQueued, List<String> saes) {
         try {
             var bin = SharedModels.path("stories260K/stories260K.bin");
             model = ModelLoader.load(bin.toString(), bin.resolveSibling("tok512.bin"));
-            server = new LoupeServer(model, "stories260K", new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(KEY)), limits,
+            List<ServedSae> served = new java.util.ArrayList<>();
+            for (String s : saes) served.add(ServedSae.load(s, model.transformer()));
+            server = new LoupeServer(model, "stories260K", served, new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(KEY)), limits,
                     maxBatchRows, maxQueued), log::add);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -46,16 +46,20 @@ public final class ModelApi {
     /** The pseudo-hook a readout uses to ask for the logits [pos, d_vocab]. */
     public static final String LOGITS = "logits";
 
-    private static final Set<String> INPUT = Set.of("model", "prompt", "tokens", "bos");
+    /** Fields every request with an input may have. */
+    public static final Set<String> INPUT = Set.of("model", "prompt", "tokens", "bos");
 
     private final LoadedModel loaded;
     private final HookedTransformer model;
     private final String name;
     private final Limits limits;
     private final Scheduler scheduler;
+    private final TensorResolver tensors;
 
-    public ModelApi(LoadedModel loaded, String name, Limits limits, Scheduler scheduler) {
+    /** @param tensors what {@code {"ref": name}} in an intervention may name (e.g. SAE decoder directions) */
+    public ModelApi(LoadedModel loaded, String name, Limits limits, Scheduler scheduler, TensorResolver tensors) {
         this.loaded = loaded;
+        this.tensors = tensors;
         this.model = loaded.transformer();
         this.name = name;
         this.limits = limits;
@@ -131,10 +135,8 @@ public final class ModelApi {
             throw ApiError.tooLarge("caching these hooks records " + bytes + " bytes for " + ids.length + " tokens; the limit is "
                     + limits.maxCacheBytes() + " (select fewer hooks, or fewer tokens)");
         }
-        CompletableFuture<ForwardJob.Result> f = new CompletableFuture<>();
         boolean logits = readouts.stream().anyMatch(r -> r.hook().equals(LOGITS));
-        scheduler.submit(new ForwardJob(requestId, deadline(), ids, ivs, patterns, logits, f));
-        ForwardJob.Result res = await(f);
+        ForwardJob.Result res = forward(requestId, ids, ivs, patterns, logits);
         List<NamedTensor> out = new ArrayList<>();
         for (Readout r : readouts) {
             if (r.hook().equals(LOGITS)) {
@@ -146,6 +148,13 @@ public final class ModelApi {
         ObjectNode extras = inputExtras(ids);
         extras.put("batch_rows", res.batchRows());
         return new Result(extras, unique(out, "cache"));
+    }
+
+    /** One row's forward pass through the scheduler (shared with other requests), within the time limit. */
+    public ForwardJob.Result forward(String requestId, int[] ids, CompiledInterventions ivs, List<String> cache, boolean logits) {
+        CompletableFuture<ForwardJob.Result> f = new CompletableFuture<>();
+        scheduler.submit(new ForwardJob(requestId, deadline(), ids, ivs, cache, logits, f));
+        return await(f);
     }
 
     /**
@@ -288,7 +297,7 @@ public final class ModelApi {
         };
     }
 
-    private static List<NamedTensor> unique(List<NamedTensor> out, String field) {
+    public static List<NamedTensor> unique(List<NamedTensor> out, String field) {
         Set<String> seen = new java.util.HashSet<>();
         for (NamedTensor t : out) {
             if (!seen.add(t.name())) {
@@ -305,8 +314,8 @@ public final class ModelApi {
     }
 
     /** The request's interventions in the library's spec format, compiled (null when none). */
-    private CompiledInterventions interventions(Body b) {
-        return RowInterventions.compile(b.raw("interventions"), b.field("interventions"), loaded, TensorResolver.EMPTY);
+    public CompiledInterventions interventions(Body b) {
+        return RowInterventions.compile(b.raw("interventions"), b.field("interventions"), loaded, tensors);
     }
 
     private List<HookSpec> select(String pattern, String field) {
@@ -318,7 +327,7 @@ public final class ModelApi {
     }
 
     /** The input ids of a request: {@code tokens}, or {@code prompt} tokenized (with BOS unless {@code bos} is false). */
-    private int[] tokens(Body b) {
+    public int[] tokens(Body b) {
         checkModel(b);
         int[] ids = b.ints("tokens");
         if (ids != null && b.has("prompt")) throw ApiError.badRequest(b.path() + ": give either 'prompt' or 'tokens', not both");
@@ -365,7 +374,7 @@ public final class ModelApi {
         return t;
     }
 
-    private ObjectNode inputExtras(int[] ids) {
+    public ObjectNode inputExtras(int[] ids) {
         ObjectNode o = Body.JSON.createObjectNode();
         o.put("model", name);
         ArrayNode t = o.putArray("tokens");
@@ -392,12 +401,13 @@ public final class ModelApi {
         }
     }
 
-    private static Array rowArray(Tensor t) {
+    /** One row of a [1, ...] tensor as an array without the batch axis. */
+    public static Array rowArray(Tensor t) {
         int[] s = t.shape();
         return new Array(t.data(), java.util.Arrays.copyOfRange(s, 1, s.length));
     }
 
-    private static Set<String> with(Set<String> base, String... more) {
+    public static Set<String> with(Set<String> base, String... more) {
         Set<String> s = new java.util.HashSet<>(base);
         s.addAll(List.of(more));
         return s;

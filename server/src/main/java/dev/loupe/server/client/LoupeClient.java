@@ -75,6 +75,11 @@ public final class LoupeClient {
         return tensors("/v1/run", body);
     }
 
+    /** Any endpoint that answers with arrays ({@code /v1/sae/encode}, {@code /v1/sae/decode}, ...). */
+    public Result run(ObjectNode body, String path) throws IOException {
+        return tensors(path, body);
+    }
+
     /** {@code POST /v1/gradients}: gradients, with the objective's value in {@code fields().get("value")}. */
     public Result gradients(ObjectNode body) throws IOException {
         return tensors("/v1/gradients", body);

@@ -46,9 +46,9 @@ public final class Router implements HttpHandler {
         exact.put(path, new Route("POST", true, h));
     }
 
-    /** GET of every path under {@code prefix}, without a key (static files). */
-    public void prefix(String prefix, Handler h) {
-        prefixes.put(prefix, new Route("GET", false, h));
+    /** GET of every path under {@code prefix} (static files; resources named in the path). */
+    public void prefix(String prefix, boolean auth, Handler h) {
+        prefixes.put(prefix, new Route("GET", auth, h));
     }
 
     @Override
