@@ -20,7 +20,7 @@ import urllib.request
 import numpy as np
 
 __all__ = ["Client", "LoupeError", "Result", "connect", "client", "run", "generate", "gradients", "tokenize",
-           "detokenize", "info", "hooks", "lens", "hook", "steer", "zero", "set_to", "project_out"]
+           "detokenize", "info", "hooks", "lens", "saes", "sae_encode", "sae_decode", "feature", "hook", "steer", "zero", "set_to", "project_out"]
 
 _DTYPES = {"F32": np.float32, "I64": np.int64, "F64": np.float64, "I32": np.int32, "F16": np.float16}
 
@@ -74,7 +74,7 @@ def _jsonable(x):
     if isinstance(x, (np.floating, np.integer)):
         return x.item()
     if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items() if v is not None}
+        return {k: _jsonable(v) for k, v in x.items() if v is not None and not (k in ("interventions",) and len(v) == 0)}
     if isinstance(x, (list, tuple)):
         return [_jsonable(v) for v in x]
     return x
@@ -224,6 +224,24 @@ class Client:
             return self._json("/v1/generate", body)
         return Stream(self._open("/v1/generate", body, accept="text/event-stream"))
 
+    def saes(self):
+        """The SAEs the server loaded: [{name, hook, d_in, d_sae, features}]."""
+        return self._json("/v1/saes")["saes"]
+
+    def sae_encode(self, sae, prompt=None, topk=8, features=None, interventions=(), tokens=None, bos=True):
+        """Feature activations at the SAE's hook: 'top.values'/'top.indices' [pos, k] and, for chosen features, 'acts' [pos, n]."""
+        body = self._input(prompt, tokens, bos)
+        body.update(sae=sae, topk=topk, features=features, interventions=list(interventions))
+        return self._arrays("/v1/sae/encode", body)
+
+    def sae_decode(self, sae, features):
+        """The hook-space vector of {feature id: activation} (b_dec included)."""
+        return self._arrays("/v1/sae/decode", {"sae": sae, "features": {str(k): float(v) for k, v in features.items()}})["vector"]
+
+    def feature(self, sae, feature_id):
+        """A feature's dashboard: frequency, histogram, top contexts, logit effects, decoder direction."""
+        return self._json(f"/v1/saes/{urllib.request.quote(sae, safe='')}/features/{int(feature_id)}")
+
     def lens(self, prompt=None, topk=5, target=None, tokens=None, bos=True):
         """Logit lens: top tokens and probabilities after each block, at every position."""
         body = self._input(prompt, tokens, bos)
@@ -275,3 +293,19 @@ def generate(prompt=None, max_tokens=32, interventions=(), **kw):
 
 def lens(prompt=None, topk=5, target=None, **kw):
     return client().lens(prompt, topk, target, **kw)
+
+
+def saes():
+    return client().saes()
+
+
+def sae_encode(sae, prompt=None, topk=8, features=None, **kw):
+    return client().sae_encode(sae, prompt, topk, features, **kw)
+
+
+def sae_decode(sae, features):
+    return client().sae_decode(sae, features)
+
+
+def feature(sae, feature_id):
+    return client().feature(sae, feature_id)

@@ -86,6 +86,11 @@ def errors():
 
 
 @check
+def saes():
+    assert loupe.saes() == []
+
+
+@check
 def lens():
     r = loupe.lens(PROMPT, topk=3)
     assert r["depths"][0] == "embed" and len(r["top_ids"][0][0]) == 3

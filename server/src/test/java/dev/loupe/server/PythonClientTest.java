@@ -103,7 +103,7 @@ class PythonClientTest {
         Tensor grad = g.gradients().get("blocks.0.hook_resid_pre");
         npy(expected, "grad_resid_pre_0", grad.data(), grad.size(1), grad.size(2));
         String out = python(CLIENT.toAbsolutePath(), List.of("tests/live_check.py", ts.uri().toString(), TestServer.KEY, expected.toString()));
-        assertEquals(true, out.contains("7 passed, 0 failed"), out);
+        assertEquals(true, out.contains("8 passed, 0 failed"), out);
     }
 
     /** Runs the example notebook's code cells in order, in one python process (as a kernel would). */

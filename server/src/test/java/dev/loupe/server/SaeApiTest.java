@@ -9,13 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.hooks.ActivationCache;
-import dev.loupe.sae.FeatureScan;
-import dev.loupe.sae.Rng;
 import dev.loupe.sae.Sae;
-import dev.loupe.sae.SaeArchitectures;
-import dev.loupe.sae.SaeConfig;
-import dev.loupe.sae.SaeLensFormat;
-import dev.loupe.sae.TextContexts;
 import dev.loupe.server.api.Limits;
 import dev.loupe.server.client.LoupeClient;
 import dev.loupe.server.http.Body;
@@ -30,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** SAE endpoints on stories260K with a small TopK SAE and its feature store, against the library in process. */
 class SaeApiTest {
-    static final String HOOK = "blocks.2.hook_resid_post";
+    static final String HOOK = TinySae.HOOK;
     static final String PROMPT = "Once upon a time, there was a little girl named Lily";
     @TempDir
     static Path dir;
@@ -39,14 +33,8 @@ class SaeApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        sae = SaeArchitectures.create(new SaeConfig("topk", 64, 128, HOOK, 2, "stories260K", 8, true, "none", 0), new Rng(2), 0);
         Path saeDir = dir.resolve("topk");
-        SaeLensFormat.write(sae, saeDir);
-        ts = new TestServer(Limits.DEFAULT, 32, 256, List.of("tiny=" + saeDir));
-        var texts = new TextContexts(List.of("Lily was happy. She played with her ball in the park every day.",
-                "Tom saw a big dog. The dog was sad and ran away from the red car."), ts.model.tokenizer(), 16);
-        FeatureScan.run(ts.model.transformer(), ts.model.tokenizer(), sae, texts, 2, 2, 5, 4, 3, saeDir.resolve("features.db"));
-        ts.close();
+        sae = TinySae.write(saeDir);
         ts = new TestServer(Limits.DEFAULT, 32, 256, List.of("tiny=" + saeDir));
     }
 

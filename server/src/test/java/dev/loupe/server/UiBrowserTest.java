@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
@@ -47,7 +48,9 @@ class UiBrowserTest {
     @BeforeAll
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER), "no chromium/chromedriver (apt-get install chromium chromium-driver); skipping");
-        ts = new TestServer();
+        Path saeDir = Files.createTempDirectory("loupe-ui-sae");
+        TinySae.write(saeDir);
+        ts = new TestServer(dev.loupe.server.api.Limits.DEFAULT, 32, 256, List.of("tiny=" + saeDir));
         ChromeOptions o = new ChromeOptions();
         o.setBinary(CHROMIUM.toString());
         o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -58,7 +61,8 @@ class UiBrowserTest {
         WebElement key = driver.findElement(By.id("api-key"));
         key.sendKeys(TestServer.KEY);
         ((JavascriptExecutor) driver).executeScript("arguments[0].dispatchEvent(new Event('change'))", key);
-        waitFor("document.body.dataset.ready === '1'");
+        waitFor("document.body.dataset.ready === '1'", false); // the first load, before the key, fails with 401
+        waitFor("document.getElementById('status').textContent === 'connected'", false);
     }
 
     @AfterAll
@@ -68,11 +72,15 @@ class UiBrowserTest {
     }
 
     static void waitFor(String js) throws InterruptedException {
+        waitFor(js, true);
+    }
+
+    static void waitFor(String js, boolean failOnUiError) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         JavascriptExecutor d = driver;
         while (!Boolean.TRUE.equals(d.executeScript("return " + js))) {
             Object err = d.executeScript("return document.getElementById('status').className === 'error' ? document.getElementById('status').textContent : null");
-            if (err != null) throw new AssertionError("UI error: " + err);
+            if (err != null && failOnUiError) throw new AssertionError("UI error: " + err);
             if (System.nanoTime() > end) throw new AssertionError("timed out waiting for " + js);
             Thread.sleep(50);
         }
@@ -167,6 +175,44 @@ class UiBrowserTest {
     }
 
     @Test
+    void featureDashboardAndFeatureHeatmap() throws Exception {
+        tab("features");
+        select("feat-sae", "tiny");
+        JsonNode top = ts.client.get("/v1/saes/tiny/features");
+        int id = top.get("features").get(0).get("id").asInt();
+        driver.findElement(By.id("feat-id")).clear();
+        driver.findElement(By.id("feat-id")).sendKeys(Integer.toString(id));
+        driver.findElement(By.id("feat-run")).click();
+        waitFor("document.getElementById('features').dataset.ready === '1'");
+        JsonNode f = ts.client.get("/v1/saes/tiny/features/" + id);
+        List<WebElement> examples = driver.findElements(By.cssSelector("#feat-examples .example"));
+        assertEquals(f.get("examples").size(), examples.size());
+        JsonNode first = f.get("examples").get(0);
+        List<WebElement> toks = examples.get(0).findElements(By.cssSelector(".tok"));
+        assertEquals(first.get("tokens").size(), toks.size());
+        int center = first.get("center").asInt();
+        assertEquals(first.get("acts").get(center).floatValue(), Float.parseFloat(toks.get(center).getAttribute("data-act")));
+        assertTrue(toks.get(center).getAttribute("class").contains("focus"));
+        assertEquals(3, driver.findElements(By.cssSelector("#feat-pos li")).size());
+        assertTrue(driver.findElements(By.cssSelector("#feat-top li")).size() > 0);
+        shot("feature-dashboard");
+
+        tab("heatmap");
+        select("heat-hook", "sae:tiny");
+        driver.findElement(By.id("heat-neuron")).clear();
+        driver.findElement(By.id("heat-neuron")).sendKeys(Integer.toString(id));
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('heatmap').dataset.ready = ''");
+        driver.findElement(By.id("heat-run")).click();
+        waitFor("document.getElementById('heatmap').dataset.ready === '1'");
+        ObjectNode r = LoupeClient.request().put("sae", "tiny").put("prompt", driver.findElement(By.id("heat-prompt")).getAttribute("value"));
+        r.putArray("features").add(id);
+        Tensor acts = ts.client.run(r, "/v1/sae/encode").get("acts");
+        List<WebElement> heat = driver.findElements(By.cssSelector("#heat-tokens .tok"));
+        for (int p = 0; p < heat.size(); p++) assertEquals(acts.get(p, 0), Float.parseFloat(heat.get(p).getAttribute("data-value")), "token " + p);
+        shot("feature-heatmap");
+    }
+
+    @Test
     void logitLensAndHeatmapRender() throws Exception {
         tab("lens");
         driver.findElement(By.id("lens-run")).click();
@@ -175,6 +221,8 @@ class UiBrowserTest {
         assertEquals(layers + 2, driver.findElements(By.cssSelector("#lens-table tr")).size());
         shot("logit-lens");
         tab("heatmap");
+        select("heat-hook", "blocks.0.mlp.hook_post");
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('heatmap').dataset.ready = ''");
         driver.findElement(By.id("heat-neuron")).clear();
         driver.findElement(By.id("heat-neuron")).sendKeys("3");
         driver.findElement(By.id("heat-run")).click();

@@ -180,6 +180,7 @@ function lastDim(shape) {
 async function showHeatmap() {
   const hook = $("heat-hook").value;
   const neuron = Number($("heat-neuron").value);
+  if (hook.startsWith("sae:")) return showFeatureHeatmap(hook.slice(4), neuron);
   const readout = { hook, as: "values" };
   if (neuron < 0) readout.norm = true;
   else {
@@ -190,8 +191,17 @@ async function showHeatmap() {
     readout.project = [onehot];
   }
   const res = await api("/v1/run", { prompt: $("heat-prompt").value, cache: [readout] });
-  const vals = tensor(res, "values").data;
-  const spans = tokenSpans($("heat-tokens"), await strTokens(res.tokens));
+  await paintHeatmap(res.tokens, tensor(res, "values").data);
+}
+
+async function showFeatureHeatmap(sae, feature) {
+  if (feature < 0) throw new Error("pick a feature id (0 or more) for an SAE");
+  const res = await api("/v1/sae/encode", { sae, prompt: $("heat-prompt").value, features: [feature] });
+  await paintHeatmap(res.tokens, tensor(res, "acts").data);
+}
+
+async function paintHeatmap(ids, vals) {
+  const spans = tokenSpans($("heat-tokens"), await strTokens(ids));
   const max = Math.max(...vals.map(Math.abs)) || 1;
   spans.forEach((s, i) => {
     const v = vals[i] / max;
@@ -222,6 +232,54 @@ async function runSteering() {
   status("generated both");
 }
 
+// ---- SAE feature dashboards ----
+
+function shade(span, v, max) {
+  span.style.background = `rgba(234, 88, 12, ${Math.max(0, v) / (max || 1)})`;
+}
+
+async function showFeature() {
+  const sae = $("feat-sae").value, id = Number($("feat-id").value);
+  const f = await api(`/v1/saes/${encodeURIComponent(sae)}/features/${id}`);
+  $("feat-stats").textContent = `feature ${id} of ${sae} at ${f.hook}: fires on ${(100 * f.frequency).toFixed(2)}% of tokens (${f.fire_count}), mean ${f.mean_act.toFixed(3)}, max ${f.max_act.toFixed(3)}`;
+  const maxCount = Math.max(1, ...f.histogram.map((b) => b.count));
+  $("feat-hist").replaceChildren(...f.histogram.map((b) => {
+    const bar = document.createElement("div");
+    bar.style.height = `${(100 * b.count) / maxCount}%`;
+    bar.title = `${b.lo.toExponential(1)}..${b.hi.toExponential(1)}: ${b.count}`;
+    return bar;
+  }));
+  $("feat-examples").replaceChildren(...f.examples.map((e) => {
+    const row = document.createElement("div");
+    row.className = "example";
+    row.dataset.activation = String(e.activation);
+    const spans = tokenSpans(row, e.tokens);
+    spans.forEach((s, i) => { s.dataset.act = String(e.acts[i]); s.title = e.acts[i].toFixed(3); shade(s, e.acts[i], f.max_act); });
+    spans[e.center].classList.add("focus");
+    return row;
+  }));
+  const list = (el, items) => el.replaceChildren(...items.map((t) => {
+    const li = document.createElement("li");
+    li.textContent = `${t.token}  ${t.value.toFixed(3)}`;
+    return li;
+  }));
+  list($("feat-pos"), f.logit_effects.positive);
+  list($("feat-neg"), f.logit_effects.negative);
+  $("features").dataset.ready = "1";
+}
+
+async function loadFeatureList() {
+  const sae = $("feat-sae").value;
+  if (!sae) return;
+  const top = await api(`/v1/saes/${encodeURIComponent(sae)}/features`);
+  $("feat-top").replaceChildren(...top.features.slice(0, 20).map((f) => {
+    const li = document.createElement("li");
+    li.textContent = `#${f.id} ${(100 * f.frequency).toFixed(1)}%`;
+    li.addEventListener("click", () => { $("feat-id").value = f.id; guard(showFeature)(); });
+    return li;
+  }));
+}
+
 // ---- wiring ----
 
 function guard(fn) {
@@ -248,6 +306,12 @@ async function init() {
   fill($("steer-hook"), resid.map((h) => [h.name, h.name]));
   $("steer-hook").value = `blocks.${Math.floor(state.info.n_layers / 2)}.hook_resid_post`;
   $("heat-hook").value = plain.some((h) => h.name === "blocks.0.mlp.hook_post") ? "blocks.0.mlp.hook_post" : plain[0].name;
+  const saes = (await api("/v1/saes")).saes;
+  saes.forEach((s) => $("heat-hook").add(new Option(`SAE ${s.name} (features at ${s.hook})`, "sae:" + s.name)));
+  const withStore = saes.filter((s) => s.features);
+  fill($("feat-sae"), withStore.map((s) => [s.name, `${s.name} (${s.hook}, ${s.d_sae} features)`]));
+  $("feat-none").hidden = withStore.length > 0;
+  await loadFeatureList();
   document.body.dataset.ready = "1";
   status("connected");
 }
@@ -257,4 +321,6 @@ $("att-head").addEventListener("change", () => state.pattern && selectHead($("at
 $("lens-run").addEventListener("click", guard(showLens));
 $("heat-run").addEventListener("click", guard(showHeatmap));
 $("steer-run").addEventListener("click", guard(runSteering));
+$("feat-run").addEventListener("click", guard(showFeature));
+$("feat-sae").addEventListener("change", guard(loadFeatureList));
 guard(init)();
