@@ -74,7 +74,7 @@ def _jsonable(x):
     if isinstance(x, (np.floating, np.integer)):
         return x.item()
     if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items() if v is not None and not (k in ("interventions",) and len(v) == 0)}
+        return {k: _jsonable(v) for k, v in x.items() if v is not None}
     if isinstance(x, (list, tuple)):
         return [_jsonable(v) for v in x]
     return x
