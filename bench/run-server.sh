@@ -36,4 +36,4 @@ run() { # $1: max batch rows, $2: port
 run 32 7171
 run 1 7172
 echo "== API overhead vs in-process (small cached forward)"
-./mvnw-local -q -pl server -am test -Dgroups=slow -Dtest=ApiOverheadBench -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=true 2>&1 | grep -E "^(in-process|api|  )" || true
+./mvnw-local -q -pl server -am test -DexcludedGroups= -Dtest=ApiOverheadBench -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=true 2>&1 | grep -E "^(in-process|api|  )" || true
