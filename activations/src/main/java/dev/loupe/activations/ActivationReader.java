@@ -15,8 +15,8 @@ import java.util.concurrent.BlockingQueue;
 
 /**
  * Streams a store as batches of rows for training (e.g. an SAE): {@code epochs} passes over the shards, in
- * manifest order or, with a seed, in a fresh random shard order each epoch; batches may span shards (the
- * last batch of the run may be short). A background thread reads and decodes up to {@code prefetch} batches
+ * manifest order or, with a seed, in a fresh random shard order each epoch; batches may span shards but not
+ * epochs (an epoch's last batch may be short). A background thread reads and decodes up to {@code prefetch} batches
  * ahead. Iterate once; close to stop the reader early.
  *
  * <pre>{@code
@@ -135,7 +135,7 @@ public final class ActivationReader implements Iterable<ActivationReader.Batch>,
                         }
                     }
                 }
-                if (epoch == opt.epochs() - 1 && pending.rows() > 0) emit(pending, epoch);
+                if (pending.rows() > 0) emit(pending, epoch);
             }
             queue.put(END);
         } catch (InterruptedException e) {

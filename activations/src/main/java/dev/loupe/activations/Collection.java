@@ -16,20 +16,20 @@ import java.util.Objects;
  * no row is lost or duplicated. A different collection into the same folder is refused.
  *
  * @param maxTokens stop after this many tokens (rounded down to whole contexts); -1 for the whole dataset
- * @param shardMiB target shard size; shards hold a whole number of contexts
+ * @param shardBytes target shard size in bytes; shards hold a whole number of contexts
  */
 public record Collection(Path dataset, String textField, List<String> hooks, int context, Path out, long maxTokens, DType dtype,
-        int batch, int shardMiB) {
+        int batch, long shardBytes) {
 
     /** Runs (or resumes) the collection; returns the complete manifest. */
     public StoreManifest run(LoadedModel model, PrintStream log) throws IOException, InterruptedException {
         HookSelection sel = HookSelection.resolve(model.transformer(), hooks);
         StoreLayout layout = StoreLayout.of(sel.hooks(), dtype);
-        int perShard = Math.max(1, (int) Math.min(Integer.MAX_VALUE / context, ((long) shardMiB << 20) / ((long) layout.rowBytes() * context)));
+        int perShard = Math.max(1, (int) Math.min(Integer.MAX_VALUE / context, shardBytes / ((long) layout.rowBytes() * context)));
         Collector collector = new Collector(model.transformer(), sel, dtype, context, batch, perShard * context);
         try (DocumentSource docs = DocumentSource.open(dataset, textField)) {
             model.requireTokenizer();
-            StoreManifest.Dataset ds = new StoreManifest.Dataset(dataset.toString(), docs.fingerprint(), textField, Packer.DESCRIPTION,
+            StoreManifest.Dataset ds = new StoreManifest.Dataset(dataset.toString(), docs.scan(), textField, Packer.DESCRIPTION,
                     maxTokens, batch);
             StoreManifest fresh = new StoreManifest(ShardFile.FORMAT, StoreManifest.COLLECTED, model.source().toString(), sel.hooks(),
                     dtype.name().toLowerCase(java.util.Locale.ROOT), context, perShard * context, 0, RowHash.hex(0), false, List.of(), ds,

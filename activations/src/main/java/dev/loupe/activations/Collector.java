@@ -119,7 +119,7 @@ public final class Collector {
             int slot = h;
             HookSpec spec = hooks.specs().get(h);
             b.add(spec, (x, ctx) -> {
-                acts[slot] = x;
+                acts[slot] = x.copy();
                 return x;
             });
         }

@@ -44,6 +44,7 @@ public final class DocumentSource implements Closeable {
     private long byteOffset;
     private long bytesDone;
     private long nextIndex;
+    private MessageDigest hashing;
 
     private DocumentSource(Path root, List<Path> files, String textField) throws IOException {
         this.root = root;
@@ -76,23 +77,38 @@ public final class DocumentSource implements Closeable {
         return false;
     }
 
-    /** SHA-256 over every file's relative name, size and bytes: identifies the dataset's content. */
-    public String fingerprint() throws IOException {
+    /**
+     * Reads the whole dataset once, checking every document (UTF-8, JSON, text field) before anything is
+     * written, and returns its fingerprint: SHA-256 over every file's relative name, size and bytes.
+     * Leaves this source at its start.
+     */
+    public String scan() throws IOException {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        byte[] buf = new byte[1 << 20];
         for (Path f : files) {
             String rel = Files.isDirectory(root) ? root.relativize(f).toString() : f.getFileName().toString();
             sha.update((rel + "\0" + Files.size(f) + "\0").getBytes(StandardCharsets.UTF_8));
-            try (InputStream s = Files.newInputStream(f)) {
-                for (int k; (k = s.read(buf)) > 0; ) sha.update(buf, 0, k);
-            }
         }
+        hashing = sha;
+        while (next() != null) {
+            // every document is decoded and checked on the way
+        }
+        hashing = null;
+        rewind();
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private void rewind() throws IOException {
+        close();
+        in = null;
+        fileIndex = -1;
+        bytesDone = 0;
+        byteOffset = 0;
+        nextIndex = 0;
     }
 
     /** Total size of the dataset's files in bytes. */
@@ -193,7 +209,9 @@ public final class DocumentSource implements Closeable {
     private boolean openNext() throws IOException {
         if (fileIndex + 1 >= files.size()) return false;
         fileIndex++;
-        in = new BufferedInputStream(Files.newInputStream(files.get(fileIndex)), 1 << 16);
+        InputStream raw = Files.newInputStream(files.get(fileIndex));
+        if (hashing != null) raw = new java.security.DigestInputStream(raw, hashing);
+        in = new BufferedInputStream(raw, 1 << 16);
         line = 0;
         byteOffset = 0;
         return true;

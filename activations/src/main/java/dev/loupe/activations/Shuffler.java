@@ -9,11 +9,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * A global, uniform, out-of-core shuffle of a store in two passes. Pass 1 reads the source in blocks and
@@ -76,7 +74,12 @@ public final class Shuffler {
         }
         Progress bar = new Progress("shuffle", "rows", 0, log);
         long total = 2 * src.rows();
-        sc = scatter(src, layout, work, sc, bar, total);
+        try {
+            sc = scatter(src, layout, work, sc, bar, total);
+        } catch (CorruptStoreException e) {
+            StoreDir.discard(out); // the source is bad: resuming cannot help, so leave nothing half-written
+            throw e;
+        }
         m = gather(m, layout, work, sc, bar, total);
         bar.finish();
         if (!m.digest().equals(src.digest()) || m.rows() != src.rows()) {
@@ -85,7 +88,7 @@ public final class Shuffler {
         }
         m = m.completed();
         m.write(out);
-        deleteTree(work);
+        StoreDir.deleteTree(work);
         return m;
     }
 
@@ -112,9 +115,11 @@ public final class Shuffler {
                 StoreManifest.Shard sh = src.shards().get(i);
                 try (ShardFile f = ShardFile.open(in.resolve(sh.file()), layout)) {
                     if (f.rows() != sh.rows()) throw new CorruptStoreException(f.path() + " has " + f.rows() + " rows but the manifest says " + sh.rows());
+                    long digest = 0;
                     for (int start = 0; start < f.rows(); start += block.capacity()) {
                         block.clear();
                         f.read(start, Math.min(block.capacity(), f.rows() - start), block);
+                        digest += block.digest();
                         for (int r = 0; r < block.rows(); r++) {
                             int b = rng.nextInt(k);
                             if (fill[b] + rowBytes > bufs[b].length) {
@@ -127,6 +132,10 @@ public final class Shuffler {
                         }
                         rowsDone += block.rows();
                         bar.update(rowsDone, (double) rowsDone / total);
+                    }
+                    if (!RowHash.hex(digest).equals(sh.digest())) {
+                        throw new CorruptStoreException(f.path() + ": its rows' digest " + RowHash.hex(digest) + " does not match the manifest's "
+                                + sh.digest() + "; the shard is corrupt (see loupe verify " + in + ")");
                     }
                 }
                 for (int b = 0; b < k; b++) {
@@ -214,11 +223,5 @@ public final class Shuffler {
         if (!Objects.equals(a.source(), b.source())) return "source";
         if (!Objects.equals(a.seed(), b.seed())) return "seed";
         return null;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
     }
 }

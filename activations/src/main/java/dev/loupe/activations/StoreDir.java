@@ -53,6 +53,23 @@ public final class StoreDir {
         return n.startsWith("shard-") || n.equals(StoreManifest.FILE) || n.endsWith(".tmp") || n.equals(Shuffler.WORK_DIR);
     }
 
+    /** Deletes everything a store job wrote in {@code dir} (and the folder itself when that leaves it empty). */
+    public static void discard(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return;
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(StoreDir::isOurs).toList()) deleteTree(p);
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            if (s.findAny().isEmpty()) Files.delete(dir);
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
     /** Deletes temporaries and shard files not listed in {@code committed}. */
     static void removeUncommitted(Path dir, List<StoreManifest.Shard> committed) throws IOException {
         Set<String> keep = new HashSet<>();
