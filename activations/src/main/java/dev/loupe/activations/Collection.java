@@ -21,32 +21,50 @@ import java.util.Objects;
 public record Collection(Path dataset, String textField, List<String> hooks, int context, Path out, long maxTokens, DType dtype,
         int batch, long shardBytes) {
 
+    /** The hooks this collection records, resolved against {@code model} (a clear error for unknown ones). */
+    public HookSelection hookSelection(LoadedModel model) {
+        return HookSelection.resolve(model.transformer(), hooks);
+    }
+
+    /** Rows per shard: the most whole contexts that fit {@code shardBytes} (at least one). */
+    public int shardRows(StoreLayout layout) {
+        long perShard = Math.max(1, Math.min(Integer.MAX_VALUE / context, shardBytes / ((long) layout.rowBytes() * context)));
+        return (int) perShard * context;
+    }
+
+    /** The manifest of this collection before any shard is written. */
+    public StoreManifest freshManifest(LoadedModel model, HookSelection sel, String fingerprint) {
+        StoreLayout layout = StoreLayout.of(sel.hooks(), dtype);
+        StoreManifest.Dataset ds = new StoreManifest.Dataset(dataset.toString(), fingerprint, textField, Packer.DESCRIPTION, maxTokens, batch);
+        return new StoreManifest(ShardFile.FORMAT, StoreManifest.COLLECTED, model.source().toString(), sel.hooks(),
+                dtype.name().toLowerCase(java.util.Locale.ROOT), context, shardRows(layout), 0, RowHash.hex(0), false, List.of(), ds,
+                new StoreManifest.Cursor(0, 0), null, null);
+    }
+
+    /** Contexts to collect at most: {@code maxTokens / context}, or unbounded. */
+    public long endContext() {
+        return maxTokens < 0 ? Long.MAX_VALUE : maxTokens / context;
+    }
+
     /** Runs (or resumes) the collection; returns the complete manifest. */
     public StoreManifest run(LoadedModel model, PrintStream log) throws IOException, InterruptedException {
-        HookSelection sel = HookSelection.resolve(model.transformer(), hooks);
-        StoreLayout layout = StoreLayout.of(sel.hooks(), dtype);
-        int perShard = Math.max(1, (int) Math.min(Integer.MAX_VALUE / context, shardBytes / ((long) layout.rowBytes() * context)));
-        Collector collector = new Collector(model.transformer(), sel, dtype, context, batch, perShard * context);
+        HookSelection sel = hookSelection(model);
+        model.requireTokenizer();
         try (DocumentSource docs = DocumentSource.open(dataset, textField)) {
-            model.requireTokenizer();
-            StoreManifest.Dataset ds = new StoreManifest.Dataset(dataset.toString(), docs.scan(), textField, Packer.DESCRIPTION,
-                    maxTokens, batch);
-            StoreManifest fresh = new StoreManifest(ShardFile.FORMAT, StoreManifest.COLLECTED, model.source().toString(), sel.hooks(),
-                    dtype.name().toLowerCase(java.util.Locale.ROOT), context, perShard * context, 0, RowHash.hex(0), false, List.of(), ds,
-                    new StoreManifest.Cursor(0, 0), null, null);
-            StoreManifest m = StoreDir.begin(out, fresh, Collection::sameJob);
+            StoreManifest fresh = freshManifest(model, sel, docs.scan());
+            Collector collector = new Collector(model.transformer(), sel, dtype, context, batch, fresh.shardRows());
+            StoreManifest m = StoreDir.begin(out, fresh, Collection::differs);
             if (m.complete()) {
                 log.println("collect: " + out + " is already complete (" + m.rows() + " rows)");
                 return m;
             }
             if (m.rows() > 0) log.println("collect: resuming " + out + " after " + m.shards().size() + " shards (" + m.rows() + " rows)");
-            long endContext = maxTokens < 0 ? Long.MAX_VALUE : maxTokens / context;
             StoreManifest[] state = {m};
             Packer packer = new Packer(docs, model.requireTokenizer(), context, m.cursor());
             Progress bar = new Progress("collect", "tok", m.rows(), log);
             long total = maxTokens;
             long firstContext = m.rows() / context;
-            collector.run(packer, firstContext, endContext, out, (shard, next) -> {
+            collector.run(packer, firstContext, endContext(), out, (shard, next) -> {
                 StoreManifest u = state[0].withShard(shard, next);
                 if (shard.rows() < u.shardRows()) u = u.completed();
                 u.write(out);
@@ -63,8 +81,8 @@ public record Collection(Path dataset, String textField, List<String> hooks, int
         }
     }
 
-    /** A resumed store must come from the identical collection; names the first field that differs. */
-    private static String sameJob(StoreManifest a, StoreManifest b) {
+    /** A resumed store must come from the identical collection: the first field that differs, or null. */
+    public static String differs(StoreManifest a, StoreManifest b) {
         if (!Objects.equals(a.kind(), b.kind())) return "kind";
         if (!Objects.equals(a.model(), b.model())) return "model";
         if (!a.hooks().equals(b.hooks())) return "hooks";

@@ -45,6 +45,7 @@ public final class DocumentSource implements Closeable {
     private long bytesDone;
     private long nextIndex;
     private MessageDigest hashing;
+    private long documents = -1;
 
     private DocumentSource(Path root, List<Path> files, String textField) throws IOException {
         this.root = root;
@@ -97,6 +98,7 @@ public final class DocumentSource implements Closeable {
         while (next() != null) {
             // every document is decoded and checked on the way
         }
+        documents = nextIndex;
         hashing = null;
         rewind();
         return HexFormat.of().formatHex(sha.digest());
@@ -109,6 +111,12 @@ public final class DocumentSource implements Closeable {
         bytesDone = 0;
         byteOffset = 0;
         nextIndex = 0;
+    }
+
+    /** Number of documents, known after {@link #scan()}. */
+    public long documents() {
+        if (documents < 0) throw new IllegalStateException("documents are counted by scan()");
+        return documents;
     }
 
     /** Total size of the dataset's files in bytes. */

@@ -40,7 +40,8 @@ public final class Packer {
     }
 
     /** Tokens of one document as they enter the stream. */
-    public int[] documentTokens(String text) {
+    public static int[] documentTokens(Tokenizer tokenizer, String text) {
+        if (text.isEmpty()) return new int[0];
         int[] ids = tokenizer.encodeWithBos(text);
         if (ids.length == 0 || tokenizer.addsBos() || tokenizer.eosId().isEmpty()) return ids;
         int[] out = java.util.Arrays.copyOf(ids, ids.length + 1);
@@ -84,7 +85,7 @@ public final class Packer {
         while (true) {
             DocumentSource.Document d = docs.next();
             if (d == null) return false;
-            int[] ids = d.text().isEmpty() ? new int[0] : documentTokens(d.text());
+            int[] ids = documentTokens(tokenizer, d.text());
             if (ids.length == 0) continue;
             current = ids;
             currentDoc = d.index();

@@ -60,7 +60,7 @@ public final class Shuffler {
         StoreManifest template = new StoreManifest(ShardFile.FORMAT, StoreManifest.SHUFFLED, src.model(), src.hooks(), src.dtype(), src.context(),
                 fresh.outShardRows(), 0, RowHash.hex(0), false, List.of(), src.dataset(), null,
                 new StoreManifest.Source(in.toString(), src.rows(), src.digest()), seed);
-        StoreManifest m = StoreDir.begin(out, template, Shuffler::sameJob);
+        StoreManifest m = StoreDir.begin(out, template, Shuffler::differs);
         if (m.complete()) {
             log.println("shuffle: " + out + " is already complete (" + m.rows() + " rows)");
             return m;
@@ -218,7 +218,8 @@ public final class Shuffler {
         });
     }
 
-    private static String sameJob(StoreManifest a, StoreManifest b) {
+    /** A resumed shuffle must have the same source and seed: the first field that differs, or null. */
+    public static String differs(StoreManifest a, StoreManifest b) {
         if (!Objects.equals(a.kind(), b.kind())) return "kind";
         if (!Objects.equals(a.source(), b.source())) return "source";
         if (!Objects.equals(a.seed(), b.seed())) return "seed";

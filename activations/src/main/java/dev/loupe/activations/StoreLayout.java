@@ -11,7 +11,7 @@ import java.util.List;
  * index in the collected store, so context = row / context length). A row's record is the concatenation
  * of its slices of every column in this order (used for hashing and for the shuffle's bucket files).
  */
-public record StoreLayout(List<Column> columns) {
+public record StoreLayout(List<Column> columns) implements java.io.Serializable {
     public static final String TOKEN = "token", DOC = "doc", POS = "pos", ROW = "row";
 
     public StoreLayout {
@@ -49,12 +49,5 @@ public record StoreLayout(List<Column> columns) {
         int n = 0;
         for (Column c : columns) n += c.rowBytes();
         return n;
-    }
-
-    /** Byte offset of column {@code c}'s slice within a row record. */
-    public int recordOffset(int c) {
-        int off = 0;
-        for (int i = 0; i < c; i++) off += columns.get(i).rowBytes();
-        return off;
     }
 }

@@ -9,7 +9,6 @@ import dev.loupe.model.ModelLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,33 +64,7 @@ class KillResumeTest {
         assertEquals(List.of(), Verifier.verify(store));
         assertEquals(whole.rows(), resumed.rows());
         assertEquals(whole.shards().size(), resumed.shards().size());
-        // Same rows: identical provenance for every row id, activations equal to float rounding (a fresh JVM's first
-        // forwards run the SIMD reductions interpreted, which sum in another order; see CollectTest.warmUp).
-        TreeMap<Long, float[]> a = rows(store), b = rows(tmp.resolve("whole"));
-        assertEquals(a.keySet(), b.keySet());
-        for (var e : a.entrySet()) {
-            float[] x = e.getValue(), y = b.get(e.getKey());
-            for (int i = 0; i < x.length; i++) assertEquals(y[i], x[i], 1e-5f * (1 + Math.abs(y[i])), "row " + e.getKey() + " element " + i);
-        }
-    }
-
-    /** Row id → (token, doc, pos, activations...) of every row. */
-    private static TreeMap<Long, float[]> rows(Path dir) throws Exception {
-        TreeMap<Long, float[]> out = new TreeMap<>();
-        try (ActivationReader r = ActivationReader.open(dir, new ActivationReader.Options(1024, 1, null, 2))) {
-            for (ActivationReader.Batch b : r) {
-                for (int i = 0; i < b.rows(); i++) {
-                    float[] v = new float[3 + 64 + 172];
-                    v[0] = b.tokens()[i];
-                    v[1] = b.doc()[i];
-                    v[2] = b.pos()[i];
-                    System.arraycopy(b.acts().get(0).data(), i * 64, v, 3, 64);
-                    System.arraycopy(b.acts().get(1).data(), i * 172, v, 67, 172);
-                    assertTrue(out.put(b.row()[i], v) == null, "duplicate row " + b.row()[i]);
-                }
-            }
-        }
-        return out;
+        TestData.assertSameRows(tmp.resolve("whole"), store);
     }
 
     @Test
