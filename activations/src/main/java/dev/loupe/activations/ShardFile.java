@@ -48,6 +48,11 @@ public final class ShardFile implements AutoCloseable {
 
     /** Writes the block's valid rows to {@code target} atomically; returns the shard's manifest entry. */
     public static StoreManifest.Shard write(Path target, RowBlock block) throws IOException {
+        return write(target, block, block.digest());
+    }
+
+    /** As {@link #write(Path, RowBlock)}, with the rows' digest already known (the sum of their {@link RowHash}es). */
+    public static StoreManifest.Shard write(Path target, RowBlock block, long digest) throws IOException {
         StoreLayout layout = block.layout();
         int n = block.rows();
         List<Integer> order = fileOrder(layout);
@@ -75,7 +80,7 @@ public final class ShardFile implements AutoCloseable {
             for (int c : order) writeHashed(ch, sha, block.column(c), 0, n * layout.get(c).rowBytes());
         });
         return new StoreManifest.Shard(target.getFileName().toString(), n, HexFormat.of().formatHex(sha.digest()),
-                RowHash.hex(block.digest()));
+                RowHash.hex(digest));
     }
 
     /** Hook columns are [n, d] even when d is 1; provenance columns are [n]. */

@@ -8,19 +8,20 @@ package dev.loupe.activations;
  *
  * @param buckets number of on-disk buckets (K)
  * @param readRows source rows read per block in pass 1
- * @param bufferBytes write buffer per bucket in pass 1 (a whole number of records)
+ * @param bufferBytes write buffer per bucket in pass 1 (a whole number of records: a row and its 8-byte hash)
  * @param outShardRows rows per output shard
  */
 public record ShufflePlan(int buckets, int readRows, int bufferBytes, int outShardRows) {
     public static ShufflePlan of(long rows, int rowBytes, int sourceShardRows, long memory) {
-        long perRow = rowBytes + 4L;
-        long minimum = 16L * perRow + 64L * rowBytes;
+        long perRow = rowBytes + 8L + 4L; // record (row + its hash) and a permutation entry
+        long minimum = 16L * perRow + 64L * (rowBytes + 8);
         if (memory < minimum) throw new IllegalArgumentException("--memory " + memory + " bytes is too small for rows of " + rowBytes + " bytes");
         long k = Math.max(1, ceilDiv(rows * perRow, (long) (0.4 * memory)));
         if (k > 100_000) throw new IllegalArgumentException("--memory is too small for this store: it would need " + k + " buckets; give more memory");
         int readRows = (int) Math.max(1, Math.min(sourceShardRows, memory / 8 / rowBytes));
         long buf = Math.min(4L << 20, memory / 4 / k);
-        int bufferBytes = (int) Math.max(rowBytes, buf / rowBytes * rowBytes);
+        int recBytes = rowBytes + 8;
+        int bufferBytes = (int) Math.max(recBytes, buf / recBytes * recBytes);
         int outRows = (int) Math.max(1, Math.min(Math.max(1, sourceShardRows), memory / 4 / rowBytes));
         return new ShufflePlan((int) k, readRows, bufferBytes, outRows);
     }

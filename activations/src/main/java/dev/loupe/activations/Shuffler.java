@@ -80,6 +80,7 @@ public final class Shuffler {
             StoreDir.discard(out); // the source is bad: resuming cannot help, so leave nothing half-written
             throw e;
         }
+        System.gc(); // pass 1's buffers are garbage now: reclaim them before pass 2 allocates, so the heap does not grow by both
         m = gather(m, layout, work, sc, bar, total);
         bar.finish();
         if (!m.digest().equals(src.digest()) || m.rows() != src.rows()) {
@@ -94,7 +95,7 @@ public final class Shuffler {
 
     private Scatter scatter(StoreManifest src, StoreLayout layout, Path work, Scatter sc, Progress bar, long total) throws IOException {
         ShufflePlan plan = sc.plan();
-        int k = plan.buckets(), rowBytes = layout.rowBytes();
+        int k = plan.buckets(), recBytes = layout.rowBytes() + 8;
         if (sc.shardsDone() == src.shards().size()) return sc;
         FileChannel[] files = new FileChannel[k];
         try {
@@ -119,16 +120,18 @@ public final class Shuffler {
                     for (int start = 0; start < f.rows(); start += block.capacity()) {
                         block.clear();
                         f.read(start, Math.min(block.capacity(), f.rows() - start), block);
-                        digest += block.digest();
                         for (int r = 0; r < block.rows(); r++) {
                             int b = rng.nextInt(k);
-                            if (fill[b] + rowBytes > bufs[b].length) {
+                            if (fill[b] + recBytes > bufs[b].length) {
                                 ShardFile.writeFully(files[b], bufs[b], 0, fill[b]);
                                 lengths[b] += fill[b];
                                 fill[b] = 0;
                             }
+                            long h = block.rowHash(r);
+                            digest += h;
                             block.toRecord(r, bufs[b], fill[b]);
-                            fill[b] += rowBytes;
+                            IntCodec.putLong(bufs[b], fill[b] + recBytes - 8, h);
+                            fill[b] += recBytes;
                         }
                         rowsDone += block.rows();
                         bar.update(rowsDone, (double) rowsDone / total);
@@ -153,19 +156,20 @@ public final class Shuffler {
     }
 
     private StoreManifest gather(StoreManifest m, StoreLayout layout, Path work, Scatter sc, Progress bar, long total) throws IOException {
-        int rowBytes = layout.rowBytes(), k = sc.plan().buckets();
+        int recBytes = layout.rowBytes() + 8, k = sc.plan().buckets();
         long[] counts = new long[k];
         long maxCount = 0, all = 0;
         for (int b = 0; b < k; b++) {
-            counts[b] = sc.bucketBytes()[b] / rowBytes;
+            counts[b] = sc.bucketBytes()[b] / recBytes;
             maxCount = Math.max(maxCount, counts[b]);
             all += counts[b];
         }
         RowBlock outBlock = new RowBlock(layout, m.shardRows());
-        byte[] records = new byte[Math.toIntExact(maxCount * rowBytes)];
+        byte[] records = new byte[Math.toIntExact(maxCount * recBytes)];
         int[] perm = new int[(int) maxCount];
         long skip = m.rows();
         int shardIndex = m.shards().size();
+        long digest = 0; // of the rows in outBlock, which may span buckets
         for (int b = 0; b < k && m.rows() < all; b++) {
             if (skip >= counts[b]) {
                 skip -= counts[b];
@@ -173,7 +177,7 @@ public final class Shuffler {
             }
             int n = (int) counts[b];
             try (FileChannel ch = FileChannel.open(bucket(work, b), StandardOpenOption.READ)) {
-                ShardFile.readFully(ch, 0, records, 0, n * rowBytes);
+                ShardFile.readFully(ch, 0, records, 0, n * recBytes);
             }
             SplittableRandom rng = new SplittableRandom(mix(seed, 2, b));
             for (int i = 0; i < n; i++) perm[i] = i;
@@ -184,11 +188,13 @@ public final class Shuffler {
                 perm[j] = t;
             }
             for (int i = (int) skip; i < n; i++) {
-                outBlock.appendRecord(records, perm[i] * rowBytes);
+                outBlock.appendRecord(records, perm[i] * recBytes);
+                digest += IntCodec.getLong(records, perm[i] * recBytes + recBytes - 8);
                 if (outBlock.full() || m.rows() + outBlock.rows() == all) {
-                    m = m.withShard(ShardFile.write(out.resolve(StoreManifest.shardName(shardIndex++)), outBlock), null);
+                    m = m.withShard(ShardFile.write(out.resolve(StoreManifest.shardName(shardIndex++)), outBlock, digest), null);
                     m.write(out);
                     outBlock.clear();
+                    digest = 0;
                     bar.update(all + m.rows(), (double) (all + m.rows()) / total);
                 }
             }
