@@ -43,7 +43,7 @@ final class CollectCommand implements Command {
         Collection job = new Collection(Path.of(args.require("dataset")), args.getOr("text-field", "text"), args.all("hook"),
                 requireInt(args, "context"),
                 Path.of(args.require("out")), maxTokens, FloatCodec.parse(args.getOr("dtype", "f32")), args.intOr("batch", 8),
-                args.intOr("shard-mb", 256));
+                (long) args.intOr("shard-mb", 256) << 20);
         StoreManifest m = job.run(ModelOptions.load(args), System.err);
         System.err.println("collect: " + job.out() + " holds " + m.rows() + " rows in " + m.shards().size() + " shards (digest " + m.digest() + ")");
         return 0;
