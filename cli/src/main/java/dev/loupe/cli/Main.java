@@ -19,6 +19,9 @@ public final class Main {
             new SteerCommand(),
             new MeansCommand(),
             new SaeCommand(),
+            new CollectCommand(),
+            new ShuffleCommand(),
+            new VerifyCommand(),
             new BenchCommand(),
             new ServeCommand());
 

@@ -3,7 +3,11 @@ package dev.loupe.cli;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.sae.EvalReport;
 import dev.loupe.sae.FeatureScan;
+import dev.loupe.activations.StoreManifest;
+import dev.loupe.model.hooks.HookPattern;
+import dev.loupe.sae.ActivationSource;
 import dev.loupe.sae.LiveModelSource;
+import dev.loupe.sae.StoreSource;
 import dev.loupe.sae.Sae;
 import dev.loupe.sae.SaeConfig;
 import dev.loupe.sae.SaeEvaluator;
@@ -21,6 +25,7 @@ import java.util.Set;
 final class SaeCommand implements Command {
     private static final String TEXT_USAGE = """
               --data FILE        text to read: a .jsonl file (one JSON object a line, field --field) or plain text lines
+              --store DIR        (train) read activations from a store made by 'loupe collect' + 'loupe shuffle' instead of --data
               --field NAME       JSON field holding the text (default: text)
               --context N        tokens per context, BOS included (default: 128)
               --skip-docs N      documents to skip first, e.g. to evaluate on documents not trained on (default: 0)""";
@@ -93,7 +98,7 @@ final class SaeCommand implements Command {
         String sub = argv[0];
         return switch (sub) {
             case "train" -> train(new Args("sae train", argv, 1, ModelOptions.with("hook", "arch", "d-sae", "k", "l1", "steps", "batch", "lr", "warmup",
-                    "decay", "buffer", "seed", "checkpoint", "every", "data", "field", "context", "skip-docs", "out"), Set.of()));
+                    "decay", "buffer", "seed", "checkpoint", "every", "data", "store", "field", "context", "skip-docs", "out"), Set.of()));
             case "eval" -> eval(new Args("sae eval", argv, 1, ModelOptions.with("sae", "batches", "batch-size", "data", "field", "context", "skip-docs"), Set.of()));
             case "features" -> features(new Args("sae features", argv, 1, ModelOptions.with("sae", "batches", "batch-size", "data", "field", "context",
                     "skip-docs", "out", "top", "window", "logits"), Set.of()));
@@ -112,7 +117,6 @@ final class SaeCommand implements Command {
         LoadedModel m = ModelOptions.load(a);
         String hook = a.require("hook");
         Path out = Path.of(a.require("out"));
-        TextContexts texts = texts(a, m);
         int steps = a.intOr("steps", 2000);
         TrainOptions.Builder o = TrainOptions.builder(steps);
         o.batchSize = a.intOr("batch", 4096);
@@ -129,11 +133,22 @@ final class SaeCommand implements Command {
             o.checkpoint = Path.of(a.get("checkpoint"));
             o.checkpointEvery = a.intOr("every", 500);
         }
-        LiveModelSource src = new LiveModelSource(m.transformer(), hook, texts, a.intOr("buffer", 65536), 16, o.seed + 1, true);
+        ActivationSource src;
+        int context;
+        if (a.has("store")) {
+            Path store = Path.of(a.get("store"));
+            src = new StoreSource(store, hook);
+            context = StoreManifest.read(store).context();
+        } else {
+            TextContexts texts = texts(a, m);
+            src = new LiveModelSource(m.transformer(), hook, texts, a.intOr("buffer", 65536), 16, o.seed + 1, true);
+            context = texts.contextSize();
+        }
+        var spec = HookPattern.select(m.transformer().hooks(), hook).getFirst();
         String arch = a.getOr("arch", "topk");
         int k = a.intOr("k", 32);
-        SaeConfig cfg = new SaeConfig(arch, src.dIn(), a.intOr("d-sae", 8 * src.dIn()), hook, src.hook().layer(), m.source().getFileName().toString(),
-                dev.loupe.sae.SaeArchitectures.get(arch).usesK() ? k : 0, true, "none", texts.contextSize());
+        SaeConfig cfg = new SaeConfig(arch, src.dIn(), a.intOr("d-sae", 8 * src.dIn()), hook, spec.layer(), m.source().getFileName().toString(),
+                dev.loupe.sae.SaeArchitectures.get(arch).usesK() ? k : 0, true, "none", context);
         o.kAux = Math.min(Math.max(1, cfg.dIn() / 2), cfg.dSae());
         Sae sae = new SaeTrainer(cfg, o.build(), src).train();
         SaeLensFormat.write(sae, out);

@@ -11,9 +11,8 @@ import java.io.IOException;
  * uninterrupted run would have seen.
  *
  * <p>Implementations: {@link LiveModelSource} (runs the model over text through a mixing buffer),
- * {@link TensorSource} (rows in memory, for tests and small experiments). A reader over the activation
- * store of {@code loupe collect} / {@code loupe shuffle} (module {@code activations}) is the third: an
- * adapter implementing this interface over that reader, saving its shard/row cursor as its state.
+ * {@link TensorSource} (rows in memory, for tests and small experiments), and {@link StoreSource} (a store
+ * written by {@code loupe collect} and shuffled by {@code loupe shuffle}).
  */
 public interface ActivationSource {
     /** Row width. */
