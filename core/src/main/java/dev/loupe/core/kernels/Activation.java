@@ -30,10 +30,14 @@ public enum Activation {
         };
     }
 
-    /** out[i] = f(x[i]) for i in [0, n). {@code out} may be {@code x}. */
-    public void apply(float[] x, float[] out, int n) {
-        int i = 0;
-        int ub = S.loopBound(n);
+    /**
+     * out[i] = f(x[i]) for i in [off, off + n). {@code out} may be {@code x}. Vector and scalar forms may
+     * differ in the last bit, so callers apply this one row at a time: which elements of a row take the
+     * scalar tail then depends only on the row's width, not on how many rows there are.
+     */
+    public void apply(float[] x, float[] out, int off, int n) {
+        int i = off;
+        int ub = off + S.loopBound(n);
         switch (this) {
             case GELU_TANH -> {
                 for (; i < ub; i += S.length()) {
@@ -53,7 +57,7 @@ public enum Activation {
             }
             case GELU_ERF -> { } // scalar below: erf has no vector intrinsic
         }
-        for (; i < n; i++) out[i] = scalar(x[i]);
+        for (; i < off + n; i++) out[i] = scalar(x[i]);
     }
 
     /** f(x) for one value. */
