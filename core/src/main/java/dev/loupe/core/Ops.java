@@ -63,11 +63,14 @@ public final class Ops {
     public static Tensor add(Tensor... terms) {
         Tensor first = terms[0];
         for (Tensor t : terms) requireSame("add", first, t);
-        float[] o = first.data().clone();
-        for (int k = 1; k < terms.length; k++) {
-            float[] y = terms[k].data();
-            for (int i = 0; i < o.length; i++) o[i] += y[i];
-        }
+        float[] o = new float[first.numel()];
+        byRows(o.length, 1, (lo, hi) -> {
+            System.arraycopy(first.data(), lo, o, lo, hi - lo);
+            for (int k = 1; k < terms.length; k++) {
+                float[] y = terms[k].data();
+                for (int i = lo; i < hi; i++) o[i] += y[i];
+            }
+        });
         Tensor out = Tensor.of(o, first.shape());
         Autograd.record(out, g -> {
             for (Tensor t : terms) Autograd.accumulate(t, g);
@@ -112,7 +115,7 @@ public final class Ops {
     public static Tensor layerNorm(Tensor x, Tensor gain, Tensor bias, float eps) {
         int d = x.size(-1), rows = x.numel() / d;
         Tensor y = Tensor.zeros(x.shape());
-        Norms.layerNorm(x.data(), y.data(), rows, d, dataOrNull(gain), dataOrNull(bias), eps);
+        byRows(rows, d, (lo, hi) -> Norms.layerNorm(x.data(), y.data(), lo, hi, d, dataOrNull(gain), dataOrNull(bias), eps));
         Autograd.record(y, g -> normBackward(x, gain, bias, g, eps, true), x, gain, bias);
         return y;
     }
@@ -121,7 +124,7 @@ public final class Ops {
     public static Tensor rmsNorm(Tensor x, Tensor gain, float eps) {
         int d = x.size(-1), rows = x.numel() / d;
         Tensor y = Tensor.zeros(x.shape());
-        Norms.rmsNorm(x.data(), y.data(), rows, d, dataOrNull(gain), eps);
+        byRows(rows, d, (lo, hi) -> Norms.rmsNorm(x.data(), y.data(), lo, hi, d, dataOrNull(gain), eps));
         Autograd.record(y, g -> normBackward(x, gain, null, g, eps, false), x, gain);
         return y;
     }
@@ -253,7 +256,9 @@ public final class Ops {
         int rows = x.numel() / d;
         float[] src = x.data();
         float[] o = new float[rows * width];
-        for (int r = 0; r < rows; r++) System.arraycopy(src, r * d + from, o, r * width, width);
+        byRows(rows, width, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) System.arraycopy(src, r * d + from, o, r * width, width);
+        });
         int[] shape = x.shape();
         shape[shape.length - 1] = width;
         Tensor y = Tensor.of(o, shape);

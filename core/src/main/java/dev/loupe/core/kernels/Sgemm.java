@@ -132,8 +132,9 @@ public final class Sgemm {
 
     /**
      * Rows [i0, i1) x columns [j0, j1) (j0 a multiple of NR) of {@link #gemmPacked} on the calling thread.
-     * Depth blocks run innermost of the row/column blocks so the mc x {@link #NCP} block of C they
-     * accumulate into stays in L2.
+     * Each MC-row block of A is packed once for the whole depth (one KC block after another); depth blocks
+     * then run innermost of the row/column blocks so the mc x {@link #NCP} block of C they accumulate into
+     * stays in L2.
      */
     private static void packedBlocked(int i0, int i1, int j0, int j1, float[] a, int aOff, int lda, PackedMatrix b,
                                       float[] bias, float[] c, int cOff, int ldc) {
@@ -141,17 +142,23 @@ public final class Sgemm {
         float[] tile = ws.tile, bp = b.panels();
         int k = b.k();
         for (int ic = i0; ic < i1; ic += MC) {
-            int mc = Math.min(MC, i1 - ic);
+            int mc = Math.min(MC, i1 - ic), rows = roundUp(mc, MR);
+            float[] ap = ws.a(rows * k);
+            if (mc > 1) { // a single row is read in place
+                for (int pc = 0; pc < k; pc += KC) pack(a, aOff + ic * lda + pc, lda, 1, mc, Math.min(KC, k - pc), MR, ap, rows * pc);
+            }
             for (int jc = j0; jc < j1; jc += NCP) {
                 int nc = Math.min(NCP, j1 - jc);
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
-                    float[] ap = ws.a(roundUp(mc, MR) * kc);
-                    pack(a, aOff + ic * lda + pc, lda, 1, mc, kc, MR, ap, 0);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int bi = b.offset(jc + jr, pc);
                         for (int ir = 0; ir < mc; ir += MR) {
-                            kernel(kc, ap, ir * kc, bp, bi, tile);
+                            if (mc - ir == 1) {
+                                rowKernel(kc, a, aOff + (ic + ir) * lda + pc, bp, bi, tile);
+                            } else {
+                                kernel(kc, ap, rows * pc + ir * kc, bp, bi, tile);
+                            }
                             accumulate(tile, Math.min(MR, mc - ir), Math.min(NR, nc - jr), pc == 0, bias, jc + jr,
                                     c, cOff + (ic + ir) * ldc + jc + jr, ldc);
                         }
@@ -329,6 +336,27 @@ public final class Sgemm {
         c51.intoArray(tile, 5 * NR + L);
         c52.intoArray(tile, 5 * NR + 2 * L);
         c53.intoArray(tile, 5 * NR + 3 * L);
+    }
+
+    /**
+     * The micro-kernel for a single row of A, read in place from {@code a[ai..ai + kc)}: row 0 of
+     * {@link #kernel}'s tile with the same fused multiply-add chain per element, hence the same bits, at a
+     * sixth of the arithmetic. Decoding one token runs on it, bound by streaming B.
+     */
+    private static void rowKernel(int kc, float[] a, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int pb = bi + p * NR;
+            FloatVector av = FloatVector.broadcast(S, a[ai + p]);
+            c0 = av.fma(FloatVector.fromArray(S, bp, pb), c0);
+            c1 = av.fma(FloatVector.fromArray(S, bp, pb + L), c1);
+            c2 = av.fma(FloatVector.fromArray(S, bp, pb + 2 * L), c2);
+            c3 = av.fma(FloatVector.fromArray(S, bp, pb + 3 * L), c3);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, L);
+        c2.intoArray(tile, 2 * L);
+        c3.intoArray(tile, 3 * L);
     }
 
     /** C[0..mr, 0..nr) = alpha * tile + beta * C, not reading C when beta is 0. */
