@@ -16,7 +16,11 @@ import java.util.Arrays;
 public final class Ops {
     private Ops() {}
 
-    /** x [..., in] · w^T + b: w is [out, in] (PyTorch Linear layout), b is [out] or null. */
+    /**
+     * x [..., in] · w^T + b: w is [out, in] (PyTorch Linear layout), b is [out] or null. When w is not being
+     * differentiated it is used prepacked ({@link Tensor#packedTranspose()}) and each output row is
+     * bit-identical whatever the other rows are (see {@link Sgemm#gemmPacked}).
+     */
     public static Tensor linear(Tensor x, Tensor w, Tensor b) {
         int in = w.size(1), out = w.size(0);
         if (x.size(-1) != in) {
@@ -27,13 +31,17 @@ public final class Ops {
         shape[shape.length - 1] = out;
         Tensor y = Tensor.zeros(shape);
         float[] yd = y.data();
-        float beta = 0f;
-        if (b != null) {
-            float[] bd = b.data();
-            for (int r = 0; r < rows; r++) System.arraycopy(bd, 0, yd, r * out, out);
-            beta = 1f;
+        if (!w.tracked()) { // a fixed weight: prepacked, and each row's result independent of the batch
+            Sgemm.gemmPacked(rows, x.data(), 0, in, w.packedTranspose(), b == null ? null : b.data(), yd, 0, out);
+        } else {
+            float beta = 0f;
+            if (b != null) {
+                float[] bd = b.data();
+                for (int r = 0; r < rows; r++) System.arraycopy(bd, 0, yd, r * out, out);
+                beta = 1f;
+            }
+            Sgemm.sgemm(false, true, rows, out, in, 1f, x.data(), 0, in, w.data(), 0, in, beta, yd, 0, out);
         }
-        Sgemm.sgemm(false, true, rows, out, in, 1f, x.data(), 0, in, w.data(), 0, in, beta, yd, 0, out);
         Autograd.record(y, g -> {
             float[] gd = g.data();
             if (x.tracked()) {
@@ -55,11 +63,14 @@ public final class Ops {
     public static Tensor add(Tensor... terms) {
         Tensor first = terms[0];
         for (Tensor t : terms) requireSame("add", first, t);
-        float[] o = first.data().clone();
-        for (int k = 1; k < terms.length; k++) {
-            float[] y = terms[k].data();
-            for (int i = 0; i < o.length; i++) o[i] += y[i];
-        }
+        float[] o = new float[first.numel()];
+        byRows(o.length, 1, (lo, hi) -> {
+            System.arraycopy(first.data(), lo, o, lo, hi - lo);
+            for (int k = 1; k < terms.length; k++) {
+                float[] y = terms[k].data();
+                for (int i = lo; i < hi; i++) o[i] += y[i];
+            }
+        });
         Tensor out = Tensor.of(o, first.shape());
         Autograd.record(out, g -> {
             for (Tensor t : terms) Autograd.accumulate(t, g);
@@ -104,7 +115,7 @@ public final class Ops {
     public static Tensor layerNorm(Tensor x, Tensor gain, Tensor bias, float eps) {
         int d = x.size(-1), rows = x.numel() / d;
         Tensor y = Tensor.zeros(x.shape());
-        Norms.layerNorm(x.data(), y.data(), rows, d, dataOrNull(gain), dataOrNull(bias), eps);
+        byRows(rows, d, (lo, hi) -> Norms.layerNorm(x.data(), y.data(), lo, hi, d, dataOrNull(gain), dataOrNull(bias), eps));
         Autograd.record(y, g -> normBackward(x, gain, bias, g, eps, true), x, gain, bias);
         return y;
     }
@@ -113,7 +124,7 @@ public final class Ops {
     public static Tensor rmsNorm(Tensor x, Tensor gain, float eps) {
         int d = x.size(-1), rows = x.numel() / d;
         Tensor y = Tensor.zeros(x.shape());
-        Norms.rmsNorm(x.data(), y.data(), rows, d, dataOrNull(gain), eps);
+        byRows(rows, d, (lo, hi) -> Norms.rmsNorm(x.data(), y.data(), lo, hi, d, dataOrNull(gain), eps));
         Autograd.record(y, g -> normBackward(x, gain, null, g, eps, false), x, gain);
         return y;
     }
@@ -156,9 +167,13 @@ public final class Ops {
 
     public static Tensor activation(Tensor x, Activation f) {
         Tensor y = Tensor.zeros(x.shape());
-        f.apply(x.data(), y.data(), x.numel());
+        int d = x.size(-1);
+        float[] xd = x.data(), yd = y.data();
+        byRows(d == 0 ? 0 : x.numel() / d, d, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) f.apply(xd, yd, r * d, d);
+        });
         Autograd.record(y, g -> {
-            float[] xd = x.data(), gd = g.data();
+            float[] gd = g.data();
             float[] gx = new float[xd.length];
             Parallel.forRange(gx.length, 4096, (lo, hi) -> {
                 for (int i = lo; i < hi; i++) gx[i] = gd[i] * f.derivative(xd[i]);
@@ -241,7 +256,9 @@ public final class Ops {
         int rows = x.numel() / d;
         float[] src = x.data();
         float[] o = new float[rows * width];
-        for (int r = 0; r < rows; r++) System.arraycopy(src, r * d + from, o, r * width, width);
+        byRows(rows, width, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) System.arraycopy(src, r * d + from, o, r * width, width);
+        });
         int[] shape = x.shape();
         shape[shape.length - 1] = width;
         Tensor y = Tensor.of(o, shape);
@@ -472,6 +489,17 @@ public final class Ops {
         float[] s = new float[cols];
         for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) s[c] += x[r * cols + c];
         return s;
+    }
+
+    /** Elements per core below which a row-wise operation stays on the calling thread. */
+    private static final int PARALLEL_MIN_ELEMENTS = 1 << 15;
+
+    /**
+     * Runs {@code body} over rows [0, rows) of {@code width} elements, split across the cores when there is
+     * enough work. Rows are split, never reductions, so results do not depend on the core count.
+     */
+    private static void byRows(int rows, int width, Parallel.RangeBody body) {
+        Parallel.forRange(rows, Math.max(1, PARALLEL_MIN_ELEMENTS / Math.max(1, width)), body);
     }
 
     private static float[] dataOrNull(Tensor t) {

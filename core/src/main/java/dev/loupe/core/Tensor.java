@@ -1,5 +1,6 @@
 package dev.loupe.core;
 
+import dev.loupe.core.kernels.PackedMatrix;
 import java.util.Arrays;
 
 /**
@@ -18,6 +19,7 @@ public final class Tensor {
     Autograd.Node node;
     Tensor grad;
     java.util.List<GradHook> gradHooks;
+    private volatile PackedMatrix packed;
 
     private Tensor(float[] data, int[] shape) {
         long n = numel(shape);
@@ -159,6 +161,30 @@ public final class Tensor {
         if (gradHooks == null) gradHooks = new java.util.ArrayList<>(1);
         gradHooks.add(hook);
         return this;
+    }
+
+    /**
+     * This matrix [n, k] (a linear weight) transposed and packed for {@link dev.loupe.core.kernels.Sgemm#gemmPacked},
+     * built on first use and kept until {@link #markModified()}. The unpacked data stays (backward passes read it).
+     */
+    public PackedMatrix packedTranspose() {
+        PackedMatrix p = packed;
+        if (p == null) {
+            if (shape.length != 2) throw new IllegalStateException("only a matrix can be packed, not shape " + Arrays.toString(shape));
+            synchronized (this) {
+                p = packed;
+                if (p == null) packed = p = PackedMatrix.transposeOf(data, shape[0], shape[1]);
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Drops forms derived from this tensor's data (the packed weight). Anything that writes a weight's data
+     * in place after it was used (an optimizer step, a weight edit) must call this on the weight tensor.
+     */
+    public void markModified() {
+        packed = null;
     }
 
     public float get(int... index) {

@@ -41,6 +41,7 @@ class WeightGradientCheckTest {
             double up = lossAlong(model, tokens, p, saved, g, h / norm);
             double down = lossAlong(model, tokens, p, saved, g, -h / norm);
             System.arraycopy(saved, 0, p.data(), 0, saved.length);
+            p.markModified();
             double numeric = (up - down) / (2 * h);
             double err = Math.abs(numeric - norm) / norm;
             if (err > worst) {
@@ -55,6 +56,7 @@ class WeightGradientCheckTest {
     /** Loss with the parameter moved to saved + step * direction. */
     private static double lossAlong(HookedTransformer model, int[][] tokens, Tensor p, float[] saved, float[] direction, double step) {
         for (int i = 0; i < saved.length; i++) p.data()[i] = (float) (saved[i] + step * direction[i]);
+        p.markModified(); // written in place: drop the packed copy
         return loss(model, tokens);
     }
 

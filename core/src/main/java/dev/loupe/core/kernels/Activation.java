@@ -31,19 +31,20 @@ public enum Activation {
     }
 
     /**
-     * out[i] = f(x[i]) for i in [0, n). {@code out} may be {@code x}. The tail past the last full vector runs
-     * the same vector code under a mask, and e^x comes from {@link Exp}, so an element's bits depend neither on
-     * the JIT tier nor on where it sits in the array (a row gives the same bits in any batch).
+     * out[i] = f(x[i]) for i in [off, off + n). {@code out} may be {@code x}. Every element goes through
+     * the same vector code (the tail under a mask) and e^x comes from {@link Exp}, so an element's bits depend
+     * neither on the JIT tier nor on where it sits in the array (a row gives the same bits in any batch).
      */
-    public void apply(float[] x, float[] out, int n) {
-        if (this == GELU_ERF) { // scalar: erf has no vector form
-            for (int i = 0; i < n; i++) out[i] = scalar(x[i]);
+    public void apply(float[] x, float[] out, int off, int n) {
+        int end = off + n;
+        if (this == GELU_ERF) { // erf has no vector form
+            for (int i = off; i < end; i++) out[i] = (float) (0.5 * x[i] * (1 + Erf.erf(x[i] * INV_SQRT2)));
             return;
         }
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += S.length()) vector(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
+        int i = off;
+        for (int ub = off + S.loopBound(n); i < ub; i += S.length()) vector(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < end) {
+            VectorMask<Float> m = S.indexInRange(i, end);
             vector(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
         }
     }
@@ -54,17 +55,7 @@ public enum Activation {
             case GELU_TANH -> v.sub(v.div(Exp.exp(v.mul(v).mul(v).mul(0.044715f).add(v).mul(2 * SQRT_2_OVER_PI)).add(1f)));
             case SILU -> v.div(Exp.exp(v.neg()).add(1f));
             case RELU -> v.max(0f);
-            case GELU_ERF -> throw new IllegalStateException("GELU_ERF has no vector form");
-        };
-    }
-
-    /** f(x) for one value. */
-    public float scalar(float x) {
-        return switch (this) {
-            case GELU_TANH -> (float) (0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))));
-            case GELU_ERF -> (float) (0.5 * x * (1 + Erf.erf(x * INV_SQRT2)));
-            case SILU -> (float) (x / (1 + Math.exp(-x)));
-            case RELU -> Math.max(0f, x);
+            case GELU_ERF -> throw new IllegalStateException("GELU_ERF is computed in scalar form");
         };
     }
 

@@ -10,11 +10,11 @@ public final class Norms {
     private Norms() {}
 
     /**
-     * LayerNorm of each of {@code rows} rows of width {@code d}: (x - mean) / sqrt(var + eps) * gain + bias.
+     * LayerNorm of rows [r0, r1) of width {@code d}: (x - mean) / sqrt(var + eps) * gain + bias.
      * {@code gain} and {@code bias} may be null (identity). Statistics in float32, as PyTorch computes them.
      */
-    public static void layerNorm(float[] x, float[] out, int rows, int d, float[] gain, float[] bias, float eps) {
-        for (int r = 0; r < rows; r++) {
+    public static void layerNorm(float[] x, float[] out, int r0, int r1, int d, float[] gain, float[] bias, float eps) {
+        for (int r = r0; r < r1; r++) {
             int o = r * d;
             float mean = sum(x, o, d) / d;
             float var = 0;
@@ -34,9 +34,9 @@ public final class Norms {
         }
     }
 
-    /** RMSNorm of each row: x / sqrt(mean(x^2) + eps) * gain ({@code gain} may be null). */
-    public static void rmsNorm(float[] x, float[] out, int rows, int d, float[] gain, float eps) {
-        for (int r = 0; r < rows; r++) {
+    /** RMSNorm of rows [r0, r1): x / sqrt(mean(x^2) + eps) * gain ({@code gain} may be null). */
+    public static void rmsNorm(float[] x, float[] out, int r0, int r1, int d, float[] gain, float eps) {
+        for (int r = r0; r < r1; r++) {
             int o = r * d;
             int i = 0;
             FloatVector acc = FloatVector.zero(S);

@@ -43,6 +43,8 @@ public final class Sgemm {
      * with B stored [k, n] packing B is a plain copy, so the packed path takes over sooner.
      */
     static final int SMALL_M_BT = 8, SMALL_M_B = 4;
+    /** Columns of C per block of {@link #gemmPacked}: an MC x NCP block of C (384 KiB) stays in L2 across depth blocks. */
+    static final int NCP = 512;
     /** Below this many multiply-adds a product runs on the calling thread. */
     private static final long PARALLEL_MIN_WORK = 1L << 23;
     /** Below this many elements of B a few-row product runs on the calling thread. */
@@ -99,6 +101,95 @@ public final class Sgemm {
         }
     }
 
+    /**
+     * C = A · op(B) + bias for a prepacked op(B) [k, n]: A is [m, k] row-major with leading dimension lda,
+     * bias is [n] or null, C [m, n] is overwritten. Every element is summed in one fixed order whatever m is
+     * and however the work is split between cores: a fused multiply-add chain from zero over each
+     * {@link #KC}-deep block of k, then C = ((bias + block 0) + block 1) + ... So a row's result is
+     * bit-identical alone or among thousands of rows (batch invariance). Few-row products (decoding a
+     * token) go through the same micro-kernel, bound by streaming the panels once from memory.
+     */
+    public static void gemmPacked(int m, float[] a, int aOff, int lda, PackedMatrix b, float[] bias,
+                                  float[] c, int cOff, int ldc) {
+        int n = b.n(), k = b.k();
+        if (m <= 0 || n <= 0) return;
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                int row = cOff + i * ldc;
+                if (bias == null) java.util.Arrays.fill(c, row, row + n, 0f);
+                else System.arraycopy(bias, 0, c, row, n);
+            }
+            return;
+        }
+        boolean parallel = (long) m * n * k >= PARALLEL_MIN_WORK || (long) n * k >= SMALL_PARALLEL_MIN_WORK;
+        // Split columns while every core can then pack all of A in one MC block; else split the larger side.
+        if (m <= MC || (n + NR - 1) / NR >= (m + MR - 1) / MR) {
+            Parallel.forRange(n, parallel ? NR : n, (j0, j1) -> packedBlocked(0, m, j0, j1, a, aOff, lda, b, bias, c, cOff, ldc));
+        } else {
+            Parallel.forRange(m, parallel ? MR : m, (i0, i1) -> packedBlocked(i0, i1, 0, n, a, aOff, lda, b, bias, c, cOff, ldc));
+        }
+    }
+
+    /**
+     * Rows [i0, i1) x columns [j0, j1) (j0 a multiple of NR) of {@link #gemmPacked} on the calling thread.
+     * Each MC-row block of A is packed once for the whole depth (one KC block after another); depth blocks
+     * then run innermost of the row/column blocks so the mc x {@link #NCP} block of C they accumulate into
+     * stays in L2.
+     */
+    private static void packedBlocked(int i0, int i1, int j0, int j1, float[] a, int aOff, int lda, PackedMatrix b,
+                                      float[] bias, float[] c, int cOff, int ldc) {
+        Workspace ws = WORKSPACE.get();
+        float[] tile = ws.tile, bp = b.panels();
+        int k = b.k();
+        for (int ic = i0; ic < i1; ic += MC) {
+            int mc = Math.min(MC, i1 - ic), rows = roundUp(mc, MR);
+            float[] ap = ws.a(rows * k);
+            if (mc > 1) { // a single row is read in place
+                for (int pc = 0; pc < k; pc += KC) pack(a, aOff + ic * lda + pc, lda, 1, mc, Math.min(KC, k - pc), MR, ap, rows * pc);
+            }
+            for (int jc = j0; jc < j1; jc += NCP) {
+                int nc = Math.min(NCP, j1 - jc);
+                for (int pc = 0; pc < k; pc += KC) {
+                    int kc = Math.min(KC, k - pc);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int bi = b.offset(jc + jr, pc);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            if (mc - ir == 1) {
+                                rowKernel(kc, a, aOff + (ic + ir) * lda + pc, bp, bi, tile);
+                            } else {
+                                kernel(kc, ap, rows * pc + ir * kc, bp, bi, tile);
+                            }
+                            accumulate(tile, Math.min(MR, mc - ir), Math.min(NR, nc - jr), pc == 0, bias, jc + jr,
+                                    c, cOff + (ic + ir) * ldc + jc + jr, ldc);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds one depth block's tile into C[0..mr, 0..nr): C = bias[j..] + tile for the first block (just the
+     * tile without a bias), C = C + tile after. Additions are exact IEEE in vector and scalar form alike.
+     */
+    private static void accumulate(float[] tile, int mr, int nr, boolean first, float[] bias, int j,
+                                   float[] c, int ci, int ldc) {
+        for (int r = 0; r < mr; r++) {
+            int row = ci + r * ldc, t = r * NR;
+            int q = 0;
+            for (; q <= nr - L; q += L) {
+                FloatVector v = FloatVector.fromArray(S, tile, t + q);
+                if (!first) v = v.add(FloatVector.fromArray(S, c, row + q));
+                else if (bias != null) v = v.add(FloatVector.fromArray(S, bias, j + q));
+                v.intoArray(c, row + q);
+            }
+            for (; q < nr; q++) {
+                float v = tile[t + q];
+                c[row + q] = !first ? c[row + q] + v : bias != null ? bias[j + q] + v : v;
+            }
+        }
+    }
+
     /** C = beta * C, never reading C when beta is 0. */
     private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
         for (int i = 0; i < m; i++) {
@@ -119,11 +210,11 @@ public final class Sgemm {
                 int kc = Math.min(KC, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f;
                 float[] bp = ws.b(roundUp(nc, NR) * kc);
-                pack(b, bOff + jc * brs + pc * bps, brs, bps, nc, kc, NR, bp);
+                pack(b, bOff + jc * brs + pc * bps, brs, bps, nc, kc, NR, bp, 0);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     float[] ap = ws.a(roundUp(mc, MR) * kc);
-                    pack(a, aOff + ic * ars + pc * aps, ars, aps, mc, kc, MR, ap);
+                    pack(a, aOff + ic * ars + pc * aps, ars, aps, mc, kc, MR, ap, 0);
                     for (int jr = 0; jr < nc; jr += NR) {
                         for (int ir = 0; ir < mc; ir += MR) {
                             kernel(kc, ap, ir * kc, bp, jr * kc, tile);
@@ -143,12 +234,12 @@ public final class Sgemm {
     /**
      * Packs a rows x kc block of X, whose element (r, p) is {@code x[off + r * rs + p * ps]} with
      * {@code rs == 1 || ps == 1}, into panels of w rows stored depth-major:
-     * {@code dst[(r / w) * w * kc + p * w + r % w]}. The last panel is zero-padded to w rows so the
+     * {@code dst[dstOff + (r / w) * w * kc + p * w + r % w]}. The last panel is zero-padded to w rows so the
      * micro-kernel never needs an edge case.
      */
-    static void pack(float[] x, int off, int rs, int ps, int rows, int kc, int w, float[] dst) {
+    static void pack(float[] x, int off, int rs, int ps, int rows, int kc, int w, float[] dst, int dstOff) {
         for (int r0 = 0; r0 < rows; r0 += w) {
-            int d = r0 * kc;
+            int d = dstOff + r0 * kc;
             int h = Math.min(w, rows - r0);
             if (h < w) java.util.Arrays.fill(dst, d, d + w * kc, 0f);
             if (rs == 1) { // a panel's rows are adjacent in x: copy h-wide strips
@@ -247,6 +338,27 @@ public final class Sgemm {
         c53.intoArray(tile, 5 * NR + 3 * L);
     }
 
+    /**
+     * The micro-kernel for a single row of A, read in place from {@code a[ai..ai + kc)}: row 0 of
+     * {@link #kernel}'s tile with the same fused multiply-add chain per element, hence the same bits, at a
+     * sixth of the arithmetic. Decoding one token runs on it, bound by streaming B.
+     */
+    private static void rowKernel(int kc, float[] a, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int pb = bi + p * NR;
+            FloatVector av = FloatVector.broadcast(S, a[ai + p]);
+            c0 = av.fma(FloatVector.fromArray(S, bp, pb), c0);
+            c1 = av.fma(FloatVector.fromArray(S, bp, pb + L), c1);
+            c2 = av.fma(FloatVector.fromArray(S, bp, pb + 2 * L), c2);
+            c3 = av.fma(FloatVector.fromArray(S, bp, pb + 3 * L), c3);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, L);
+        c2.intoArray(tile, 2 * L);
+        c3.intoArray(tile, 3 * L);
+    }
+
     /** C[0..mr, 0..nr) = alpha * tile + beta * C, not reading C when beta is 0. */
     private static void store(float[] tile, int mr, int nr, float alpha, float beta, float[] c, int ci, int ldc) {
         for (int r = 0; r < mr; r++) {
@@ -272,7 +384,7 @@ public final class Sgemm {
     private static void smallM(int m, int n, int k, float alpha, float[] a, int aOff, int ars, int aps,
                                float[] b, int bOff, boolean transB, int ldb, float beta, float[] c, int cOff, int ldc) {
         float[] x = WORKSPACE.get().a(m * k);
-        pack(a, aOff, ars, aps, m, k, 1, x);
+        pack(a, aOff, ars, aps, m, k, 1, x, 0);
         int full = transB ? n / DOT_ROWS * DOT_ROWS : n;
         if (full > 0) {
             int grain = (long) full * k >= SMALL_PARALLEL_MIN_WORK ? (transB ? DOT_ROWS : L) : full;
