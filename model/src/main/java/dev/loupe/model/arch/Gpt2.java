@@ -12,7 +12,11 @@ import dev.loupe.model.format.HfConfig;
 import java.util.ArrayList;
 import java.util.List;
 
-/** GPT-2 ({@code GPT2LMHeadModel}): learned positions, pre-LayerNorm, Conv1D weights stored [in, out], tied unembedding. */
+/**
+ * GPT-2 ({@code GPT2LMHeadModel}): learned positions, pre-LayerNorm, Conv1D weights stored [in, out], tied unembedding.
+ * {@code "n_inner": 0} is an attention-only model: Hugging Face then builds zero-width MLPs whose output is
+ * {@code mlp.c_proj.bias}, which must be zero, so Loupe leaves ln_2 and the MLP out.
+ */
 final class Gpt2 implements Architecture {
     @Override
     public List<String> names() {
@@ -38,14 +42,28 @@ final class Gpt2 implements Architecture {
         List<Block> blocks = new ArrayList<>();
         for (int l = 0; l < cfg.nLayers(); l++) {
             String b = p + "h." + l + ".";
-            blocks.add(new Block(r.norm(b + "ln_1", d, true),
-                    new TransformerWeights.Attention(r.conv1d(b + "attn.c_attn", d, 3 * d), r.conv1d(b + "attn.c_proj", d, d)),
-                    r.norm(b + "ln_2", d, true),
+            var attn = new TransformerWeights.Attention(r.conv1d(b + "attn.c_attn", d, 3 * d), r.conv1d(b + "attn.c_proj", d, d));
+            if (cfg.attnOnly()) {
+                requireZero(r.optional(b + "mlp.c_proj.bias", d), c.source(), b + "mlp.c_proj.bias");
+                blocks.add(new Block(r.norm(b + "ln_1", d, true), attn, null, null));
+                continue;
+            }
+            blocks.add(new Block(r.norm(b + "ln_1", d, true), attn, r.norm(b + "ln_2", d, true),
                     new TransformerWeights.Mlp(null, r.conv1d(b + "mlp.c_fc", d, dMlp), r.conv1d(b + "mlp.c_proj", dMlp, d))));
         }
         var unembed = r.has("lm_head.weight")
                 ? new TransformerWeights.Linear(r.tensor("lm_head.weight", cfg.dVocab(), d), null)
                 : new TransformerWeights.Linear(embed.tokens(), null);
         return new HookedTransformer(cfg, new TransformerWeights(embed, blocks, r.norm(p + "ln_f", d, true), unembed), null);
+    }
+
+    private static void requireZero(dev.loupe.core.Tensor t, String source, String name) {
+        if (t == null) return;
+        for (float v : t.data()) {
+            if (v != 0f) {
+                throw new IllegalArgumentException(source + ": n_inner is 0 (attention-only) but '" + name
+                        + "' is not zero; Hugging Face would add it to every block's output");
+            }
+        }
     }
 }
