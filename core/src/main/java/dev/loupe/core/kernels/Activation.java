@@ -1,7 +1,6 @@
 package dev.loupe.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Pointwise MLP non-linearities, named as Hugging Face configs name them. */
@@ -39,13 +38,13 @@ public enum Activation {
                 for (; i < ub; i += S.length()) {
                     FloatVector v = FloatVector.fromArray(S, x, i);
                     FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul(SQRT_2_OVER_PI);
-                    v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(out, i);
+                    v.mul(0.5f).mul(VectorMath.tanh(inner).add(1f)).intoArray(out, i);
                 }
             }
             case SILU -> {
                 for (; i < ub; i += S.length()) {
                     FloatVector v = FloatVector.fromArray(S, x, i);
-                    v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, i);
+                    v.div(VectorMath.exp(v.neg()).add(1f)).intoArray(out, i);
                 }
             }
             case RELU -> {

@@ -1,7 +1,6 @@
 package dev.loupe.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Row normalisations used by transformer blocks: LayerNorm and RMSNorm over the last dimension. */
@@ -25,7 +24,7 @@ public final class Norms {
                 FloatVector c = FloatVector.fromArray(S, x, o + i).sub(mean);
                 acc = c.fma(c, acc);
             }
-            var = acc.reduceLanes(VectorOperators.ADD);
+            var = VectorMath.sum(acc);
             for (; i < d; i++) {
                 float c = x[o + i] - mean;
                 var += c * c;
@@ -45,7 +44,7 @@ public final class Norms {
                 FloatVector v = FloatVector.fromArray(S, x, o + i);
                 acc = v.fma(v, acc);
             }
-            float ss = acc.reduceLanes(VectorOperators.ADD);
+            float ss = VectorMath.sum(acc);
             for (; i < d; i++) ss += x[o + i] * x[o + i];
             float inv = (float) (1.0 / Math.sqrt(ss / d + eps));
             affine(x, out, o, d, 0f, inv, gain, null);
@@ -73,7 +72,7 @@ public final class Norms {
         int i = 0;
         FloatVector acc = FloatVector.zero(S);
         for (int ub = S.loopBound(n); i < ub; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, o + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc);
         for (; i < n; i++) s += x[o + i];
         return s;
     }

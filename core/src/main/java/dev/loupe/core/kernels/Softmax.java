@@ -34,11 +34,12 @@ public final class Softmax {
         if (ub > 0) {
             FloatVector acc = FloatVector.zero(S);
             for (; i < ub; i += S.length()) {
-                FloatVector e = FloatVector.fromArray(S, x, xOff + i).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = FloatVector.fromArray(S, x, xOff + i).sub(max);
+                e = VectorMath.exp(e);
                 e.intoArray(out, oOff + i);
                 acc = acc.add(e);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = VectorMath.sum(acc);
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xOff + i] - max);
