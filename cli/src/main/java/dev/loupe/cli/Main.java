@@ -8,7 +8,7 @@ import java.util.List;
 /** Entry point of the {@code loupe} command: dispatches to subcommands and turns errors into clear messages. */
 public final class Main {
     static final List<Command> COMMANDS = List.of(new GenerateCommand(), new RunCommand(), new HooksCommand(), new TokenizeCommand(),
-            new TrainLmCommand());
+            new TrainLmCommand(), new ToyCommand());
 
     private Main() {}
 

@@ -45,9 +45,9 @@ final class TrainLmCommand implements Command {
     public int run(String[] argv) throws Exception {
         Args a = new Args(name(), argv, 0, Set.of("dataset", "tokenizer", "layers", "d-model", "heads", "d-mlp", "context", "tokens",
                 "batch", "lr", "seed", "checkpoint-every", "out"), Set.of("attn-only"));
-        int d = Integer.parseInt(a.require("d-model"));
-        var o = new TrainLm.Options(Path.of(a.require("dataset")), a.require("tokenizer"), Integer.parseInt(a.require("layers")), d,
-                Integer.parseInt(a.require("heads")), a.has("attn-only"), a.intOr("d-mlp", 4 * d), a.intOr("context", 256),
+        int d = requireInt(a, "d-model");
+        var o = new TrainLm.Options(Path.of(a.require("dataset")), a.require("tokenizer"), requireInt(a, "layers"), d,
+                requireInt(a, "heads"), a.has("attn-only"), a.intOr("d-mlp", 4 * d), a.intOr("context", 256),
                 count(a.getOr("tokens", "1M")), a.intOr("batch", 8), a.doubleOr("lr", 1e-3), a.intOr("seed", 0),
                 a.intOr("checkpoint-every", 100), Path.of(a.require("out")));
         LmTrainer.Result r = TrainLm.run(o, "loupe train-lm " + String.join(" ", argv), System.err, new ProgressBar(System.err));
@@ -56,6 +56,11 @@ final class TrainLmCommand implements Command {
             System.err.printf("final loss %.4f after %,d tokens; %,.0f tokens/s; wrote %s%n", last.loss(), last.tokens(), r.tokensPerSecond(), o.out());
         }
         return 0;
+    }
+
+    private static int requireInt(Args a, String name) {
+        a.require(name);
+        return a.intOr(name, 0);
     }
 
     /** Parses 300k, 5M, 1e6 or a plain integer. */

@@ -34,19 +34,23 @@ public final class AdamW {
     /** One update from the parameters' accumulated gradients (a parameter without gradient is left alone). */
     public void step(double lr) {
         steps++;
-        float c1 = (float) (1 - Math.pow(beta1, steps)), c2 = (float) (1 - Math.pow(beta2, steps));
-        float b1 = (float) beta1, b2 = (float) beta2, e = (float) eps, rate = (float) lr;
         params.forEach((name, p) -> {
             if (p.grad() == null) return;
-            float[] w = p.data(), g = p.grad().data(), mm = m.get(name), vv = v.get(name);
-            float decay = decayed.contains(name) ? (float) (lr * weightDecay) : 0f;
-            for (int i = 0; i < w.length; i++) {
-                mm[i] = b1 * mm[i] + (1 - b1) * g[i];
-                vv[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i];
-                float mHat = mm[i] / c1, vHat = vv[i] / c2;
-                w[i] = w[i] - decay * w[i] - rate * mHat / ((float) Math.sqrt(vHat) + e);
-            }
+            update(p.data(), p.grad().data(), m.get(name), v.get(name), steps, lr, beta1, beta2, eps, decayed.contains(name) ? weightDecay : 0);
         });
+    }
+
+    /** The AdamW update of one array {@code w} with gradient {@code g} and moments {@code m}, {@code v} at step {@code t} (1-based). */
+    public static void update(float[] w, float[] g, float[] m, float[] v, long t, double lr, double beta1, double beta2, double eps,
+                              double weightDecay) {
+        float c1 = (float) (1 - Math.pow(beta1, t)), c2 = (float) (1 - Math.pow(beta2, t));
+        float b1 = (float) beta1, b2 = (float) beta2, e = (float) eps, rate = (float) lr, decay = (float) (lr * weightDecay);
+        for (int i = 0; i < w.length; i++) {
+            m[i] = b1 * m[i] + (1 - b1) * g[i];
+            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+            float mHat = m[i] / c1, vHat = v[i] / c2;
+            w[i] = w[i] - decay * w[i] - rate * mHat / ((float) Math.sqrt(vHat) + e);
+        }
     }
 
     /** Updates taken so far. */

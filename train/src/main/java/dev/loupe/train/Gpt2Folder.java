@@ -10,12 +10,10 @@ import dev.loupe.model.TransformerWeights;
 import dev.loupe.model.TransformerWeights.Block;
 import dev.loupe.model.TransformerWeights.Linear;
 import dev.loupe.model.TransformerWeights.Norm;
-import dev.loupe.model.format.AtomicFile;
 import dev.loupe.model.format.Checkpoints;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -57,7 +55,7 @@ public final class Gpt2Folder {
         }
         norm(st, p + "ln_f", w.lnFinal());
         st.write(dir.resolve(SafeTensors.SINGLE_FILE));
-        writeJson(dir.resolve(Checkpoints.CONFIG_FILE), config(c, endOfTextId));
+        JsonFiles.write(dir.resolve(Checkpoints.CONFIG_FILE), config(c, endOfTextId));
     }
 
     static ObjectNode config(TransformerConfig c, int endOfTextId) {
@@ -72,14 +70,6 @@ public final class Gpt2Folder {
                 .put("torch_dtype", "float32");
         if (c.attnOnly()) j.put("loupe_attn_only", true);
         return j;
-    }
-
-    static void writeJson(Path file, Object tree) throws IOException {
-        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(tree);
-        AtomicFile.write(file, ch -> {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) ch.write(b);
-        });
     }
 
     private static void norm(SafeTensorsWriter st, String prefix, Norm n) {

@@ -53,7 +53,7 @@ public final class TrainLm {
         LmTrainer.Result r = LmTrainer.train(run, data, description, eot, o.out(), listener);
         if (r.resumedFrom() > 0) log.println("resumed from step " + r.resumedFrom());
         Gpt2Folder.write(r.model(), eot, o.out());
-        Gpt2Folder.writeJson(o.out().resolve(LmTrainer.RECORD), LmTrainer.record(run, command, description, r));
+        JsonFiles.write(o.out().resolve(LmTrainer.RECORD), LmTrainer.record(run, command, description, r));
         Files.deleteIfExists(ckpt);
         return r;
     }
