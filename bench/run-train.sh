@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Training throughput, Loupe vs PyTorch, for the default model's configuration (2-layer attention-only,
-# d_model 256, 8 heads, vocab 2048, context 256, batch 8). Both run the same step: forward, next-token
+# d_model 128, 4 heads, vocab 2048, context 128, batch 8). Both run the same step: forward, next-token
 # cross-entropy, backward, global-norm clipping, AdamW. Tokens/s exclude the first 5 steps.
 # Usage: bench/run-train.sh [STEPS] [REPEATS]   (needs python3-torch: apt-get install -y python3-torch)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-STEPS="${1:-40}"
+STEPS="${1:-200}"
 REPEATS="${2:-3}"
-VOCAB=2048 CTX=256 D=256 LAYERS=2 HEADS=8 BATCH=8
+VOCAB=2048 CTX=128 D=128 LAYERS=2 HEADS=4 BATCH=8
 TOK="$ROOT/models/loupe-brown-2l/tokenizer.json"
 DATA="${DATA:-$ROOT/../shared/data/brown.jsonl}"
 TMP="$(mktemp -d)"

@@ -19,12 +19,16 @@ import java.nio.file.Path;
 /**
  * Writes a GPT-2-architecture model as a standard Hugging Face folder: {@code config.json} for
  * {@code GPT2LMHeadModel} and {@code model.safetensors} under GPT-2's tensor names (Conv1D weights [in, out],
- * unembedding tied to {@code wte}). An attention-only model is written with {@code "n_inner": 0} and
- * zero-width MLP tensors whose output bias is zero, so Hugging Face transformers computes exactly the
- * attention-only function; {@code "loupe_attn_only": true} records the intent.
+ * unembedding tied to {@code wte}). An attention-only model is written as standard GPT-2 with
+ * {@code "n_inner": 1} and all-zero MLP tensors (GELU(0)·0 + 0 = 0, so every GPT-2 implementation computes
+ * exactly the attention-only function) and {@code "loupe_attn_only": true}, from which Loupe rebuilds the
+ * attention-only structure (no ln2, no MLP hooks). Zero-width MLPs ({@code n_inner: 0}) would be closer to the
+ * truth but Hugging Face's Conv1D cannot reshape a zero-width input.
  */
 public final class Gpt2Folder {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** MLP width of an attention-only model's all-zero stand-in MLPs. */
+    static final int ZERO_MLP_WIDTH = 1;
 
     private Gpt2Folder() {}
 
@@ -45,8 +49,8 @@ public final class Gpt2Folder {
             conv1d(st, h + "attn.c_proj", b.attn().out());
             if (c.attnOnly()) {
                 norm(st, h + "ln_2", new Norm(ones(c.dModel()), Tensor.zeros(c.dModel())));
-                conv1d(st, h + "mlp.c_fc", new Linear(Tensor.zeros(0, c.dModel()), Tensor.zeros(0)));
-                conv1d(st, h + "mlp.c_proj", new Linear(Tensor.zeros(c.dModel(), 0), Tensor.zeros(c.dModel())));
+                conv1d(st, h + "mlp.c_fc", new Linear(Tensor.zeros(ZERO_MLP_WIDTH, c.dModel()), Tensor.zeros(ZERO_MLP_WIDTH)));
+                conv1d(st, h + "mlp.c_proj", new Linear(Tensor.zeros(c.dModel(), ZERO_MLP_WIDTH), Tensor.zeros(c.dModel())));
             } else {
                 norm(st, h + "ln_2", b.ln2());
                 conv1d(st, h + "mlp.c_fc", b.mlp().in());
@@ -63,7 +67,7 @@ public final class Gpt2Folder {
         j.putArray("architectures").add("GPT2LMHeadModel");
         j.put("model_type", "gpt2");
         j.put("vocab_size", c.dVocab()).put("n_positions", c.nCtx()).put("n_ctx", c.nCtx()).put("n_embd", c.dModel())
-                .put("n_layer", c.nLayers()).put("n_head", c.nHeads()).put("n_inner", c.dMlp())
+                .put("n_layer", c.nLayers()).put("n_head", c.nHeads()).put("n_inner", c.attnOnly() ? ZERO_MLP_WIDTH : c.dMlp())
                 .put("activation_function", "gelu_new").put("layer_norm_epsilon", (double) c.normEps())
                 .put("resid_pdrop", 0.0).put("embd_pdrop", 0.0).put("attn_pdrop", 0.0).put("initializer_range", GptShape.INIT_STD)
                 .put("bos_token_id", endOfTextId).put("eos_token_id", endOfTextId).put("tie_word_embeddings", true)

@@ -10,9 +10,11 @@ package dev.loupe.train;
  * @param clip maximum global gradient norm
  * @param checkpointEvery steps between checkpoints (one is also written at the end)
  * @param logEvery steps per loss-log entry
+ * @param repeatFraction fraction of sequences that are a passage followed by itself (see {@link PackedDataset})
  */
 public record LmRun(GptShape shape, int batch, long tokens, double lr, long seed, long warmup, double minLrFraction,
-                    double weightDecay, double beta1, double beta2, double clip, int checkpointEvery, int logEvery) {
+                    double weightDecay, double beta1, double beta2, double clip, int checkpointEvery, int logEvery,
+                    double repeatFraction) {
     public LmRun {
         if (batch <= 0 || tokens <= 0 || checkpointEvery <= 0 || logEvery <= 0) {
             throw new IllegalArgumentException("batch, tokens, checkpoint interval and log interval must be positive");
@@ -23,7 +25,7 @@ public record LmRun(GptShape shape, int batch, long tokens, double lr, long seed
     public static LmRun of(GptShape shape, int batch, long tokens, double lr, long seed) {
         long steps = steps(tokens, batch, shape.nCtx());
         return new LmRun(shape, batch, tokens, lr, seed, Math.max(1, Math.min(200, steps / 10)), 0.1, 0.1, 0.9, 0.95, 1.0,
-                100, Math.max(1, (int) Math.min(50, steps / 20)));
+                100, Math.max(1, (int) Math.min(50, steps / 20)), 0);
     }
 
     public long steps() {

@@ -24,7 +24,7 @@ public final class TrainLm {
 
     /** What to train; {@code dMlp} is ignored when {@code attnOnly}. */
     public record Options(Path dataset, String tokenizer, int layers, int dModel, int heads, boolean attnOnly, int dMlp,
-                          int context, long tokens, int batch, double lr, long seed, int checkpointEvery, Path out) {}
+                          int context, long tokens, int batch, double lr, long seed, double repeatFraction, int checkpointEvery, Path out) {}
 
     private TrainLm() {}
 
@@ -45,8 +45,9 @@ public final class TrainLm {
         GptShape shape = new GptShape(o.layers(), o.dModel(), o.heads(), o.attnOnly() ? 0 : o.dMlp(), o.context(), tok.vocabSize());
         LmRun defaults = LmRun.of(shape, o.batch(), o.tokens(), o.lr(), o.seed());
         LmRun run = new LmRun(shape, o.batch(), o.tokens(), o.lr(), o.seed(), defaults.warmup(), defaults.minLrFraction(),
-                defaults.weightDecay(), defaults.beta1(), defaults.beta2(), defaults.clip(), o.checkpointEvery(), defaults.logEvery());
-        PackedDataset data = new PackedDataset(tokens, o.context(), o.seed());
+                defaults.weightDecay(), defaults.beta1(), defaults.beta2(), defaults.clip(), o.checkpointEvery(), defaults.logEvery(),
+                o.repeatFraction());
+        PackedDataset data = new PackedDataset(tokens, o.context(), o.seed(), o.repeatFraction());
         String description = o.dataset().getFileName() + " (" + tokens.length + " tokens, " + data.contexts() + " contexts)";
         log.printf("training %s: %d steps of %d tokens (%.2f epochs)%n", shape, run.steps(), run.tokensPerStep(),
                 (double) run.steps() * run.batch() / data.contexts());

@@ -10,12 +10,16 @@ import java.util.SplittableRandom;
 
 /**
  * A small induction-head detector for tests: sequences of {@code half} random tokens repeated twice
- * (after a start token). An induction head at a token in the second copy attends to the token just after
+ * (after a start token). Tokens are drawn from the merged ids of a trained BPE (256 up to the end-of-text
+ * id), which all occur in the training data; most raw byte tokens never do, and their embeddings are noise. An induction head at a token in the second copy attends to the token just after
  * that token's first occurrence; its score is the mean attention weight on that position.
  */
 final class Induction {
-    /** Per-head scores [layer][head], and the mean next-token loss over the first and the second copy. */
-    record Result(double[][] scores, double firstHalfLoss, double secondHalfLoss) {
+    /**
+     * Per-head induction scores [layer][head], previous-token scores (mean attention to the position just before,
+     * the other half of the circuit), and the mean next-token loss over the first and the second copy.
+     */
+    record Result(double[][] scores, double[][] previousToken, double firstHalfLoss, double secondHalfLoss) {
         double best() {
             double b = 0;
             for (double[] l : scores) for (double s : l) b = Math.max(b, s);
@@ -31,7 +35,7 @@ final class Induction {
         int[][] tokens = new int[batch][2 * half + 1];
         for (int[] row : tokens) {
             row[0] = startToken;
-            for (int i = 0; i < half; i++) row[1 + i] = row[1 + half + i] = rng.nextInt(vocab - 1);
+            for (int i = 0; i < half; i++) row[1 + i] = row[1 + half + i] = 256 + rng.nextInt(vocab - 1 - 256);
         }
         Map<Integer, Tensor> patterns = new HashMap<>();
         Hooks hooks = Hooks.builder(model.hooks()).add("blocks.*.attn.hook_pattern", (x, ctx) -> {
@@ -40,7 +44,7 @@ final class Induction {
         }).build();
         Tensor logits = model.forward(tokens, hooks, null, ForwardOptions.FULL);
         int layers = model.config().nLayers(), heads = model.config().nHeads(), pos = 2 * half + 1;
-        double[][] scores = new double[layers][heads];
+        double[][] scores = new double[layers][heads], previous = new double[layers][heads];
         for (int l = 0; l < layers; l++) {
             float[] p = patterns.get(l).data(); // [batch, head, query, key]
             for (int h = 0; h < heads; h++) {
@@ -49,9 +53,14 @@ final class Induction {
                     for (int q = half + 1; q < pos; q++) sum += p[((b * heads + h) * pos + q) * pos + (q - half + 1)];
                 }
                 scores[l][h] = sum / (batch * half);
+                double prev = 0;
+                for (int b = 0; b < batch; b++) {
+                    for (int q = 1; q < pos; q++) prev += p[((b * heads + h) * pos + q) * pos + q - 1];
+                }
+                previous[l][h] = prev / (batch * (pos - 1));
             }
         }
-        return new Result(scores, loss(logits, tokens, 1, half), loss(logits, tokens, half + 1, pos - 1));
+        return new Result(scores, previous, loss(logits, tokens, 1, half), loss(logits, tokens, half + 1, pos - 1));
     }
 
     /** Mean cross-entropy of predicting token p+1 at positions p in [from, to). */

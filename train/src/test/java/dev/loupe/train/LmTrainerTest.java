@@ -22,7 +22,7 @@ class LmTrainerTest {
     static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
     static TrainLm.Options options(Path data, Path out, boolean attnOnly, long tokens, int checkpointEvery) {
-        return new TrainLm.Options(data, "train:300", 1, 32, 2, attnOnly, 64, 32, tokens, 8, 3e-3, 1, checkpointEvery, out);
+        return new TrainLm.Options(data, "train:300", 1, 32, 2, attnOnly, 64, 32, tokens, 8, 3e-3, 1, 0, checkpointEvery, out);
     }
 
     @Test
@@ -50,7 +50,7 @@ class LmTrainerTest {
             assertFalse(s.site() == Site.LN2 || s.site() == Site.RESID_MID || s.site().name().startsWith("MLP"), s.name());
         }
         String config = Files.readString(out.resolve("config.json"));
-        assertTrue(config.contains("\"n_inner\" : 0") && config.contains("\"loupe_attn_only\" : true"), config);
+        assertTrue(config.contains("\"n_inner\" : 1") && config.contains("\"loupe_attn_only\" : true"), config);
     }
 
     private static LoadedModel assertReloadsBitExactly(LmTrainer.Result r, Path out) throws Exception {

@@ -14,10 +14,14 @@ import java.util.List;
 
 /**
  * GPT-2 ({@code GPT2LMHeadModel}): learned positions, pre-LayerNorm, Conv1D weights stored [in, out], tied unembedding.
- * {@code "n_inner": 0} is an attention-only model: Hugging Face then builds zero-width MLPs whose output is
- * {@code mlp.c_proj.bias}, which must be zero, so Loupe leaves ln_2 and the MLP out.
+ * {@code "loupe_attn_only": true} marks an attention-only model stored as standard GPT-2 with all-zero MLPs
+ * (so every GPT-2 implementation computes the same function); Loupe checks the MLP output projection is zero
+ * and leaves ln_2 and the MLP out.
  */
 final class Gpt2 implements Architecture {
+    /** The config.json extension field that marks an attention-only model. */
+    static final String ATTN_ONLY = "loupe_attn_only";
+
     @Override
     public List<String> names() {
         return List.of("GPT2LMHeadModel", "GPT2Model", "gpt2");
@@ -30,8 +34,9 @@ final class Gpt2 implements Architecture {
         int heads = c.requireInt("n_head", "num_attention_heads");
         if (d % heads != 0) throw new IllegalArgumentException(c.source() + ": n_embd " + d + " is not divisible by n_head " + heads);
         int dMlp = c.intOr("n_inner", 4 * d);
+        boolean attnOnly = c.booleanOr(ATTN_ONLY, false);
         TransformerConfig cfg = new TransformerConfig(c.architecture(), d, c.requireInt("n_layer", "num_hidden_layers"), heads, heads,
-                d / heads, dMlp, c.requireInt("vocab_size"), c.requireInt("n_positions", "n_ctx"),
+                d / heads, attnOnly ? 0 : dMlp, c.requireInt("vocab_size"), c.requireInt("n_positions", "n_ctx"),
                 NormKind.LAYER_NORM, (float) c.doubleOr("layer_norm_epsilon", 1e-5), Positions.LEARNED,
                 Activation.fromHf(c.stringOr("activation_function", "gelu_new")), false, false, false, true, true, true);
 
@@ -44,6 +49,7 @@ final class Gpt2 implements Architecture {
             String b = p + "h." + l + ".";
             var attn = new TransformerWeights.Attention(r.conv1d(b + "attn.c_attn", d, 3 * d), r.conv1d(b + "attn.c_proj", d, d));
             if (cfg.attnOnly()) {
+                requireZero(r.tensor(b + "mlp.c_proj.weight", dMlp, d), c.source(), b + "mlp.c_proj.weight");
                 requireZero(r.optional(b + "mlp.c_proj.bias", d), c.source(), b + "mlp.c_proj.bias");
                 blocks.add(new Block(r.norm(b + "ln_1", d, true), attn, null, null));
                 continue;
@@ -61,8 +67,8 @@ final class Gpt2 implements Architecture {
         if (t == null) return;
         for (float v : t.data()) {
             if (v != 0f) {
-                throw new IllegalArgumentException(source + ": n_inner is 0 (attention-only) but '" + name
-                        + "' is not zero; Hugging Face would add it to every block's output");
+                throw new IllegalArgumentException(source + ": " + ATTN_ONLY + " is true but '" + name
+                        + "' is not zero, so other GPT-2 implementations would compute an MLP; expected all zeros");
             }
         }
     }
