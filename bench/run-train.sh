@@ -5,7 +5,7 @@
 # Usage: bench/run-train.sh [STEPS] [REPEATS]   (needs python3-torch: apt-get install -y python3-torch)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-STEPS="${1:-200}"
+STEPS="${1:-100}"
 REPEATS="${2:-3}"
 VOCAB=2048 CTX=128 D=128 LAYERS=2 HEADS=4 BATCH=8
 TOK="$ROOT/models/loupe-brown-2l/tokenizer.json"
