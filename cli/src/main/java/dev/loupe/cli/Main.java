@@ -19,6 +19,8 @@ public final class Main {
             new SteerCommand(),
             new MeansCommand(),
             new SaeCommand(),
+            new TrainLmCommand(),
+            new ToyCommand(),
             new CollectCommand(),
             new ShuffleCommand(),
             new VerifyCommand(),

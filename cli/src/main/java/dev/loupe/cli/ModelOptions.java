@@ -6,18 +6,37 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** The {@code --model SRC [--tokenizer FILE]} options every model command shares. */
+/**
+ * The {@code --model SRC [--tokenizer FILE]} options every model command shares. Without {@code --model},
+ * commands use Loupe's bundled model, {@value #DEFAULT_MODEL} under the Loupe home (the {@code loupe.home}
+ * system property, which the {@code ./loupe} launcher sets to its own folder; else the working directory).
+ */
 final class ModelOptions {
     static final Set<String> NAMES = Set.of("model", "tokenizer");
+    /** Loupe's own small model (2-layer attention-only, trained on the Brown corpus), relative to the Loupe home. */
+    static final String DEFAULT_MODEL = "models/loupe-brown-2l";
     static final String USAGE = """
-              --model SRC        a Hugging Face folder, a llama2.c .bin, or a hub id (e.g. gpt2)
+              --model SRC        a Hugging Face folder, a llama2.c .bin, or a hub id (e.g. gpt2);
+                                 default: Loupe's bundled models/loupe-brown-2l
               --tokenizer FILE   tokenizer.json, vocab.json, or llama2.c tokenizer .bin (default: found beside the model)""";
 
     private ModelOptions() {}
 
     static LoadedModel load(Args args) throws IOException {
         String tok = args.get("tokenizer");
-        return ModelLoader.load(args.require("model"), tok == null ? null : Path.of(tok));
+        String model = args.has("model") ? args.get("model") : defaultModel().toString();
+        return ModelLoader.load(model, tok == null ? null : Path.of(tok));
+    }
+
+    /** The bundled model's folder; a clear error if this installation lacks it. */
+    static Path defaultModel() {
+        Path home = Path.of(System.getProperty("loupe.home", ""));
+        Path p = home.resolve(DEFAULT_MODEL).toAbsolutePath();
+        if (!java.nio.file.Files.isDirectory(p)) {
+            throw new Args.UsageException("no --model given and the bundled default model is missing (looked for " + p
+                    + "; the ./loupe launcher sets -Dloupe.home to its folder)");
+        }
+        return p;
     }
 
     static Set<String> with(String... more) {

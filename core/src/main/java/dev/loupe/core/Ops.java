@@ -2,6 +2,7 @@ package dev.loupe.core;
 
 import dev.loupe.core.kernels.Activation;
 import dev.loupe.core.kernels.Attention;
+import dev.loupe.core.kernels.Elementwise;
 import dev.loupe.core.kernels.Norms;
 import dev.loupe.core.kernels.Rotary;
 import dev.loupe.core.kernels.Sgemm;
@@ -370,36 +371,35 @@ public final class Ops {
         if (pos < 2) throw new IllegalArgumentException("next-token loss needs at least 2 positions, got " + pos);
         int count = batch * (pos - 1);
         float[] ld = logits.data();
-        float[] probs = logits.tracked() ? new float[ld.length] : null;
-        double[] rowLoss = new double[batch * pos]; // per row in parallel, summed in order: the same total on any core count
-        Parallel.forRange(batch * pos, 1, (lo, hi) -> {
+        boolean keep = logits.tracked();
+        float[] probs = new float[keep ? ld.length : 0];
+        double[] rowLoss = new double[batch * pos];
+        Parallel.forRange(batch * pos, 16, (lo, hi) -> {
+            float[] scratch = keep ? null : new float[vocab];
             for (int r = lo; r < hi; r++) {
                 int b = r / pos, p = r % pos;
-                if (p == pos - 1) continue;
+                if (p == pos - 1) continue; // the last position predicts nothing
                 int o = r * vocab;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int i = 0; i < vocab; i++) max = Math.max(max, ld[o + i]);
-                double sum = 0;
-                for (int i = 0; i < vocab; i++) sum += Math.exp(ld[o + i] - max);
-                double logZ = max + Math.log(sum);
-                rowLoss[r] = logZ - ld[o + tokens[b][p + 1]];
-                if (probs != null) for (int i = 0; i < vocab; i++) probs[o + i] = (float) Math.exp(ld[o + i] - logZ);
+                float logZ = keep ? Softmax.row(ld, o, probs, o, vocab) : Softmax.row(ld, o, scratch, 0, vocab);
+                rowLoss[r] = (double) logZ - ld[o + tokens[b][p + 1]];
             }
         });
         double total = 0;
-        for (int b = 0; b < batch; b++) for (int p = 0; p < pos - 1; p++) total += rowLoss[b * pos + p];
+        for (double v : rowLoss) total += v;
         Tensor loss = Tensor.of(new float[] {(float) (total / count)}, 1);
         Autograd.record(loss, g -> {
             float s = g.data()[0] / count;
-            for (int b = 0; b < batch; b++) {
-                for (int p = 0; p < pos - 1; p++) {
-                    int o = (b * pos + p) * vocab;
-                    for (int i = 0; i < vocab; i++) probs[o + i] *= s;
+            Parallel.forRange(batch * pos, 16, (lo, hi) -> {
+                for (int r = lo; r < hi; r++) {
+                    int b = r / pos, p = r % pos, o = r * vocab;
+                    if (p == pos - 1) {
+                        Arrays.fill(probs, o, o + vocab, 0f);
+                        continue;
+                    }
+                    Elementwise.scale(probs, o, vocab, s);
                     probs[o + tokens[b][p + 1]] -= s;
                 }
-                int last = (b * pos + pos - 1) * vocab;
-                Arrays.fill(probs, last, last + vocab, 0f);
-            }
+            });
             Autograd.accumulate(logits, Tensor.of(probs, logits.shape()));
         }, logits);
         return loss;

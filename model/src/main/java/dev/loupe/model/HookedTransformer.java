@@ -135,6 +135,7 @@ public final class HookedTransformer {
         Tensor residPre = hooks.fire(l, Site.RESID_PRE, x, start); // [batch, pos, d_model]
         Tensor attnIn = hooks.fire(l, Site.LN1, norm(residPre, b.ln1()), start);
         Tensor attnOut = hooks.fire(l, Site.ATTN_OUT, attention(l, attnIn, hooks, kv, start), start);
+        if (cfg.attnOnly()) return hooks.fire(l, Site.RESID_POST, Ops.add(residPre, attnOut), start);
         if (cfg.parallelResidual()) {
             Tensor mlpIn = hooks.fire(l, Site.LN2, norm(residPre, b.ln2()), start);
             Tensor mlpOut = hooks.fire(l, Site.MLP_OUT, mlp(l, mlpIn, hooks, start), start);
@@ -238,6 +239,10 @@ public final class HookedTransformer {
                 block.addAll(List.of(Site.RESID_MID, Site.LN1));
                 block.addAll(mlp);
                 block.addAll(List.of(Site.RESID_POST, Site.LN2));
+            } else if (cfg.attnOnly()) {
+                block.add(Site.LN1);
+                block.addAll(attn);
+                block.add(Site.RESID_POST);
             } else {
                 block.add(Site.LN1);
                 block.addAll(attn);

@@ -9,7 +9,7 @@ import dev.loupe.core.kernels.Activation;
  * @param architecture the checkpoint's architecture name, e.g. "LlamaForCausalLM"
  * @param nCtx longest sequence the model was trained for (learned position tables have this many rows)
  * @param nKvHeads key/value heads (grouped-query attention when fewer than nHeads)
- * @param dMlp hidden width of the MLP
+ * @param dMlp hidden width of the MLP; 0 for an attention-only model (no MLP and no ln2 in any block)
  * @param norm LayerNorm or RMSNorm
  * @param positions how position enters: learned table added to the embedding, or rotary in attention
  * @param activation MLP non-linearity (applied to the gate projection when {@code gatedMlp})
@@ -52,6 +52,13 @@ public record TransformerConfig(
                 "n_heads (" + nHeads + ") must be a positive multiple of n_kv_heads (" + nKvHeads + ")");
         require(dHead > 0, "d_head must be positive");
         require(dVocab > 0, "d_vocab must be positive");
+        require(dMlp >= 0, "d_mlp must be non-negative (0 means attention-only)");
+        require(dMlp > 0 || !(parallelResidual || postNorm), "an attention-only model (d_mlp 0) needs the sequential pre-norm residual");
+    }
+
+    /** Attention-only blocks (as in "A Mathematical Framework for Transformer Circuits"): resid_post = resid_pre + attn_out. */
+    public boolean attnOnly() {
+        return dMlp == 0;
     }
 
     private static void require(boolean ok, String message) {

@@ -37,6 +37,7 @@ public record TransformerWeights(Embedding embed, List<Block> blocks, Norm lnFin
             put.accept(p + "attn.qkv.bias", b.attn().qkv().bias());
             put.accept(p + "attn.out.weight", b.attn().out().weight());
             put.accept(p + "attn.out.bias", b.attn().out().bias());
+            if (b.mlp() == null) continue; // attention-only: no ln2, no MLP
             put.accept(p + "ln2.gain", b.ln2().gain());
             put.accept(p + "ln2.bias", b.ln2().bias());
             if (b.mlp().gate() != null) {
@@ -82,5 +83,6 @@ public record TransformerWeights(Embedding embed, List<Block> blocks, Norm lnFin
     /** {@code gate} is null for ungated MLPs; {@code in} is the up projection. */
     public record Mlp(Linear gate, Linear in, Linear out) {}
 
+    /** One block; {@code ln2} and {@code mlp} are null in an attention-only model. */
     public record Block(Norm ln1, Attention attn, Norm ln2, Mlp mlp) {}
 }

@@ -11,8 +11,12 @@ public final class Softmax {
 
     private Softmax() {}
 
-    /** Softmax of {@code n} values of {@code x} at {@code xOff} into {@code out} at {@code oOff} (may alias). */
-    public static void row(float[] x, int xOff, float[] out, int oOff, int n) {
+    /**
+     * Softmax of {@code n} values of {@code x} at {@code xOff} into {@code out} at {@code oOff} (may alias).
+     * Returns log of the normaliser, log(sum_i exp(x_i)) (-inf for an all -inf row), so that
+     * log softmax(x)_i = x_i - returned value.
+     */
+    public static float row(float[] x, int xOff, float[] out, int oOff, int n) {
         float max = Float.NEGATIVE_INFINITY;
         int i = 0;
         int ub = S.loopBound(n);
@@ -24,7 +28,7 @@ public final class Softmax {
         for (; i < n; i++) max = Math.max(max, x[xOff + i]);
         if (max == Float.NEGATIVE_INFINITY) {
             java.util.Arrays.fill(out, oOff, oOff + n, 0f);
-            return;
+            return Float.NEGATIVE_INFINITY;
         }
         float sum = 0;
         i = 0;
@@ -46,6 +50,7 @@ public final class Softmax {
         i = 0;
         for (; i < ub; i += S.length()) FloatVector.fromArray(S, out, oOff + i).mul(inv).intoArray(out, oOff + i);
         for (; i < n; i++) out[oOff + i] *= inv;
+        return max + (float) Math.log(sum);
     }
 
     /** Softmax of each of {@code rows} rows of width {@code n}. */

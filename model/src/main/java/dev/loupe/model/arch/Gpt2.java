@@ -12,8 +12,16 @@ import dev.loupe.model.format.HfConfig;
 import java.util.ArrayList;
 import java.util.List;
 
-/** GPT-2 ({@code GPT2LMHeadModel}): learned positions, pre-LayerNorm, Conv1D weights stored [in, out], tied unembedding. */
+/**
+ * GPT-2 ({@code GPT2LMHeadModel}): learned positions, pre-LayerNorm, Conv1D weights stored [in, out], tied unembedding.
+ * {@code "loupe_attn_only": true} marks an attention-only model stored as standard GPT-2 with all-zero MLPs
+ * (so every GPT-2 implementation computes the same function); Loupe checks the MLP output projection is zero
+ * and leaves ln_2 and the MLP out.
+ */
 final class Gpt2 implements Architecture {
+    /** The config.json extension field that marks an attention-only model. */
+    static final String ATTN_ONLY = "loupe_attn_only";
+
     @Override
     public List<String> names() {
         return List.of("GPT2LMHeadModel", "GPT2Model", "gpt2");
@@ -26,8 +34,9 @@ final class Gpt2 implements Architecture {
         int heads = c.requireInt("n_head", "num_attention_heads");
         if (d % heads != 0) throw new IllegalArgumentException(c.source() + ": n_embd " + d + " is not divisible by n_head " + heads);
         int dMlp = c.intOr("n_inner", 4 * d);
+        boolean attnOnly = c.booleanOr(ATTN_ONLY, false);
         TransformerConfig cfg = new TransformerConfig(c.architecture(), d, c.requireInt("n_layer", "num_hidden_layers"), heads, heads,
-                d / heads, dMlp, c.requireInt("vocab_size"), c.requireInt("n_positions", "n_ctx"),
+                d / heads, attnOnly ? 0 : dMlp, c.requireInt("vocab_size"), c.requireInt("n_positions", "n_ctx"),
                 NormKind.LAYER_NORM, (float) c.doubleOr("layer_norm_epsilon", 1e-5), Positions.LEARNED,
                 Activation.fromHf(c.stringOr("activation_function", "gelu_new")), false, false, false, true, true, true);
 
@@ -38,14 +47,29 @@ final class Gpt2 implements Architecture {
         List<Block> blocks = new ArrayList<>();
         for (int l = 0; l < cfg.nLayers(); l++) {
             String b = p + "h." + l + ".";
-            blocks.add(new Block(r.norm(b + "ln_1", d, true),
-                    new TransformerWeights.Attention(r.conv1d(b + "attn.c_attn", d, 3 * d), r.conv1d(b + "attn.c_proj", d, d)),
-                    r.norm(b + "ln_2", d, true),
+            var attn = new TransformerWeights.Attention(r.conv1d(b + "attn.c_attn", d, 3 * d), r.conv1d(b + "attn.c_proj", d, d));
+            if (cfg.attnOnly()) {
+                requireZero(r.tensor(b + "mlp.c_proj.weight", dMlp, d), c.source(), b + "mlp.c_proj.weight");
+                requireZero(r.optional(b + "mlp.c_proj.bias", d), c.source(), b + "mlp.c_proj.bias");
+                blocks.add(new Block(r.norm(b + "ln_1", d, true), attn, null, null));
+                continue;
+            }
+            blocks.add(new Block(r.norm(b + "ln_1", d, true), attn, r.norm(b + "ln_2", d, true),
                     new TransformerWeights.Mlp(null, r.conv1d(b + "mlp.c_fc", d, dMlp), r.conv1d(b + "mlp.c_proj", dMlp, d))));
         }
         var unembed = r.has("lm_head.weight")
                 ? new TransformerWeights.Linear(r.tensor("lm_head.weight", cfg.dVocab(), d), null)
                 : new TransformerWeights.Linear(embed.tokens(), null);
         return new HookedTransformer(cfg, new TransformerWeights(embed, blocks, r.norm(p + "ln_f", d, true), unembed), null);
+    }
+
+    private static void requireZero(dev.loupe.core.Tensor t, String source, String name) {
+        if (t == null) return;
+        for (float v : t.data()) {
+            if (v != 0f) {
+                throw new IllegalArgumentException(source + ": " + ATTN_ONLY + " is true but '" + name
+                        + "' is not zero, so other GPT-2 implementations would compute an MLP; expected all zeros");
+            }
+        }
     }
 }
