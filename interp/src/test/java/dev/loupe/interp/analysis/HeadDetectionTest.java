@@ -46,6 +46,44 @@ class HeadDetectionTest {
         assertTrue(ind.get(best.layer(), best.head()) < 0.2);
     }
 
+    /**
+     * Loupe's own default model (trained by {@code loupe train-lm}, models/loupe-brown-2l) has a real induction
+     * circuit: the detector finds it, and zero-ablating the found induction head hurts the second copy of
+     * repeated random sequences far more than ablating any single head that is neither induction nor
+     * previous-token.
+     */
+    @Test
+    void findsAndConfirmsTheInductionHeadOfTheDefaultModel() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of("models/loupe-brown-2l");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(dir), "default model absent");
+        LoadedModel m = dev.loupe.model.ModelLoader.load(dir.toString(), null);
+        HookedTransformer model = m.transformer();
+        int n = 30;
+        int[][] rep = HeadDetection.repeatedRandom(model.config().dVocab(), n, 16, 3, OptionalInt.empty(), model.config().dVocab() - 1);
+        Tensor ind = HeadDetection.scores(model, rep, HeadDetector.INDUCTION);
+        Tensor prev = HeadDetection.scores(model, rep, HeadDetector.PREVIOUS);
+        List<Head> found = HeadAblation.top(ind, 1);
+        Head head = found.get(0);
+        System.out.printf("default model: induction head %s score %.3f (median %.3f); previous-token head %s score %.3f%n", head,
+                ind.get(head.layer(), head.head()), HeadDetection.median(ind), HeadAblation.top(prev, 1).get(0),
+                prev.get(HeadAblation.top(prev, 1).get(0).layer(), HeadAblation.top(prev, 1).get(0).head()));
+        assertTrue(ind.get(head.layer(), head.head()) > 0.4, "induction score " + ind.get(head.layer(), head.head()));
+        double base = HeadAblation.loss(model, rep, List.of(), n + 1);
+        double inductionAblated = HeadAblation.loss(model, rep, found, n + 1);
+        System.out.printf("default model: second-copy loss %.3f, with %s ablated %.3f%n", base, head, inductionAblated);
+        int compared = 0;
+        for (int l = 0; l < model.config().nLayers(); l++) {
+            for (int h = 0; h < model.config().nHeads(); h++) {
+                if (ind.get(l, h) >= 2 * HeadDetection.median(ind) || prev.get(l, h) >= 2 * HeadDetection.median(prev)) continue;
+                double other = HeadAblation.loss(model, rep, List.of(new Head(l, h)), n + 1);
+                System.out.printf("default model: head %d.%d ablated %.3f%n", l, h, other);
+                assertTrue(inductionAblated - base > 2 * (other - base), l + "." + h + ": " + other);
+                compared++;
+            }
+        }
+        assertTrue(compared > 0, "no other heads to compare");
+    }
+
     @Test
     void findsAndConfirmsTheInductionCircuitOfAHandBuiltModel() {
         HookedTransformer model = ToyInductionModel.build();
