@@ -46,7 +46,11 @@ public class LoadTest {
                 }
             }
         });
-        String steer = steerVector(64);
+        String model = http.send(HttpRequest.newBuilder(base.resolve("/v1/model")).header("Authorization", "Bearer " + key).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        var dModel = java.util.regex.Pattern.compile("\"d_model\":(\\d+)").matcher(model);
+        if (!dModel.find()) throw new IllegalStateException("no d_model in /v1/model: " + model);
+        String steer = steerVector(Integer.parseInt(dModel.group(1)));
         long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
