@@ -73,14 +73,7 @@ public final class Autograd {
         Map<Tensor, Tensor> pending = PENDING.get();
         if (pending == null) throw new IllegalStateException("accumulate outside a backward pass");
         Tensor prev = pending.get(t);
-        pending.put(t, prev == null ? g : sum(prev, g));
-    }
-
-    private static Tensor sum(Tensor a, Tensor b) {
-        float[] x = a.data(), y = b.data();
-        float[] o = new float[x.length];
-        for (int i = 0; i < o.length; i++) o[i] = x[i] + y[i];
-        return Tensor.of(o, a.shape());
+        pending.put(t, prev == null ? g : Ops.add(prev, g));
     }
 
     /** Backpropagates from a scalar (one element) with seed gradient 1. */
@@ -112,7 +105,7 @@ public final class Autograd {
                     }
                 }
                 if (t.node == null) {
-                    if (t.isRequiresGrad()) t.grad = t.grad == null ? g : sum(t.grad, g);
+                    if (t.isRequiresGrad()) t.grad = t.grad == null ? g : Ops.add(t.grad, g);
                 } else {
                     t.node.backward.run(g);
                 }

@@ -82,33 +82,18 @@ public final class Ops {
     /** Elementwise a * b (same shape). */
     public static Tensor mul(Tensor a, Tensor b) {
         requireSame("mul", a, b);
-        float[] x = a.data(), y = b.data();
-        float[] o = new float[x.length];
-        for (int i = 0; i < o.length; i++) o[i] = x[i] * y[i];
-        Tensor out = Tensor.of(o, a.shape());
+        Tensor out = product(a, b);
         Autograd.record(out, g -> {
-            float[] gd = g.data();
-            if (a.tracked()) {
-                float[] ga = new float[gd.length];
-                for (int i = 0; i < ga.length; i++) ga[i] = gd[i] * y[i];
-                Autograd.accumulate(a, Tensor.of(ga, a.shape()));
-            }
-            if (b.tracked()) {
-                float[] gb = new float[gd.length];
-                for (int i = 0; i < gb.length; i++) gb[i] = gd[i] * x[i];
-                Autograd.accumulate(b, Tensor.of(gb, b.shape()));
-            }
+            if (a.tracked()) Autograd.accumulate(a, product(g, b));
+            if (b.tracked()) Autograd.accumulate(b, product(g, a));
         }, a, b);
         return out;
     }
 
     /** x * s for a constant s. */
     public static Tensor scale(Tensor x, float s) {
-        float[] d = x.data();
-        float[] o = new float[d.length];
-        for (int i = 0; i < o.length; i++) o[i] = d[i] * s;
-        Tensor out = Tensor.of(o, x.shape());
-        Autograd.record(out, g -> Autograd.accumulate(x, scaleData(g, s)), x);
+        Tensor out = scaled(x, s);
+        Autograd.record(out, g -> Autograd.accumulate(x, scaled(g, s)), x);
         return out;
     }
 
@@ -478,11 +463,20 @@ public final class Ops {
         return out;
     }
 
-    private static Tensor scaleData(Tensor g, float s) {
-        float[] d = g.data();
+    /** x * s, untracked. */
+    private static Tensor scaled(Tensor x, float s) {
+        float[] d = x.data();
         float[] o = new float[d.length];
         for (int i = 0; i < o.length; i++) o[i] = d[i] * s;
-        return Tensor.of(o, g.shape());
+        return Tensor.of(o, x.shape());
+    }
+
+    /** a * b elementwise (same shape), untracked. */
+    private static Tensor product(Tensor a, Tensor b) {
+        float[] x = a.data(), y = b.data();
+        float[] o = new float[x.length];
+        for (int i = 0; i < o.length; i++) o[i] = x[i] * y[i];
+        return Tensor.of(o, a.shape());
     }
 
     static float[] columnSums(float[] x, int rows, int cols) {
