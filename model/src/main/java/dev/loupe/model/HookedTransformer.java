@@ -36,7 +36,7 @@ public final class HookedTransformer {
         this.cfg = cfg;
         this.w = weights;
         this.rotary = rotary;
-        this.hookIndex = new HookIndex(hookOrder(cfg), cfg.nLayers(), this::shapeOf);
+        this.hookIndex = new HookIndex(hookOrder(cfg, weights.embed()), cfg.nLayers(), this::shapeOf);
     }
 
     public TransformerConfig config() {
@@ -217,14 +217,12 @@ public final class HookedTransformer {
     }
 
     /** Hook points in the order this configuration's forward pass reaches them. */
-    private static List<Placement> hookOrder(TransformerConfig cfg) {
+    private static List<Placement> hookOrder(TransformerConfig cfg, TransformerWeights.Embedding embed) {
         List<Placement> order = new ArrayList<>();
         order.add(new Placement(Site.EMBED, -1));
         if (cfg.positions() == Positions.LEARNED) order.add(new Placement(Site.POS_EMBED, -1));
-        if (cfg.postNorm()) {
-            order.add(new Placement(Site.TOKEN_TYPE_EMBED, -1));
-            order.add(new Placement(Site.EMBED_LN, -1));
-        }
+        if (embed.tokenTypes() != null) order.add(new Placement(Site.TOKEN_TYPE_EMBED, -1));
+        if (embed.norm() != null) order.add(new Placement(Site.EMBED_LN, -1));
         List<Site> attn = new ArrayList<>(List.of(Site.Q, Site.K, Site.V));
         if (cfg.positions() == Positions.ROTARY) attn.addAll(List.of(Site.ROT_Q, Site.ROT_K));
         attn.addAll(List.of(Site.ATTN_SCORES, Site.PATTERN, Site.Z, Site.ATTN_OUT));
