@@ -60,4 +60,27 @@ class AttributeCommandTest {
         assertTrue(g.get("links").size() > 0);
         for (JsonNode link : g.get("links")) assertTrue(ids2.contains(link.get("source").asText()) && ids2.contains(link.get("target").asText()));
     }
+
+    @Test
+    void generateAppliesFeatureEditsFromTheSpec() throws Exception {
+        String model = SharedModels.path("gpt2-tiny-random").toString(), tc = SharedModels.path("circuits-tiny/plt-skip").toString();
+        Path spec = dir.resolve("spec.json");
+        java.nio.file.Files.writeString(spec, """
+                {"version": 1, "interventions": [],
+                 "features": {"edits": [{"layer": 1, "position": 2, "feature": 5, "op": "set", "value": 400.0}]}}
+                """);
+        CliRunner plain = CliRunner.run("generate", "--model", model, "--prompt", "Hello there my", "--max-tokens", "4");
+        CliRunner edited = CliRunner.run("generate", "--model", model, "--prompt", "Hello there my", "--max-tokens", "4",
+                "--interventions", spec.toString(), "--transcoders", tc);
+        assertEquals(0, edited.exitCode(), edited.err());
+        assertTrue(!plain.out().equals(edited.out()), "a large feature edit changes the greedy continuation: " + plain.out());
+        java.nio.file.Files.writeString(spec, """
+                {"version": 1, "interventions": [],
+                 "features": {"edits": [{"layer": 1, "position": 2, "feature": 5, "op": "zero"}], "freeze_attention": true}}
+                """);
+        CliRunner frozen = CliRunner.run("generate", "--model", model, "--prompt", "Hello there my", "--max-tokens", "4",
+                "--interventions", spec.toString(), "--transcoders", tc);
+        assertEquals(2, frozen.exitCode(), frozen.out());
+        assertTrue(frozen.err().contains("freeze_attention"), frozen.err());
+    }
 }
