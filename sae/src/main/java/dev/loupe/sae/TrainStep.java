@@ -11,9 +11,9 @@ import dev.loupe.core.Parallel;
  * largest dead pre-activations.
  *
  * <p>Gradients accumulate by latent, each latent's rows summed in token order, so results are
- * bit-identical run to run (given the thread count). Fields are visible to architectures' {@code extraLoss}.
+ * bit-identical run to run (given the thread count).
  */
-public final class TrainStep {
+final class TrainStep {
     final Sae sae;
     final float coefficient;
     final float bandwidth;
@@ -54,7 +54,7 @@ public final class TrainStep {
         SaeArchitecture arch = sae.architecture();
         float[] xc = sae.centered(x, rows);
         sae.preActivations(xc, rows, pre);
-        codes = arch.activateForTraining(sae, pre, rows);
+        codes = arch.activateForTraining(sae.latents(), pre, rows);
         float[] recon = sae.decodeInto(codes, sae.bDec, new float[rows * d]);
         float[] err = recon;
         for (int i = 0; i < err.length; i++) err[i] -= x[i];
@@ -66,7 +66,8 @@ public final class TrainStep {
         float two = 2f / rows;
         for (int i = 0; i < err.length; i++) dRecon[i] = two * err[i];
         dCodes = grads == null ? new float[codes.nnz()] : rowDots(codes, dRecon);
-        double extra = arch.extraLoss(this);
+        double extra = arch.extraLoss(new LatentStep(sae.latents(), rows, coefficient, bandwidth, pre, codes, dCodes, dRecon, 0, d,
+                grads == null ? null : grads.wDec(), grads == null ? null : grads.threshold()));
         double aux = 0;
         SparseCodes auxCodes = null;
         float[] dAux = null, dAuxCodes = null;
