@@ -61,7 +61,7 @@ final class TrainStep {
         double sse = 0;
         for (float e : err) sse += (double) e * e;
         double mse = sse / rows;
-        double fvu = sse / centeredSumSquares(x, rows, d);
+        double fvu = sse / centeredSumSquares(x, rows, 0, d, d);
         dRecon = new float[err.length];
         float two = 2f / rows;
         for (int i = 0; i < err.length; i++) dRecon[i] = two * err[i];
@@ -133,14 +133,15 @@ final class TrainStep {
         return n;
     }
 
-    static double centeredSumSquares(float[] x, int rows, int d) {
+    /** Σ_r ‖y_r − mean(y)‖² over the column slice [offset, offset + d) of rows {@code stride} apart. */
+    static double centeredSumSquares(float[] y, int rows, int offset, int stride, int d) {
         double[] mean = new double[d];
-        for (int r = 0; r < rows; r++) for (int i = 0; i < d; i++) mean[i] += x[r * d + i];
-        for (int i = 0; i < d; i++) mean[i] /= rows;
+        for (int r = 0; r < rows; r++) for (int c = 0; c < d; c++) mean[c] += y[r * stride + offset + c];
+        for (int c = 0; c < d; c++) mean[c] /= rows;
         double s = 0;
         for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < d; i++) {
-                double v = x[r * d + i] - mean[i];
+            for (int c = 0; c < d; c++) {
+                double v = y[r * stride + offset + c] - mean[c];
                 s += v * v;
             }
         }

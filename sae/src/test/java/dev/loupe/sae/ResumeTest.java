@@ -58,10 +58,10 @@ class ResumeTest {
         bytes[bytes.length - 100] ^= 0x55; // flip bits in the tensor data
         Files.write(ckpt, bytes);
         SaeConfig cfg = new SaeConfig("topk", 16, 64, "blocks.0.hook_resid_post", 0, "synthetic", 4, true, "none", 0);
-        var e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, cfg, new TensorSource(data(), 16, 9)));
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, SaeTrainer.blank(SaeArchitectures.create(cfg, new Rng(0), 0f)), new TensorSource(data(), 16, 9)));
         assertTrue(e.getMessage().contains(ckpt.toString()) && e.getMessage().contains("checksum"), e.getMessage());
         Files.write(ckpt, new byte[] {1, 2, 3}, StandardOpenOption.TRUNCATE_EXISTING);
-        e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, cfg, new TensorSource(data(), 16, 9)));
+        e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, SaeTrainer.blank(SaeArchitectures.create(cfg, new Rng(0), 0f)), new TensorSource(data(), 16, 9)));
         assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
     }
 
