@@ -1,5 +1,6 @@
 package dev.loupe.sae;
 
+import dev.loupe.sae.transcoder.TranscoderHooks;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.util.Arrays;
@@ -19,7 +20,7 @@ public final class TranscoderBenchmark {
         int batch = Integer.parseInt(args[5]), steps = Integer.parseInt(args[6]);
         int[] ls = new int[layers];
         Arrays.setAll(ls, i -> i);
-        TranscoderSpec spec = new TranscoderSpec(kind, "topk", ls, d, n, k, TranscoderSpec.MLP_IN, TranscoderSpec.MLP_OUT, "random");
+        TranscoderSpec spec = new TranscoderSpec(kind, "topk", ls, d, n, k, TranscoderHooks.MLP, "random");
         Rng rng = new Rng(0);
         int width = 2 * layers * d;
         float[] data = new float[batch * width];

@@ -1,5 +1,6 @@
 package dev.loupe.sae;
 
+import dev.loupe.sae.transcoder.TranscoderHooks;
 import java.util.Arrays;
 
 /**
@@ -15,14 +16,12 @@ import java.util.Arrays;
  * @param dModel the MLP input and output width
  * @param dTranscoder features per layer
  * @param k features per token and layer for TopK (0 otherwise)
- * @param inputHook the MLP input hook with {@code {l}} for the layer, e.g. {@code blocks.{l}.ln2.hook_normalized}
- * @param outputHook the MLP output hook, e.g. {@code blocks.{l}.hook_mlp_out}
+ * @param hooks where features read and write ({@link TranscoderHooks#MLP}: {@code ln2.hook_normalized} → {@code hook_mlp_out})
  * @param modelName the model trained on (metadata)
  */
-public record TranscoderSpec(String kind, String activation, int[] layers, int dModel, int dTranscoder, int k, String inputHook, String outputHook,
+public record TranscoderSpec(String kind, String activation, int[] layers, int dModel, int dTranscoder, int k, TranscoderHooks hooks,
                              String modelName) {
     public static final String PLT = "transcoder", SKIP = "skip_transcoder", CLT = "clt";
-    public static final String MLP_IN = "blocks.{l}.ln2.hook_normalized", MLP_OUT = "blocks.{l}.hook_mlp_out";
 
     public TranscoderSpec {
         if (!kind.equals(PLT) && !kind.equals(SKIP) && !kind.equals(CLT)) {
@@ -55,12 +54,14 @@ public record TranscoderSpec(String kind, String activation, int[] layers, int d
         return kind.equals(SKIP);
     }
 
+    /** The input hook of source layer i (index into {@link #layers()}). */
     public String inputHook(int i) {
-        return inputHook.replace("{l}", Integer.toString(layers[i]));
+        return hooks.inputAt(layers[i]);
     }
 
+    /** The output hook of layer i (index into {@link #layers()}). */
     public String outputHook(int i) {
-        return outputHook.replace("{l}", Integer.toString(layers[i]));
+        return hooks.outputAt(layers[i]);
     }
 
     /** The hooks a training row holds, in order: every layer's input, then every layer's output. */
@@ -74,7 +75,7 @@ public record TranscoderSpec(String kind, String activation, int[] layers, int d
     /** A stable text form (checkpoints resume only an identical spec). */
     public String describe() {
         return kind + " " + activation + " layers=" + Arrays.toString(layers) + " d_model=" + dModel + " d_transcoder=" + dTranscoder + " k=" + k
-                + " in=" + inputHook + " out=" + outputHook + " model=" + modelName;
+                + " in=" + hooks.input() + " out=" + hooks.output() + " model=" + modelName;
     }
 
     @Override

@@ -2,8 +2,15 @@ package dev.loupe.sae;
 
 import dev.loupe.core.Parallel;
 import dev.loupe.core.kernels.Sgemm;
+import dev.loupe.sae.transcoder.ActivationFunction;
+import dev.loupe.sae.transcoder.CrossLayerTranscoder;
+import dev.loupe.sae.transcoder.Transcoder;
+import dev.loupe.sae.transcoder.TranscoderSet;
+import dev.loupe.sae.transcoder.Transcoders;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -133,6 +140,79 @@ public final class TranscoderWeights {
         float[] out = biasRows(rows);
         for (int i = 0; i < codes.length; i++) decodeInto(i, codes[i], x, out);
         return out;
+    }
+
+    /**
+     * The trained set as Loupe's inference type, in circuit-tracer's layout (copies): a {@link TranscoderSet} of
+     * per-layer (skip) transcoders or a {@link CrossLayerTranscoder}. circuit-tracer's layouts cover every layer from
+     * 0, so the set must replace layers 0..n-1.
+     */
+    public Transcoders toTranscoders() {
+        int nl = spec.nLayers(), d = spec.dModel(), n = spec.dTranscoder();
+        for (int i = 0; i < nl; i++) {
+            if (spec.layers()[i] != i) {
+                throw new IllegalArgumentException("circuit-tracer's layout needs transcoders for every layer 0.." + (nl - 1) + "; this set replaces layers "
+                        + Arrays.toString(spec.layers()));
+            }
+        }
+        ActivationFunction act = ActivationFunction.parse(spec.activation().equals("standard") ? "relu" : spec.activation());
+        int k = act == ActivationFunction.TOPK ? spec.k() : 0;
+        float[][] bDecs = new float[nl][];
+        for (int t = 0; t < nl; t++) bDecs[t] = Arrays.copyOfRange(bDec, t * d, (t + 1) * d);
+        if (spec.kind().equals(TranscoderSpec.CLT)) {
+            return new CrossLayerTranscoder(nl, d, n, act, deep(wEncT), deep(bEnc), deep(wDec), bDecs, threshold[0] == null ? null : deep(threshold), k, null,
+                    spec.hooks(), null);
+        }
+        List<Transcoder> layers = new ArrayList<>();
+        for (int i = 0; i < nl; i++) {
+            layers.add(new Transcoder(i, d, n, act, wEncT[i].clone(), bEnc[i].clone(), wDec[i].clone(), bDecs[i], threshold[i] == null ? null : threshold[i].clone(), k,
+                    wSkip[i] == null ? null : wSkip[i].clone()));
+        }
+        return new TranscoderSet(layers, spec.hooks(), null);
+    }
+
+    /** A loaded set (e.g. read from circuit-tracer's layout) as training weights, to evaluate or fine-tune (copies). */
+    public static TranscoderWeights of(Transcoders t, String modelName) {
+        int nl = t.nLayers(), d = t.dModel(), n = t.width(0);
+        for (int l = 1; l < nl; l++) if (t.width(l) != n) throw new IllegalArgumentException("transcoder layers differ in width: " + n + " at layer 0, " + t.width(l) + " at layer " + l);
+        String kind = t instanceof CrossLayerTranscoder ? TranscoderSpec.CLT : t.skip(0) != null ? TranscoderSpec.SKIP : TranscoderSpec.PLT;
+        if (kind.equals(TranscoderSpec.CLT) && t.skip(0) != null) throw new IllegalArgumentException("cross-layer transcoders with W_skip are read for attribution but not trained or evaluated here");
+        String act = switch (t.activation()) {
+            case RELU -> "standard";
+            case JUMPRELU -> "jumprelu";
+            case TOPK -> "topk";
+        };
+        int[] layers = new int[nl];
+        Arrays.setAll(layers, i -> i);
+        int k = switch (t) {
+            case TranscoderSet s -> s.layer(0).k();
+            case CrossLayerTranscoder c -> c.k();
+        };
+        TranscoderWeights w = new TranscoderWeights(new TranscoderSpec(kind, act, layers, d, n, k, t.hooks(), modelName));
+        for (int i = 0; i < nl; i++) {
+            System.arraycopy(t.encoder(i).data(), 0, w.wEncT[i], 0, n * d);
+            System.arraycopy(switch (t) {
+                case TranscoderSet s -> s.layer(i).bEnc();
+                case CrossLayerTranscoder c -> c.bEnc()[i];
+            }, 0, w.bEnc[i], 0, n);
+            int width = w.width(i);
+            for (int j = 0; j < n; j++) for (int u = 0; u < width / d; u++) t.addDecoder(i, j, i + u, 1f, w.wDec[i], j * width + u * d);
+            System.arraycopy(t.decoderBias(i), 0, w.bDec, i * d, d);
+            if (w.threshold[i] != null) {
+                System.arraycopy(switch (t) {
+                    case TranscoderSet s -> s.layer(i).threshold();
+                    case CrossLayerTranscoder c -> c.threshold()[i];
+                }, 0, w.threshold[i], 0, n);
+            }
+            if (w.wSkip[i] != null) System.arraycopy(t.skip(i).data(), 0, w.wSkip[i], 0, d * d);
+        }
+        return w;
+    }
+
+    private static float[][] deep(float[][] a) {
+        float[][] c = new float[a.length][];
+        for (int i = 0; i < a.length; i++) c[i] = a[i].clone();
+        return c;
     }
 
     /** A deep copy. */

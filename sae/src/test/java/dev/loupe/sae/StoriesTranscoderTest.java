@@ -1,5 +1,6 @@
 package dev.loupe.sae;
 
+import dev.loupe.sae.transcoder.TranscoderHooks;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loupe.activations.Collection;
@@ -64,7 +65,7 @@ class StoriesTranscoderTest {
     }
 
     static TranscoderSpec spec(String kind, int[] layers, int width, int k) {
-        return new TranscoderSpec(kind, "topk", layers, 64, width, k, TranscoderSpec.MLP_IN, TranscoderSpec.MLP_OUT, "stories260K");
+        return new TranscoderSpec(kind, "topk", layers, 64, width, k, TranscoderHooks.MLP, "stories260K");
     }
 
     @Test

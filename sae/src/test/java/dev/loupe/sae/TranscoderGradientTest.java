@@ -1,5 +1,6 @@
 package dev.loupe.sae;
 
+import dev.loupe.sae.transcoder.TranscoderHooks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,7 @@ class TranscoderGradientTest {
     static final float COEF = 0.3f, EPS = 0.05f;
 
     static TranscoderWeights weights(String kind, String act, int[] layers, long seed) {
-        TranscoderSpec spec = new TranscoderSpec(kind, act, layers, D, N, act.equals("topk") ? 3 : 0, TranscoderSpec.MLP_IN, TranscoderSpec.MLP_OUT, "test");
+        TranscoderSpec spec = new TranscoderSpec(kind, act, layers, D, N, act.equals("topk") ? 3 : 0, TranscoderHooks.MLP, "test");
         Rng rng = new Rng(seed);
         TranscoderWeights w = TranscoderWeights.initialize(spec, rng, 0.7f, 0.2f);
         for (var e : w.parameters().entrySet()) {
