@@ -155,7 +155,7 @@ public final class TranscoderWeights {
                         + Arrays.toString(spec.layers()));
             }
         }
-        ActivationFunction act = ActivationFunction.parse(spec.activation().equals("standard") ? "relu" : spec.activation());
+        ActivationFunction act = activationFunction();
         int k = act == ActivationFunction.TOPK ? spec.k() : 0;
         float[][] bDecs = new float[nl][];
         for (int t = 0; t < nl; t++) bDecs[t] = Arrays.copyOfRange(bDec, t * d, (t + 1) * d);
@@ -164,11 +164,21 @@ public final class TranscoderWeights {
                     spec.hooks(), null);
         }
         List<Transcoder> layers = new ArrayList<>();
-        for (int i = 0; i < nl; i++) {
-            layers.add(new Transcoder(i, d, n, act, wEncT[i].clone(), bEnc[i].clone(), wDec[i].clone(), bDecs[i], threshold[i] == null ? null : threshold[i].clone(), k,
-                    wSkip[i] == null ? null : wSkip[i].clone()));
-        }
+        for (int i = 0; i < nl; i++) layers.add(layer(i));
         return new TranscoderSet(layers, spec.hooks(), null);
+    }
+
+    /** Per-layer (skip) transcoder i as Loupe's inference type, for its model layer (a copy). */
+    public Transcoder layer(int i) {
+        if (spec.kind().equals(TranscoderSpec.CLT)) throw new IllegalArgumentException("a cross-layer transcoder's layers are not separate transcoders");
+        int d = spec.dModel();
+        return new Transcoder(spec.layers()[i], d, spec.dTranscoder(), activationFunction(), wEncT[i].clone(), bEnc[i].clone(), wDec[i].clone(),
+                Arrays.copyOfRange(bDec, i * d, (i + 1) * d), threshold[i] == null ? null : threshold[i].clone(),
+                activationFunction() == ActivationFunction.TOPK ? spec.k() : 0, wSkip[i] == null ? null : wSkip[i].clone());
+    }
+
+    private ActivationFunction activationFunction() {
+        return ActivationFunction.parse(spec.activation().equals("standard") ? "relu" : spec.activation());
     }
 
     /** A loaded set (e.g. read from circuit-tracer's layout) as training weights, to evaluate or fine-tune (copies). */
