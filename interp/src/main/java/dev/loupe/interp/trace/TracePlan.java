@@ -78,6 +78,11 @@ public final class TracePlan {
         return backward >= 0;
     }
 
+    /** Inferred shape of node {@code id}'s value (null for writes, saves and the backward node). */
+    public int[] shapeOf(int id) {
+        return shapes[id] == null ? null : shapes[id].clone();
+    }
+
     /** Estimated bytes held and floating-point operations. */
     public long estimatedBytes() {
         return bytes;
