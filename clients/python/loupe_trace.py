@@ -99,6 +99,10 @@ class Proxy:
     def __getitem__(self, idx):
         return self._op("index", index=_index_items(idx))
 
+    def __setitem__(self, idx, value):
+        """x[idx] = v: from here on, x is the edited value (earlier uses keep the old one)."""
+        self._node = self._op("index_put", self._graph.lift(value), index=_index_items(idx))._node
+
     def __bool__(self):
         raise TypeError("a traced value has no truth value while recording (use loupe.where for conditions)")
 
