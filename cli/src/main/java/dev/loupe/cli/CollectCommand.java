@@ -21,12 +21,12 @@ final class CollectCommand implements Command {
     @Override
     public String usage() {
         return """
-            Usage: loupe collect --model SRC --dataset FILE|DIR --hook HOOK [--hook ...] --context N --out DIR
-                                 [--max-tokens N] [--dtype f32|f16|bf16] [--batch B] [--shard-mb M] [--text-field NAME]
+            Usage: loupe collect --model SRC --data FILE|DIR --hook HOOK [--hook ...] --context N --out DIR
+                                 [--max-tokens N] [--dtype f32|f16|bf16] [--batch B] [--shard-mb M] [--field NAME]
             Runs the model over the dataset packed into contexts of N tokens and writes each hook's activations
             ([rows, d], one row per token) with each row's token id, document index, position in the document and
             row id to safetensors shards of about M MiB (default 256) plus manifest.json (see docs/activations.md).
-            Datasets: .jsonl (one document per line, string field --text-field, default 'text'), any other file as
+            Datasets: .jsonl (one document per line, string field --field, default 'text'), any other file as
             one plain-text document, or a folder of such files (sorted). Documents get BOS when the model expects
             it (else are closed by EOS), are concatenated and cut into contexts; the final partial context is dropped.
             The forward stops after the last block a hook needs. Interrupted? Rerun the same command: it resumes
@@ -37,10 +37,10 @@ final class CollectCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = new Args(name(), argv, 0,
-                ModelOptions.with("dataset", "hook", "context", "out", "max-tokens", "dtype", "batch", "shard-mb", "text-field"), Set.of());
+                ModelOptions.with("data", "hook", "context", "out", "max-tokens", "dtype", "batch", "shard-mb", "field"), Set.of());
         if (args.all("hook").isEmpty()) throw new Args.UsageException(name() + ": at least one --hook is required");
         long maxTokens = args.has("max-tokens") ? parseLong(args.get("max-tokens")) : -1;
-        Collection job = new Collection(Path.of(args.require("dataset")), args.getOr("text-field", "text"), args.all("hook"),
+        Collection job = new Collection(Path.of(args.require("data")), args.getOr("field", "text"), args.all("hook"),
                 requireInt(args, "context"),
                 Path.of(args.require("out")), maxTokens, FloatCodec.parse(args.getOr("dtype", "f32")), args.intOr("batch", 8),
                 (long) args.intOr("shard-mb", 256) << 20);
