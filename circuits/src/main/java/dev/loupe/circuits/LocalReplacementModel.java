@@ -157,6 +157,16 @@ public final class LocalReplacementModel {
         return mlpOut[layer];
     }
 
+    /** 1/σ per position of {@code layer}'s first (ln1) or second (ln2) norm, or of the final norm when layer is nLayers. */
+    float[] inverseScale(int layer, boolean second) {
+        return layer == nLayers ? finalInv : second ? ln2Inv[layer] : ln1Inv[layer];
+    }
+
+    /** The attention pattern [heads·pos·pos] of {@code layer} on the prompt. */
+    float[] pattern(int layer) {
+        return pattern[layer];
+    }
+
     /** Logits [d_vocab] at the last position of the real forward. */
     public float[] lastLogits() {
         return lastLogits;

@@ -6,6 +6,7 @@ import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.hooks.HookSpec;
 import dev.loupe.model.hooks.Hooks;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,6 +17,8 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 
 /**
@@ -201,18 +204,15 @@ public final class FeatureScan {
         p.setInt(2, sign);
         p.setInt(3, rank);
         p.setInt(4, id);
-        p.setString(5, tok == null ? null : tok.tokenString(id));
+        p.setString(5, tok == null ? null : tok.tokenText(id));
         p.setDouble(6, value);
         p.addBatch();
     }
 
+    /** The tokens' decoded texts as a JSON array (ids as text without a tokenizer). */
     private static String json(Tokenizer tok, int[] ids) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < ids.length; i++) {
-            if (i > 0) sb.append(", ");
-            String s = tok == null ? Integer.toString(ids[i]) : tok.tokenString(ids[i]);
-            sb.append('"').append(s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
-        }
-        return sb.append(']').toString();
+        List<String> texts = new ArrayList<>(ids.length);
+        for (int id : ids) texts.add(tok == null ? Integer.toString(id) : tok.tokenText(id));
+        return Json.text(texts);
     }
 }
