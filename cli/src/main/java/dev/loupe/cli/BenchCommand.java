@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Parallel;
+import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
@@ -41,13 +42,15 @@ final class BenchCommand implements Command {
         return """
             Usage: loupe bench make-model --out DIR [--shape NAME] [--dtype f32|bf16]
                                           [--layers 12 --d-model 768 --heads 12 --vocab 50257 --ctx 1024] [--seed 0]
-                   loupe bench forward --model DIR [--dtype f32|stored] [--batch 8 --pos 128] [--cache PATTERN ...] [--warmup 2 --iters 5]
+                   loupe bench forward --model DIR [--dtype f32|stored] [--batch 8 --pos 128] [--cache PATTERN ... | --last-logits]
+                                       [--warmup 2 --iters 5]
                    loupe bench decode --model DIR [--dtype f32|stored] [--tokens 128 --prompt-len 1] [--warmup 1 --iters 3] [--read-mib 512]
             make-model writes a Hugging Face folder with random weights: with --shape, a real model's exact
             published dimensions and config (SHAPES) plus a tokenizer.json of its vocabulary size; else a
             GPT-2 of the given sizes. --dtype bf16 stores the weights as BF16 (default f32).
             forward times full forward passes over fixed ids (tokens/s, median and best of the iters), with
-            no hooks or caching every activation the --cache patterns select (e.g. 'blocks.*.hook_resid_post').
+            no hooks or caching every activation the --cache patterns select (e.g. 'blocks.*.hook_resid_post'),
+            or with --last-logits only the last position's logits (a prefill).
             decode times greedy batch-1 generation with the KV cache, prefill excluded (tokens/s), and
             compares the weight bytes it streams per second with a read bandwidth measured in the same run
             (summing a --read-mib buffer, far larger than the caches).
@@ -94,7 +97,8 @@ final class BenchCommand implements Command {
     }
 
     private int forward(String[] argv) throws Exception {
-        Args args = new Args("bench forward", argv, 1, Set.of("model", "dtype", "batch", "pos", "cache", "warmup", "iters", "seed"), Set.of());
+        Args args = new Args("bench forward", argv, 1, Set.of("model", "dtype", "batch", "pos", "cache", "warmup", "iters", "seed"),
+                Set.of("last-logits"));
         int batch = positive(args, "batch", 8), pos = positive(args, "pos", 128);
         int warmup = Math.max(0, args.intOr("warmup", 2)), iters = positive(args, "iters", 5);
         List<String> patterns = args.all("cache");
@@ -103,7 +107,12 @@ final class BenchCommand implements Command {
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         HookedTransformer t = m.transformer();
         int[][] tokens = benchIds(batch, pos, t.config().dVocab(), args.intOr("seed", 0));
+        boolean lastLogits = args.has("last-logits");
         Runnable once = () -> {
+            if (lastLogits) {
+                t.forward(tokens, Hooks.none(t.hooks()), null, ForwardOptions.LAST_LOGITS);
+                return;
+            }
             if (patterns.isEmpty()) {
                 t.forward(tokens);
                 return;
@@ -117,7 +126,7 @@ final class BenchCommand implements Command {
         double[] rates = time(warmup, iters, batch * pos, once);
         String what = patterns.isEmpty() ? "no hooks" : "caching " + String.join(", ", patterns);
         ObjectNode r = result("forward", m, rates, warmup).put("load_s", loadSeconds);
-        r.put("batch", batch).put("pos", pos).put("cache", String.join(",", patterns));
+        r.put("batch", batch).put("pos", pos).put("cache", String.join(",", patterns)).put("last_logits", lastLogits);
         report(String.format("forward %d x %d, %s, hook machinery %s", batch, pos, what, hookMachinery()), r);
         return 0;
     }
