@@ -57,6 +57,15 @@ public final class Attribution {
         }
     }
 
+    /** {@code ids} with {@code bos} first unless it is there already (circuit-tracer always starts from BOS; its features are zeroed). */
+    public static int[] withBos(java.util.OptionalInt bos, int[] ids) {
+        if (bos.isEmpty() || (ids.length > 0 && ids[0] == bos.getAsInt())) return ids;
+        int[] out = new int[ids.length + 1];
+        out[0] = bos.getAsInt();
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
     /** Phases 1–2 for {@code m}: the active features and decoder blocks, ready for {@link #rows}. */
     static Attribution of(LocalReplacementModel m) {
         return new Attribution(m);
