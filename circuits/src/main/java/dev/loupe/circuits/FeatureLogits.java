@@ -22,12 +22,13 @@ public record FeatureLogits(int[] promoted, float[] promotedValues, int[] suppre
         for (int t = layer; t <= tc.lastOutputLayer(layer); t++) tc.addDecoder(layer, feature, t, 1f, dir, 0);
         Tensor w = model.weights().unembed().weight();
         int v = w.size(0);
-        float[] wd = w.data();
+        float[] row = new float[d];
         double[] effect = new double[v];
         double mean = 0;
-        for (int t = 0; t < v; t++) {
+        for (int t = 0; t < v; t++) { // row by row from the weight's packed copy
+            w.row(t, row, 0);
             double s = 0;
-            for (int i = 0; i < d; i++) s += (double) wd[t * d + i] * dir[i];
+            for (int i = 0; i < d; i++) s += (double) row[i] * dir[i];
             effect[t] = s;
             mean += s;
         }

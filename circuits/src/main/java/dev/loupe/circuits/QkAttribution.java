@@ -41,8 +41,13 @@ public record QkAttribution(int layer, int head, int queryPos, int keyPos, Activ
         Attribution a = Attribution.of(m);
         int dh = cfg.dHead(), d = cfg.dModel(), kvHead = head / (cfg.nHeads() / cfg.nKvHeads());
         TransformerWeights.Linear qkv = model.weights().blocks().get(layer).attn().qkv();
-        float[] w = qkv.weight().data(), bias = qkv.bias() == null ? new float[qkv.out()] : qkv.bias().data();
+        float[] bias = qkv.bias() == null ? new float[qkv.out()] : qkv.bias().data();
         int qRow = head * dh, kRow = (cfg.nHeads() + kvHead) * dh;
+        float[] w = new float[qkv.out() * d]; // only the head's query and key rows are filled, from the packed weight
+        for (int r = 0; r < dh; r++) {
+            qkv.weight().row(qRow + r, w, (qRow + r) * d);
+            qkv.weight().row(kRow + r, w, (kRow + r) * d);
+        }
         float[][] q = side(a, m, layer, queryPos, w, qRow, dh, d, batchSize), k = side(a, m, layer, keyPos, w, kRow, dh, d, batchSize);
         float[] qActual = project(m.attentionInput(layer), queryPos, w, bias, qRow, dh, d), kActual = project(m.attentionInput(layer), keyPos, w, bias, kRow, dh, d);
         float[] qBias = remainder(qActual, q), kBias = remainder(kActual, k);
