@@ -337,10 +337,13 @@ class Client:
         return self._json(f"/v1/saes/{urllib.request.quote(sae, safe='')}/features/{int(feature_id)}")
 
     def lens(self, prompt=None, topk=5, target=None, tokens=None, bos=True):
-        """Logit lens: top tokens and probabilities after each block, at every position."""
+        """Logit lens: numpy top_ids, top_probs [depth, pos, k] (target_prob [depth, pos]), with depths, top_tokens, str_tokens."""
         body = self._input(prompt, tokens, bos)
         body.update(topk=topk, target=target)
-        return self._json("/v1/lens", body)
+        r = self._arrays("/v1/lens", body)
+        for k, v in r.fields.items():
+            r.setdefault(k, v)
+        return r
 
     def attribute(self, prompt=None, tokens=None, bos=True, max_n_logits=10, desired_logit_prob=0.95, node_threshold=0.8,
                   edge_threshold=0.98, max_feature_nodes=None):

@@ -4,6 +4,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.loupe.interp.trace.TraceLimits;
 import dev.loupe.interp.trace.TraceSae;
 import dev.loupe.model.LoadedModel;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.server.api.LensArrays;
 import dev.loupe.server.api.Limits;
 import dev.loupe.server.api.ModelApi;
 import dev.loupe.sae.transcoder.Transcoders;
@@ -78,7 +80,11 @@ public final class LoupeServer implements AutoCloseable {
         r.prefix("/v1/saes/", true, c -> c.json(200, sae.features(c.path().substring("/v1/saes/".length()))));
         r.post("/v1/sae/encode", c -> respond(c, sae.encode(api, Body.parse(c.body(body)), c.id()), config.limits()));
         r.post("/v1/sae/decode", c -> respond(c, sae.decode(Body.parse(c.body(body))), config.limits()));
-        r.post("/v1/lens", c -> c.json(200, api.lens(Body.parse(c.body(body)), c.id())));
+        r.post("/v1/lens", c -> {
+            ObjectNode lens = api.lens(Body.parse(c.body(body)), c.id());
+            if (TensorEncoding.negotiate(c.header("Accept")) == TensorEncoding.JSON) c.json(200, lens);
+            else respond(c, LensArrays.of(lens), config.limits());
+        });
         Map<String, TraceSae> traceSaes = new java.util.LinkedHashMap<>();
         for (ServedSae s : saes) traceSaes.put(s.name(), new SaeForTraces(s.sae()));
         TraceApi traces = new TraceApi(model, scheduler, traceSaes, new ValueStore(STORED_TTL_MILLIS, STORED_QUOTA_BYTES), TraceLimits.DEFAULT,
