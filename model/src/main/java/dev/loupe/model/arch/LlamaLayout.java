@@ -27,7 +27,7 @@ final class LlamaLayout {
     static TransformerWeights read(WeightReader r, TransformerConfig cfg, String prefix, String head, boolean tied) {
         int d = cfg.dModel(), h = cfg.nHeads(), kv = cfg.nKvHeads(), dh = cfg.dHead(), dMlp = cfg.dMlp();
         boolean gemma = cfg.sublayerPostNorms();
-        var embed = new TransformerWeights.Embedding(r.tensor(prefix + "embed_tokens.weight", cfg.dVocab(), d), null, null, null);
+        var embed = new TransformerWeights.Embedding(r.matrix(prefix + "embed_tokens.weight", cfg.dVocab(), d), null, null, null);
         List<Block> blocks = new ArrayList<>();
         for (int l = 0; l < cfg.nLayers(); l++) {
             String b = prefix + "layers." + l + ".";
@@ -46,7 +46,7 @@ final class LlamaLayout {
                     : new Block(ln1, attn, r.norm(b + "post_attention_layernorm", d, false), mlp));
         }
         boolean useEmbed = tied || !r.has(head);
-        var unembed = new Linear(useEmbed ? embed.tokens() : r.tensor(head, cfg.dVocab(), d), null);
+        var unembed = new Linear(useEmbed ? embed.tokens() : r.matrix(head, cfg.dVocab(), d), null);
         return new TransformerWeights(embed, blocks, r.norm(prefix + "norm", d, false), unembed);
     }
 }
