@@ -27,7 +27,8 @@ final class Llama implements Architecture {
                     "intermediate_size", "num_hidden_layers", "vocab_size", "max_position_embeddings", "rms_norm_eps", "hidden_act",
                     "tie_word_embeddings", "rope_theta", "rope_scaling", "partial_rotary_factor", "attention_bias", "mlp_bias",
                     "sliding_window", "use_sliding_window", "max_window_layers", "layer_types", Llama2cCheckpoint.ROPE_LAYOUT_KEY)
-            .onlyAt("use_mrope", false);
+            .and("is_llama_config") // SmolLM's marker, no behaviour
+            .onlyAt("use_mrope", false).onlyAt("rope_interleaved", false);
 
     @Override
     public List<String> names() {

@@ -76,6 +76,16 @@ class ConfigRefusalTest {
     }
 
     @Test
+    void fieldsRealCheckpointsCarryWithoutEffectAreAccepted() throws Exception {
+        load("mistral-tiny-random", c -> c.put("attention_dropout", 0.0).put("initializer_range", 0.02).put("pretraining_tp", 1)
+                .put("is_llama_config", true).put("rope_interleaved", false).put("use_cache", true).put("transformers_version", "4.56.0")
+                .put("mlp_bias", false));
+        load("gemma2-tiny-random", c -> c.put("cache_implementation", "hybrid").put("sliding_window_size", 4));
+        String m = refusal("mistral-tiny-random", c -> c.put("rope_interleaved", true));
+        assertTrue(m.contains("'rope_interleaved'"), m);
+    }
+
+    @Test
     void bothConfigStylesGiveTheSameLayers() throws Exception {
         HookedTransformer older = SharedModels.load("gemma3-tiny-random");
         HookedTransformer newer = load("gemma3-tiny-random", c -> {
