@@ -20,6 +20,8 @@ import java.util.Arrays;
 public final class Attention {
     /** Queries per streamed block: the scratch is QUERY_BLOCK x keys floats per thread. */
     static final int QUERY_BLOCK = 64;
+    /** Floats per vector in {@link Softmax}: a key range that starts and ends on whole vectors sums as the full row does. */
+    private static final int LANES = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
 
     private Attention() {}
 
@@ -72,7 +74,7 @@ public final class Attention {
                 int off = bh * d.pos() * d.keys();
                 for (int p0 = 0; p0 < d.pos(); p0 += QUERY_BLOCK) {
                     int n = Math.min(QUERY_BLOCK, d.pos() - p0);
-                    scoresBlock(q, k, d, bh / d.heads(), bh % d.heads(), p0, n, scale, scores, off + p0 * d.keys());
+                    scoresBlock(q, k, d, bh / d.heads(), bh % d.heads(), p0, n, 0, d.keys(), scale, scores, off + p0 * d.keys());
                 }
             }
         });
@@ -85,7 +87,7 @@ public final class Attention {
                 int off = bh * d.pos() * d.keys();
                 for (int p0 = 0; p0 < d.pos(); p0 += QUERY_BLOCK) {
                     int n = Math.min(QUERY_BLOCK, d.pos() - p0);
-                    mixBlock(pattern, off + p0 * d.keys(), v, d, bh / d.heads(), bh % d.heads(), p0, n, z);
+                    mixBlock(pattern, off + p0 * d.keys(), d.keys(), v, d, bh / d.heads(), bh % d.heads(), p0, n, 0, d.keys(), z);
                 }
             }
         });
@@ -94,6 +96,11 @@ public final class Attention {
     /**
      * Fused scores → softmax → mix, one block of queries of one head at a time, so memory is
      * {@link #QUERY_BLOCK} x keys per thread whatever the prompt length; z is [batch, pos, heads, headDim].
+     * A block of more than {@link Sgemm#SMALL_M_BT} queries computes only the keys its rows can see (from the first
+     * visible key, rounded down to a multiple of {@link Sgemm#KC}, to the last, rounded up to whole vectors): the
+     * keys left out hold exact zeros of the pattern, and the bounds keep every summation in the order the full row
+     * uses, so the result has the bits of {@link #scores} + {@link Softmax} + {@link #mix} while causal attention
+     * does about half the work and a sliding window only what the window needs.
      */
     public static void attend(float[] q, float[] k, float[] v, Dims d, float scale, float[] z) {
         Parallel.forRange(d.batch() * d.heads(), 1, (lo, hi) -> {
@@ -102,9 +109,15 @@ public final class Attention {
                 int b = bh / d.heads(), h = bh % d.heads();
                 for (int p0 = 0; p0 < d.pos(); p0 += QUERY_BLOCK) {
                     int n = Math.min(QUERY_BLOCK, d.pos() - p0);
-                    scoresBlock(q, k, d, b, h, p0, n, scale, scratch, 0);
-                    for (int p = 0; p < n; p++) Softmax.row(scratch, p * d.keys(), scratch, p * d.keys(), d.keys());
-                    mixBlock(scratch, 0, v, d, b, h, p0, n, z);
+                    int k0 = 0, k1 = d.keys();
+                    if (d.causal() && n > Sgemm.SMALL_M_BT) {
+                        k0 = d.firstVisible(p0) / Sgemm.KC * Sgemm.KC;
+                        k1 = Math.min(d.keys(), (d.visible(p0 + n - 1) + LANES - 1) / LANES * LANES);
+                    }
+                    int w = k1 - k0;
+                    scoresBlock(q, k, d, b, h, p0, n, k0, k1, scale, scratch, 0);
+                    for (int p = 0; p < n; p++) Softmax.row(scratch, p * w, scratch, p * w, w);
+                    mixBlock(scratch, 0, w, v, d, b, h, p0, n, k0, k1, z);
                 }
             }
         });
@@ -175,27 +188,27 @@ public final class Attention {
         });
     }
 
-    /** Scores of queries [p0, p0 + n) of head (b, h) against every key into out at outOff, rows of d.keys(). */
-    private static void scoresBlock(float[] q, float[] k, Dims d, int b, int h, int p0, int n, float scale, float[] out, int outOff) {
-        int ld = d.heads() * d.headDim();
-        int ldk = d.kvHeads() * d.headDim();
-        Sgemm.sgemm(false, true, n, d.keys(), d.headDim(), scale, q, d.qOffset(b, h) + p0 * ld, ld,
-                k, d.kvOffset(b, h), ldk, 0f, out, outOff, d.keys());
+    /** Scores of queries [p0, p0 + n) of head (b, h) against keys [k0, k1) into out at outOff, rows of k1 - k0. */
+    private static void scoresBlock(float[] q, float[] k, Dims d, int b, int h, int p0, int n, int k0, int k1, float scale,
+            float[] out, int outOff) {
+        int ld = d.heads() * d.headDim(), ldk = d.kvHeads() * d.headDim(), w = k1 - k0;
+        Sgemm.sgemm(false, true, n, w, d.headDim(), scale, q, d.qOffset(b, h) + p0 * ld, ld,
+                k, d.kvOffset(b, h) + k0 * ldk, ldk, 0f, out, outOff, w);
         for (int i = 0; i < n; i++) {
-            int row = outOff + i * d.keys();
-            if (d.softcap() > 0) SoftCap.apply(out, row, d.keys(), d.softcap());
+            int row = outOff + i * w;
+            if (d.softcap() > 0) SoftCap.apply(out, row, w, d.softcap());
             if (d.causal()) {
-                Arrays.fill(out, row, row + d.firstVisible(p0 + i), Float.NEGATIVE_INFINITY);
-                Arrays.fill(out, row + d.visible(p0 + i), row + d.keys(), Float.NEGATIVE_INFINITY);
+                Arrays.fill(out, row, row + Math.max(0, d.firstVisible(p0 + i) - k0), Float.NEGATIVE_INFINITY);
+                Arrays.fill(out, row + Math.min(w, d.visible(p0 + i) - k0), row + w, Float.NEGATIVE_INFINITY);
             }
         }
     }
 
-    /** z rows [p0, p0 + n) of head (b, h) from the pattern rows at pOff. */
-    private static void mixBlock(float[] pattern, int pOff, float[] v, Dims d, int b, int h, int p0, int n, float[] z) {
-        int ld = d.heads() * d.headDim();
-        int ldv = d.kvHeads() * d.headDim();
-        Sgemm.sgemm(false, false, n, d.headDim(), d.keys(), 1f, pattern, pOff, d.keys(),
-                v, d.kvOffset(b, h), ldv, 0f, z, d.qOffset(b, h) + p0 * ld, ld);
+    /** z rows [p0, p0 + n) of head (b, h) from pattern rows (width ldp) at pOff over keys [k0, k1). */
+    private static void mixBlock(float[] pattern, int pOff, int ldp, float[] v, Dims d, int b, int h, int p0, int n, int k0, int k1,
+            float[] z) {
+        int ld = d.heads() * d.headDim(), ldv = d.kvHeads() * d.headDim();
+        Sgemm.sgemm(false, false, n, d.headDim(), k1 - k0, 1f, pattern, pOff, ldp,
+                v, d.kvOffset(b, h) + k0 * ldv, ldv, 0f, z, d.qOffset(b, h) + p0 * ld, ld);
     }
 }

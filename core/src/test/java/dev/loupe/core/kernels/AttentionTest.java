@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class AttentionTest {
     @ParameterizedTest
-    @CsvSource({"1, 150, 150, 0, 0", "2, 130, 140, 5, 0", "1, 70, 70, 0, 2.5", "2, 1, 40, 7, 3", "1, 200, 200, 64, 50"})
+    @CsvSource({"1, 150, 150, 0, 0", "2, 130, 140, 5, 0", "1, 70, 70, 0, 2.5", "2, 1, 40, 7, 3", "1, 200, 200, 64, 50",
+            "1, 600, 600, 100, 0", "1, 130, 700, 300, 0", "1, 77, 77, 0, 0", "1, 9, 300, 0, 0"})
     void streamedEqualsMaterialisedAndReference(int batch, int pos, int keys, int window, float softcap) {
         int heads = 4, kvHeads = 2, dh = 16, cap = keys + 3;
         Random rng = new Random(pos * 31L + keys);
