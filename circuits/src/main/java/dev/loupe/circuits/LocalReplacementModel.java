@@ -87,6 +87,10 @@ public final class LocalReplacementModel {
             throw new IllegalArgumentException("attribution needs a causal pre-norm decoder with MLPs, a final norm and an unembedding; "
                     + cfg.architecture() + " is not one");
         }
+        if (cfg.sublayerPostNorms() || cfg.norm() == NormKind.GEMMA_RMS_NORM || cfg.embedScale() != 1f || cfg.finalSoftcap() > 0) {
+            throw new IllegalArgumentException("attribution: " + cfg.architecture() + " has sublayer post-norms, Gemma norms, an embedding "
+                    + "scale or a final soft-cap, which the replacement model does not cover yet");
+        }
         if (model.weights().embed().tokenTypes() != null || model.weights().embed().norm() != null) {
             throw new IllegalArgumentException("attribution: " + cfg.architecture() + " has token-type embeddings or an embedding norm, which the replacement model does not cover");
         }
