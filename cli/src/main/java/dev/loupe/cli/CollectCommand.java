@@ -25,12 +25,12 @@ final class CollectCommand implements Command {
     @Override
     public String usage() {
         return """
-            Usage: loupe collect --model SRC --dataset FILE|DIR (--hook HOOK [--hook ...] | --mlp-pairs all|L,L...) --context N --out DIR
-                                 [--max-tokens N] [--dtype f32|f16|bf16] [--batch B] [--shard-mb M] [--text-field NAME]
+            Usage: loupe collect --model SRC --data FILE|DIR (--hook HOOK [--hook ...] | --mlp-pairs all|L,L...) --context N --out DIR
+                                 [--max-tokens N] [--dtype f32|f16|bf16] [--batch B] [--shard-mb M] [--field NAME]
             Runs the model over the dataset packed into contexts of N tokens and writes each hook's activations
             ([rows, d], one row per token) with each row's token id, document index, position in the document and
             row id to safetensors shards of about M MiB (default 256) plus manifest.json (see docs/activations.md).
-            Datasets: .jsonl (one document per line, string field --text-field, default 'text'), any other file as
+            Datasets: .jsonl (one document per line, string field --field, default 'text'), any other file as
             one plain-text document, or a folder of such files (sorted). Documents get BOS when the model expects
             it (else are closed by EOS), are concatenated and cut into contexts; the final partial context is dropped.
             --mlp-pairs records, for transcoder training, each chosen layer's MLP input (blocks.L.ln2.hook_normalized)
@@ -43,7 +43,7 @@ final class CollectCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = new Args(name(), argv, 0,
-                ModelOptions.with("dataset", "hook", "mlp-pairs", "context", "out", "max-tokens", "dtype", "batch", "shard-mb", "text-field"), Set.of());
+                ModelOptions.with("data", "hook", "mlp-pairs", "context", "out", "max-tokens", "dtype", "batch", "shard-mb", "field"), Set.of());
         if (args.all("hook").isEmpty() && !args.has("mlp-pairs")) throw new Args.UsageException(name() + ": at least one --hook (or --mlp-pairs) is required");
         long maxTokens = args.has("max-tokens") ? parseLong(args.get("max-tokens")) : -1;
         LoadedModel model = ModelOptions.load(args);
@@ -55,7 +55,7 @@ final class CollectCommand implements Command {
                 throw new Args.UsageException(name() + ": " + e.getMessage());
             }
         }
-        Collection job = new Collection(Path.of(args.require("dataset")), args.getOr("text-field", "text"), hooks,
+        Collection job = new Collection(Path.of(args.require("data")), args.getOr("field", "text"), hooks,
                 requireInt(args, "context"),
                 Path.of(args.require("out")), maxTokens, FloatCodec.parse(args.getOr("dtype", "f32")), args.intOr("batch", 8),
                 (long) args.intOr("shard-mb", 256) << 20);
