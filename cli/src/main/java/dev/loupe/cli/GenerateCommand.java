@@ -28,6 +28,7 @@ final class GenerateCommand implements Command {
             Usage: loupe generate --model SRC [--tokenizer FILE] --prompt TEXT --max-tokens N
                                   [--temperature T] [--top-k K] [--top-p P] [--seed S]
                                   [--steer VEC.safetensors[:SCALE] ...] [--interventions SPEC.json] [--tensors FILE ...]
+                                  [--transcoders DIR]
             Prints only the generated continuation on stdout. --prompt "" starts from BOS alone.
             Stops at the tokenizer's EOS, after N tokens, or when the model's context is full, and says
             which on stderr. Temperature 0 (the default) is greedy.
@@ -36,7 +37,7 @@ final class GenerateCommand implements Command {
 
     @Override
     public int run(String[] argv) throws Exception {
-        Args args = new Args(name(), argv, 0, ModelOptions.with("prompt", "max-tokens", "temperature", "top-k", "top-p", "seed", "steer", "interventions", "tensors"), Set.of());
+        Args args = new Args(name(), argv, 0, ModelOptions.with("prompt", "max-tokens", "temperature", "top-k", "top-p", "seed", "steer", "interventions", "tensors", "transcoders"), Set.of());
         String prompt = args.require("prompt");
         int maxTokens = args.intOr("max-tokens", 0);
         if (maxTokens <= 0) throw new Args.UsageException(name() + ": --max-tokens must be a positive integer");
@@ -48,7 +49,7 @@ final class GenerateCommand implements Command {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         StreamingText text = new StreamingText(tok, promptIds, out);
         int produced = new Generator(m.transformer()).generate(new int[][] {promptIds}, maxTokens, sampling, tok.eosId(),
-                InterventionOptions.hooks(args, m), (row, token) -> text.add(token))[0].length;
+                InterventionOptions.hooks(args, m, promptIds), (row, token) -> text.add(token))[0].length;
         out.println();
         out.flush();
         System.err.println("(" + stopReason(produced, maxTokens, promptIds.length, m.transformer().config().nCtx(), tok) + ")");

@@ -20,6 +20,7 @@ public final class Main {
             new SteerCommand(),
             new MeansCommand(),
             new SaeCommand(),
+            new AttributeCommand(),
             new TrainLmCommand(),
             new ToyCommand(),
             new CollectCommand(),

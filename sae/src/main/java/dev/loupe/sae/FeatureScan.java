@@ -1,6 +1,7 @@
 package dev.loupe.sae;
 
 import dev.loupe.core.Autograd;
+import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.hooks.HookSpec;
@@ -179,18 +180,15 @@ public final class FeatureScan {
         var w = model.weights();
         if (w.unembed() == null || sae.dIn() != model.config().dModel() || top <= 0) return;
         int d = sae.dIn(), vocab = model.config().dVocab();
-        float[] wu = w.unembed().weight().data(); // [d_vocab, d_model]
+        Tensor wu = w.unembed().weight(); // [d_vocab, d_model], read through its packed form
         float[] gain = w.lnFinal() == null || w.lnFinal().gain() == null ? null : w.lnFinal().gain().data();
         try (PreparedStatement p = db.prepareStatement("INSERT INTO logit_effects VALUES (?, ?, ?, ?, ?, ?)")) {
             float[] dir = new float[d];
-            float[] eff = new float[vocab];
             Integer[] order = new Integer[vocab];
             for (int j = 0; j < sae.dSae(); j++) {
                 for (int i = 0; i < d; i++) dir[i] = sae.wDec[j * d + i] * (gain == null ? 1f : gain[i]);
-                for (int v = 0; v < vocab; v++) {
-                    eff[v] = Vec.dot(dir, 0, wu, v * d, d);
-                    order[v] = v;
-                }
+                float[] eff = Ops.linear(Tensor.of(dir, 1, d), wu, null).data();
+                for (int v = 0; v < vocab; v++) order[v] = v;
                 java.util.Arrays.sort(order, (a, b) -> Float.compare(eff[b], eff[a]));
                 for (int r = 0; r < Math.min(top, vocab); r++) {
                     insert(p, j, 1, r, order[r], tok, eff[order[r]]);
