@@ -13,8 +13,8 @@ cd "$ROOT"
 rm -rf "$WORK" && mkdir -p "$WORK"
 [[ -d "$GPT2S" ]] || python3 bench/make-gpt2s.py "$GPT2S"
 
-./mvnw-local -q -DskipTests install >&2
-./mvnw-local -q -pl spark dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/spark.cp" >&2
+./mvnw-local -q -Pspark -DskipTests install >&2
+./mvnw-local -q -Pspark -pl spark dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/spark.cp" >&2
 CP="$ROOT/cli/target/loupe-cli.jar:$ROOT/cli/target/lib/*:$ROOT/spark/target/classes:$(cat "$WORK/spark.cp")"
 SPARK_OPTS=$(sed -n 's:.*<spark.jvm.args>\(.*\)</spark.jvm.args>.*:\1:p' spark/pom.xml)
 bench() { "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx8g $SPARK_OPTS \
