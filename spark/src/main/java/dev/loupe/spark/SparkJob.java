@@ -16,7 +16,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 /**
  * Entry point of {@code ./loupe spark} and of spark-submit:
  * <pre>
- * collect --model SRC --dataset PATH --hook HOOK [--hook ...] --context N --out DIR [--max-tokens N]
+ * collect --model SRC --data PATH [--field NAME] --hook HOOK [--hook ...] --context N --out DIR [--max-tokens N]
  *         [--dtype f32|f16|bf16] [--batch B] [--shard-mb M] [--tasks T] [--ship-model true|false]
  * shuffle --in DIR --out DIR [--seed S] [--partitions P]
  * cluster --workers N [--worker-memory 1g] [--port P]     (a standalone cluster on loopback, until killed)
@@ -28,6 +28,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 public final class SparkJob {
     /** JVM options every executor needs for Loupe's classes (the Vector API kernels), added to the user's. */
     static final String EXECUTOR_JAVA_OPTIONS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC";
+
+    /** Options renamed as in the rest of the CLI. */
+    private static final Map<String, String> RENAMED = Map.of("dataset", "data", "text-field", "field");
 
     private SparkJob() {}
 
@@ -69,7 +72,7 @@ public final class SparkJob {
                     Path resolved = ExecutorModels.get(model).source();
                     ModelRef ref = Boolean.parseBoolean(one(o, "ship-model", "true"))
                             ? ModelRef.ship(sc, model, resolved, scratch) : ModelRef.shared(model, resolved);
-                    yield SparkCollect.run(sc, new Collection(Path.of(one(o, "dataset", null)), one(o, "text-field", "text"),
+                    yield SparkCollect.run(sc, new Collection(Path.of(one(o, "data", null)), one(o, "field", "text"),
                             o.getOrDefault("hook", List.of()), Integer.parseInt(one(o, "context", null)), Path.of(one(o, "out", null)),
                             Long.parseLong(one(o, "max-tokens", "-1")), FloatCodec.parse(one(o, "dtype", "f32")), Integer.parseInt(one(o, "batch", "8")),
                             (long) (Double.parseDouble(one(o, "shard-mb", "256")) * (1 << 20))), ref, Integer.parseInt(one(o, "tasks", "" + parallel)));
@@ -85,11 +88,13 @@ public final class SparkJob {
         };
     }
 
-    /** {@code --name value} pairs after the job name; a name may repeat ({@code --hook}). */
+    /** {@code --name value} pairs after the job name; a name may repeat ({@code --hook}). Old names are errors naming the new. */
     public static Map<String, List<String>> options(String[] argv) {
         Map<String, List<String>> o = new HashMap<>();
         for (int i = 1; i < argv.length; i += 2) {
             if (!argv[i].startsWith("--") || i + 1 >= argv.length) throw new IllegalArgumentException("expected --name value, got '" + argv[i] + "'");
+            String renamed = RENAMED.get(argv[i].substring(2));
+            if (renamed != null) throw new IllegalArgumentException(argv[i] + " is now --" + renamed);
             o.computeIfAbsent(argv[i].substring(2), k -> new ArrayList<>()).add(argv[i + 1]);
         }
         return o;

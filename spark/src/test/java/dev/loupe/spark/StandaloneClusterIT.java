@@ -25,10 +25,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.apache.spark.ExecutorLostFailure;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,7 +66,7 @@ class StandaloneClusterIT {
                     .set("spark.executor.memory", "512m"))) {
                 // Collection with the model shipped to the executors: the local pipeline's rows.
                 Path collected = tmp.resolve("collected");
-                StoreManifest c = SparkJob.run(sc, "collect", Map.of("model", List.of(model), "dataset", List.of(data.toString()),
+                StoreManifest c = SparkJob.run(sc, "collect", Map.of("model", List.of(model), "data", List.of(data.toString()),
                         "hook", List.of(hook), "context", List.of("64"), "out", List.of(collected.toString()),
                         "max-tokens", List.of("" + maxTokens), "batch", List.of("4"), "tasks", List.of("4"),
                         "shard-mb", List.of(Double.toString(shardBytes / 1048576.0))));
@@ -93,6 +95,7 @@ class StandaloneClusterIT {
                 sc.sc().removeSparkListener(killer);
                 assertTrue(killer.killed.get() != null, "an executor was killed mid-shuffle");
                 assertTrue(killer.removed.get() >= 1, "Spark saw the executor go");
+                assertTrue(killer.lostTasks.get() >= 1, "the task running on it failed and was retried");
                 assertEquals(List.of(), Verifier.verify(again));
                 assertEquals(s.digest(), k.digest());
                 assertEquals(s.shards(), k.shards()); // same files, sizes, SHA-256 and digests
@@ -120,6 +123,7 @@ class StandaloneClusterIT {
         final Set<Integer> reduceStages = ConcurrentHashMap.newKeySet();
         final AtomicReference<String> killed = new AtomicReference<>();
         final AtomicInteger removed = new AtomicInteger();
+        final AtomicInteger lostTasks = new AtomicInteger();
 
         KillOnce(LoopbackCluster cluster) {
             this.cluster = cluster;
@@ -136,6 +140,11 @@ class StandaloneClusterIT {
             if (reduceStages.contains(e.stageId()) && killed.compareAndSet(null, id)) {
                 cluster.executor(id).orElseThrow(() -> new IllegalStateException("no executor JVM with id " + id)).destroyForcibly();
             }
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd e) {
+            if (e.reason() instanceof ExecutorLostFailure) lostTasks.incrementAndGet();
         }
 
         @Override
