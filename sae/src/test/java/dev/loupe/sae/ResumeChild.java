@@ -1,10 +1,14 @@
 package dev.loupe.sae;
 
+import dev.loupe.sae.transcoder.CircuitTracerFormat;
+import dev.loupe.sae.transcoder.CrossLayerTranscoder;
+import dev.loupe.sae.transcoder.TranscoderHooks;
 import java.nio.file.Path;
 
 /**
- * Child-JVM entry point of {@link ResumeTest}: trains a small TopK SAE on synthetic rows with checkpoints
- * (args: checkpoint, output folder, per-step sleep in ms), so the parent can kill it mid-run.
+ * Child-JVM entry point of {@link ResumeTest}: trains a small TopK SAE, or (fourth arg {@code clt}) a JumpReLU
+ * cross-layer transcoder over two layers, on synthetic rows with checkpoints (args: checkpoint, output folder,
+ * per-step sleep in ms, kind), so the parent can kill it mid-run.
  */
 public final class ResumeChild {
     public static void main(String[] args) throws Exception {
@@ -17,7 +21,7 @@ public final class ResumeChild {
         o.deadAfterTokens = 640;
         o.checkpoint = ckpt;
         o.checkpointEvery = 10;
-        Sae sae = new SaeTrainer(cfg, o.build(), new TensorSource(ResumeTest.data(), 16, 9)).onStep((step, stats) -> {
+        SaeTrainer.StepListener pause = (step, stats) -> {
             if (sleep > 0) {
                 try {
                     Thread.sleep(sleep);
@@ -25,7 +29,15 @@ public final class ResumeChild {
                     Thread.currentThread().interrupt();
                 }
             }
-        }).train();
+        };
+        if (args.length > 3 && args[3].equals("clt")) {
+            TranscoderSpec spec = new TranscoderSpec(TranscoderSpec.CLT, "jumprelu", new int[] {0, 1}, 4, 8, 0, TranscoderHooks.MLP, "synthetic");
+            o.coefficient = 0.01;
+            TranscoderWeights w = new TranscoderTrainer(spec, o.build(), new TensorSource(ResumeTest.data(), 16, 9)).onStep(pause).train();
+            CircuitTracerFormat.write((CrossLayerTranscoder) w.toTranscoders(), Path.of(args[1]));
+            return;
+        }
+        Sae sae = new SaeTrainer(cfg, o.build(), new TensorSource(ResumeTest.data(), 16, 9)).onStep(pause).train();
         SaeLensFormat.write(sae, Path.of(args[1]));
     }
 }
