@@ -43,7 +43,7 @@ public final class SaeTrainer {
     /** Trains (resuming from the checkpoint file when it exists) and returns the SAE, reading raw activations. */
     public Sae train() throws IOException {
         TrainState st = opt.checkpoint() != null && Files.exists(opt.checkpoint())
-                ? TrainCheckpoint.read(opt.checkpoint(), cfg, source)
+                ? TrainCheckpoint.read(opt.checkpoint(), cfg, opt, source)
                 : start();
         Sae sae = st.sae;
         SaeArchitecture arch = sae.architecture();
@@ -75,7 +75,7 @@ public final class SaeTrainer {
             if (bar != null) bar.update(st.step, b, stats, numDead, st.step == opt.steps());
             listener.afterStep(st.step, stats);
             if (opt.checkpoint() != null && (st.step % opt.checkpointEvery() == 0 || st.step == opt.steps())) {
-                TrainCheckpoint.write(opt.checkpoint(), st, source);
+                TrainCheckpoint.write(opt.checkpoint(), st, opt, source);
             }
         }
         Sae out = sae.withConfig(cfg);

@@ -2,6 +2,7 @@ package dev.loupe.sae;
 
 import dev.loupe.core.Tensor;
 import dev.loupe.model.format.DType;
+import dev.loupe.model.format.RunFingerprint;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
 import dev.loupe.model.format.WeightStore;
@@ -27,7 +28,7 @@ final class TrainCheckpoint {
 
     private TrainCheckpoint() {}
 
-    static void write(Path file, TrainState st, ActivationSource source) throws IOException {
+    static void write(Path file, TrainState st, TrainOptions opt, ActivationSource source) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             source.save(out);
@@ -47,12 +48,16 @@ final class TrainCheckpoint {
                 .metadata("scale", Float.toString(st.scale))
                 .metadata("rng_state", Long.toString(st.rngState))
                 .metadata("config", SaeLensFormat.configJson(st.sae.config()))
+                .metadata("options", settings(opt))
                 .metadata("crc32", Long.toString(checksum(arrays, st.lastFired, sourceState)));
         w.write(file);
     }
 
-    /** The state saved in {@code file}; the SAE config must equal {@code cfg} and {@code source} is moved to the saved position. */
-    static TrainState read(Path file, SaeConfig cfg, ActivationSource source) throws IOException {
+    /**
+     * The state saved in {@code file}; the SAE config must equal {@code cfg}, the training options {@code opt} (a
+     * changed one is named), and {@code source} is moved to the saved position.
+     */
+    static TrainState read(Path file, SaeConfig cfg, TrainOptions opt, ActivationSource source) throws IOException {
         try (WeightStore ws = SafeTensors.open(file)) {
             Map<String, String> meta = ws.metadata();
             if (!FORMAT.equals(meta.get("format"))) throw corrupt(file, "no '" + FORMAT + "' format tag", null);
@@ -60,6 +65,11 @@ final class TrainCheckpoint {
             if (!saved.equals(cfg)) {
                 throw new IllegalArgumentException("checkpoint " + file + " is for a different SAE (" + saved + ") than the one being trained (" + cfg
                         + "); delete it or pass another checkpoint path");
+            }
+            String differs = RunFingerprint.firstDifference(meta.get("options"), settings(opt));
+            if (differs != null) {
+                throw new IllegalArgumentException("checkpoint " + file + " was written under other training options (" + differs
+                        + "); resume with the same options, or delete it or pass another checkpoint path");
             }
             Sae sae = SaeArchitectures.create(cfg, new Rng(0), 0f);
             Adam adam = new Adam(SaeTrainer.trainable(sae), 0.9, 0.999, 1e-8);
@@ -89,6 +99,13 @@ final class TrainCheckpoint {
             if (e.getMessage() != null && e.getMessage().startsWith("checkpoint ")) throw e;
             throw corrupt(file, e.getMessage(), e);
         }
+    }
+
+    /** The options that decide the trained weights (not where or how often checkpoints go, nor the progress bar). */
+    static String settings(TrainOptions opt) {
+        return new TrainOptions(opt.batchSize(), opt.steps(), opt.lr(), opt.schedule(), opt.coefficient(), opt.coefficientWarmupSteps(),
+                opt.auxKCoefficient(), opt.kAux(), opt.deadAfterTokens(), opt.bandwidth(), opt.initialThreshold(), opt.bDecInit(),
+                opt.normalize(), opt.seed(), null, 1, false).toString();
     }
 
     /** Parameters and Adam moments by checkpoint tensor name, live. */

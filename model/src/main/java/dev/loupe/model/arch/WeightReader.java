@@ -2,8 +2,10 @@ package dev.loupe.model.arch;
 
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
+import dev.loupe.core.kernels.Elementwise;
 import dev.loupe.model.TransformerWeights.Linear;
 import dev.loupe.model.TransformerWeights.Norm;
+import dev.loupe.model.format.TensorInfo;
 import dev.loupe.model.format.WeightStore;
 import java.util.Arrays;
 import java.util.List;
@@ -22,14 +24,27 @@ final class WeightReader {
         return store.contains(name);
     }
 
-    /** The tensor {@code name}, which must have exactly {@code shape}. */
+    /**
+     * The tensor {@code name}, which must have exactly {@code shape}, a floating-point dtype and only finite values
+     * (checked as each tensor is decoded, one vectorised pass at memory speed, so a NaN in a checkpoint is named
+     * at load instead of surfacing as NaN logits).
+     */
     Tensor tensor(String name, int... shape) {
-        int[] actual = store.info(name).shape();
-        if (!Arrays.equals(actual, shape)) {
-            throw new IllegalArgumentException(source + ": tensor '" + name + "' has shape " + Arrays.toString(actual)
+        TensorInfo info = store.info(name);
+        if (!Arrays.equals(info.shape(), shape)) {
+            throw new IllegalArgumentException(source + ": tensor '" + name + "' has shape " + Arrays.toString(info.shape())
                     + " but the config implies " + Arrays.toString(shape));
         }
-        return store.tensor(name);
+        if (!info.dtype().isFloating()) {
+            throw new IllegalArgumentException(source + ": tensor '" + name + "' is " + info.dtype() + "; weights must be a floating-point type");
+        }
+        Tensor t = store.tensor(name);
+        int bad = Elementwise.firstNonFinite(t.data());
+        if (bad >= 0) {
+            throw new IllegalArgumentException(source + ": tensor '" + name + "' holds " + t.data()[bad] + " at element " + bad
+                    + "; weights must be finite");
+        }
+        return t;
     }
 
     /** The tensor if present (with the expected shape), else null. */
