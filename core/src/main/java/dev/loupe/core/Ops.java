@@ -19,8 +19,8 @@ public final class Ops {
 
     /**
      * x [..., in] · w^T + b: w is [out, in] (PyTorch Linear layout), b is [out] or null. When w is not being
-     * differentiated it is used prepacked ({@link Tensor#packedTranspose()}) and each output row is
-     * bit-identical whatever the other rows are (see {@link Sgemm#gemmPacked}).
+     * differentiated it is used prepacked ({@link Tensor#packedTranspose()}, float32 or 16-bit), in both
+     * directions, and each output row is bit-identical whatever the other rows are (see {@link Sgemm#gemmPacked}).
      */
     public static Tensor linear(Tensor x, Tensor w, Tensor b) {
         int in = w.size(1), out = w.size(0);
@@ -47,7 +47,8 @@ public final class Ops {
             float[] gd = g.data();
             if (x.tracked()) {
                 Tensor gx = Tensor.zeros(x.shape());
-                Sgemm.sgemm(false, false, rows, in, out, 1f, gd, 0, out, w.data(), 0, in, 0f, gx.data(), 0, in);
+                if (w.tracked()) Sgemm.sgemm(false, false, rows, in, out, 1f, gd, 0, out, w.data(), 0, in, 0f, gx.data(), 0, in);
+                else Sgemm.gemmPackedTransposed(rows, gd, 0, out, w.packedTranspose(), gx.data(), 0, in);
                 Autograd.accumulate(x, gx);
             }
             if (w.tracked()) {
@@ -173,7 +174,6 @@ public final class Ops {
     public static Tensor embedding(Tensor table, int[][] ids) {
         int n = table.size(0), d = table.size(1);
         int batch = ids.length, pos = ids[0].length;
-        float[] t = table.data();
         float[] o = new float[batch * pos * d];
         for (int b = 0; b < batch; b++) {
             if (ids[b].length != pos) {
@@ -184,12 +184,12 @@ public final class Ops {
                 if (id < 0 || id >= n) {
                     throw new IllegalArgumentException("token id " + id + " at [" + b + ", " + p + "] is outside the vocabulary [0, " + n + ")");
                 }
-                System.arraycopy(t, id * d, o, (b * pos + p) * d, d);
+                table.row(id, o, (b * pos + p) * d);
             }
         }
         Tensor out = Tensor.of(o, batch, pos, d);
         Autograd.record(out, g -> {
-            float[] gt = new float[t.length];
+            float[] gt = new float[table.numel()];
             float[] gd = g.data();
             for (int b = 0; b < batch; b++) {
                 for (int p = 0; p < pos; p++) {
@@ -206,12 +206,13 @@ public final class Ops {
     public static Tensor positionRows(Tensor table, int batch, int pos, int start) {
         int n = table.size(0), d = table.size(1);
         if (start + pos > n) throw new IllegalArgumentException("positions up to " + (start + pos) + " but the table has " + n + " rows");
-        float[] t = table.data();
         float[] o = new float[batch * pos * d];
-        for (int b = 0; b < batch; b++) System.arraycopy(t, start * d, o, b * pos * d, pos * d);
+        for (int b = 0; b < batch; b++) {
+            for (int p = 0; p < pos; p++) table.row(start + p, o, (b * pos + p) * d);
+        }
         Tensor out = Tensor.of(o, batch, pos, d);
         Autograd.record(out, g -> {
-            float[] gt = new float[t.length];
+            float[] gt = new float[table.numel()];
             float[] gd = g.data();
             for (int b = 0; b < batch; b++) for (int i = 0; i < pos * d; i++) gt[start * d + i] += gd[b * pos * d + i];
             Autograd.accumulate(table, Tensor.of(gt, n, d));

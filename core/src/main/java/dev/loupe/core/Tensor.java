@@ -8,13 +8,19 @@ import java.util.Arrays;
  * Reshapes share storage; everything else copies, so a tensor handed to a hook is never
  * changed behind its back by the forward pass.
  *
+ * <p>A loaded linear weight or embedding table may instead be held only as a {@link PackedMatrix}
+ * ({@link #packed(PackedMatrix)}), float32 or 16-bit, its one resident copy: linear layers, their backward
+ * pass and embedding lookups ({@link #row}) read the panels. Asking such a tensor for {@link #data()}
+ * unpacks it to float32 once (a second copy), for code that needs the plain array.
+ *
  * <p>A tensor also carries what reverse-mode differentiation needs: whether gradients flow to it
  * ({@link #requiresGrad}), the operation that produced it, its accumulated gradient, and gradient
  * hooks. Tensors nobody differentiates pay one null field and one boolean.
  */
 public final class Tensor {
-    private final float[] data;
+    private volatile float[] data; // null while a weight is held only packed
     private final int[] shape;
+    private final int numel;
     private boolean requiresGrad;
     Autograd.Node node;
     Tensor grad;
@@ -29,6 +35,20 @@ public final class Tensor {
         }
         this.data = data;
         this.shape = shape;
+        this.numel = (int) n;
+    }
+
+    private Tensor(PackedMatrix packed) {
+        this.shape = new int[] {packed.n(), packed.k()};
+        long n = (long) packed.n() * packed.k();
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("weight " + Arrays.toString(shape) + " is too large for one tensor");
+        this.numel = (int) n;
+        this.packed = packed;
+    }
+
+    /** A weight W [n, k] held only as its packed transpose {@code p}: one copy, in p's precision. */
+    public static Tensor packed(PackedMatrix p) {
+        return new Tensor(p);
     }
 
     /** Wraps {@code data} (not copied) with the given shape. */
@@ -57,9 +77,40 @@ public final class Tensor {
         return n;
     }
 
-    /** The backing array: row-major, length {@link #numel()}. Writes are visible to every view. */
+    /**
+     * The backing array: row-major, length {@link #numel()}. Writes are visible to every view. A weight held
+     * only packed is unpacked to float32 on the first call and keeps both forms from then on.
+     */
     public float[] data() {
-        return data;
+        float[] d = data;
+        if (d != null) return d;
+        synchronized (this) {
+            if (data == null) data = packed.unpack();
+            return data;
+        }
+    }
+
+    /** Whether the values are held as a plain float32 array (false for a weight held only packed). */
+    public boolean hasData() {
+        return data != null;
+    }
+
+    /** Row {@code r} of this matrix [rows, cols] as float32 into {@code dst[off..off + cols)}, from whichever form is held. */
+    public void row(int r, float[] dst, int off) {
+        if (shape.length != 2) throw new IllegalStateException("row of a tensor of shape " + Arrays.toString(shape));
+        float[] d = data;
+        if (d != null) {
+            if (r < 0 || r >= shape[0]) throw new IndexOutOfBoundsException("row " + r + " of a matrix of shape " + Arrays.toString(shape));
+            System.arraycopy(d, r * shape[1], dst, off, shape[1]);
+        } else {
+            packed.row(r, dst, off);
+        }
+    }
+
+    /** Bytes this tensor holds in memory: its float32 array and its packed form, whichever exist. */
+    public long residentBytes() {
+        PackedMatrix p = packed;
+        return (data != null ? 4L * numel : 0) + (p != null ? p.bytes() : 0);
     }
 
     public int[] shape() {
@@ -76,7 +127,7 @@ public final class Tensor {
     }
 
     public int numel() {
-        return data.length;
+        return numel;
     }
 
     /** A view with another shape over the same data; one dimension may be -1 (inferred). Differentiable. */
@@ -102,20 +153,21 @@ public final class Tensor {
             }
         }
         if (infer >= 0) {
-            if (known == 0 || data.length % known != 0) {
+            if (known == 0 || numel % known != 0) {
                 throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
             }
-            s[infer] = (int) (data.length / known);
+            s[infer] = (int) (numel / known);
         }
-        if (numel(s) != data.length) {
+        if (numel(s) != numel) {
             throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
         }
-        return new Tensor(data, s);
+        return new Tensor(data(), s);
     }
 
     /** A copy of the values, detached from any gradient graph. */
     public Tensor copy() {
-        return new Tensor(data.clone(), shape.clone());
+        float[] d = data;
+        return new Tensor(d != null ? d.clone() : packed.unpack(), shape.clone());
     }
 
     /**
@@ -124,6 +176,7 @@ public final class Tensor {
      */
     public Tensor requiresGrad(boolean on) {
         if (node != null && !on) throw new IllegalStateException("cannot stop gradients of a computed tensor; use copy()");
+        if (on) data(); // an optimizer writes the plain array
         requiresGrad = on;
         return this;
     }
@@ -165,7 +218,7 @@ public final class Tensor {
 
     /**
      * This matrix [n, k] (a linear weight) transposed and packed for {@link dev.loupe.core.kernels.Sgemm#gemmPacked},
-     * built on first use and kept until {@link #markModified()}. The unpacked data stays (backward passes read it).
+     * built on first use and kept until {@link #markModified()}: for a weight held only packed, its one copy.
      */
     public PackedMatrix packedTranspose() {
         PackedMatrix p = packed;
@@ -184,15 +237,15 @@ public final class Tensor {
      * in place after it was used (an optimizer step, a weight edit) must call this on the weight tensor.
      */
     public void markModified() {
-        packed = null;
+        if (data != null) packed = null;
     }
 
     public float get(int... index) {
-        return data[offset(index)];
+        return data()[offset(index)];
     }
 
     public void set(float v, int... index) {
-        data[offset(index)] = v;
+        data()[offset(index)] = v;
     }
 
     /** Element offset of a full index, bounds-checked per dimension. */

@@ -5,14 +5,14 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API row primitives of the SAE kernels: dot products and axpys over contiguous rows. */
-final class Vec {
+public final class Vec {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
     private Vec() {}
 
     /** x[xo..xo+n) · y[yo..yo+n), lanes reduced in a fixed order (bit-reproducible). */
-    static float dot(float[] x, int xo, float[] y, int yo, int n) {
+    public static float dot(float[] x, int xo, float[] y, int yo, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
@@ -24,7 +24,7 @@ final class Vec {
     }
 
     /** y[yo..yo+n) += a * x[xo..xo+n). */
-    static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+    public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
         FloatVector va = FloatVector.broadcast(S, a);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {

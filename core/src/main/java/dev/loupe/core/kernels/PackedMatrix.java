@@ -1,64 +1,232 @@
 package dev.loupe.core.kernels;
 
 import dev.loupe.core.Parallel;
+import java.util.List;
 
 /**
- * A weight packed once into the exact panel layout the {@link Sgemm} micro-kernel reads, so linear layers
- * skip packing B on every call and every row of a product is summed in one fixed order whatever the
- * number of rows (see {@link Sgemm#gemmPacked}).
+ * A linear weight packed once into the exact panel layout the {@link Sgemm} micro-kernel reads, so linear
+ * layers skip packing B on every call and every row of a product is summed in one fixed order whatever the
+ * number of rows (see {@link Sgemm#gemmPacked}). It is the one resident copy of a loaded weight: the forward
+ * product, the backward product ({@link Sgemm#gemmPackedTransposed}) and the embedding lookup
+ * ({@link #row}) all read it.
  *
- * <p>Holds op(B) = W^T, a [k, n] matrix, for a weight W stored [n, k] (PyTorch's Linear layout), cut into
- * column panels of {@link Sgemm#NR}: panel q holds columns [q NR, (q + 1) NR) for every depth p,
- * depth-major, at {@code panels[q * k * NR + p * NR + j % NR]}; the last panel is zero-padded. A
- * {@link Sgemm#KC}-deep block of a panel is therefore one contiguous run. Immutable once built.
+ * <p>Holds op(B) = W^T, a [k, n] matrix, for a weight W [n, k] (PyTorch's Linear layout), cut into column
+ * panels of {@link Sgemm#NR}: panel q holds columns [q NR, (q + 1) NR) for every depth p, depth-major, at
+ * element {@code q * k * NR + p * NR + j % NR}; the last panel is zero-padded. A {@link Sgemm#KC}-deep block
+ * of a panel is therefore one contiguous run. Elements are float32, or 16-bit (bfloat16 or IEEE half) kept
+ * as stored and widened to float32 in registers by the kernels, which accumulate in float32.
+ * Immutable once built.
  */
 public final class PackedMatrix {
-    private final int k, n;
-    private final float[] panels;
+    /** How the elements are held. */
+    public enum Precision {
+        F32(4), BF16(2), F16(2);
 
-    private PackedMatrix(int k, int n, float[] panels) {
+        private final int bytes;
+
+        Precision(int bytes) {
+            this.bytes = bytes;
+        }
+
+        /** Bytes per element. */
+        public int bytes() {
+            return bytes;
+        }
+    }
+
+    private static final int NR = Sgemm.NR;
+    private final int k, n;
+    private final Precision precision;
+    private final float[] panels; // F32
+    private final short[] halves; // BF16, F16
+
+    private PackedMatrix(int k, int n, Precision precision, float[] panels, short[] halves) {
         this.k = k;
         this.n = n;
+        this.precision = precision;
         this.panels = panels;
+        this.halves = halves;
     }
 
     /** Packs the transpose of {@code w} [n, k] (row-major, from offset 0). */
     public static PackedMatrix transposeOf(float[] w, int n, int k) {
-        if ((long) n * k > w.length) {
-            throw new IllegalArgumentException("packing a [" + n + ", " + k + "] weight from " + w.length + " floats");
-        }
-        int count = (n + Sgemm.NR - 1) / Sgemm.NR;
-        long size = (long) count * Sgemm.NR * k;
-        if (size > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("weight [" + n + ", " + k + "] is too large to pack");
-        float[] panels = new float[(int) size];
-        Parallel.forRange(count, 1, (q0, q1) -> {
-            int j0 = q0 * Sgemm.NR, j1 = Math.min(n, q1 * Sgemm.NR);
-            Sgemm.pack(w, j0 * k, k, 1, j1 - j0, k, Sgemm.NR, panels, j0 * k);
-        });
-        return new PackedMatrix(k, n, panels);
+        return packFloats(w, n, k, k, 1);
     }
 
-    /** Depth: rows of op(B), the contraction size. */
+    /** Packs {@code wt} [k, n], a weight already stored transposed (GPT-2's Conv1D). */
+    public static PackedMatrix of(float[] wt, int k, int n) {
+        return packFloats(wt, n, k, 1, n);
+    }
+
+    /** Packs the transpose of {@code w} [n, k] of 16-bit values ({@code precision} BF16 or F16), keeping them 16-bit. */
+    public static PackedMatrix transposeOf(short[] w, int n, int k, Precision precision) {
+        return packHalves(w, n, k, k, 1, precision);
+    }
+
+    /** Packs {@code wt} [k, n] of 16-bit values, a weight already stored transposed. */
+    public static PackedMatrix of(short[] wt, int k, int n, Precision precision) {
+        return packHalves(wt, n, k, 1, n, precision);
+    }
+
+    /** W^T(p, j) = src[j * rs + p * ps]. */
+    private static PackedMatrix packFloats(float[] src, int n, int k, int rs, int ps) {
+        requireFits(src.length, n, k);
+        float[] panels = new float[size(n, k)];
+        Parallel.forRange(panelCount(n), 1, (q0, q1) -> {
+            int j0 = q0 * NR, j1 = Math.min(n, q1 * NR);
+            Sgemm.pack(src, j0 * rs, rs, ps, j1 - j0, k, NR, panels, j0 * k);
+        });
+        return new PackedMatrix(k, n, Precision.F32, panels, null);
+    }
+
+    private static PackedMatrix packHalves(short[] src, int n, int k, int rs, int ps, Precision precision) {
+        if (precision == Precision.F32) throw new IllegalArgumentException("16-bit values cannot be packed as " + precision);
+        requireFits(src.length, n, k);
+        short[] halves = new short[size(n, k)];
+        Parallel.forRange(panelCount(n), 1, (q0, q1) -> {
+            for (int q = q0; q < q1; q++) {
+                int j0 = q * NR, h = Math.min(NR, n - j0), d = j0 * k;
+                for (int p = 0; p < k; p++) {
+                    int row = d + p * NR, s = j0 * rs + p * ps;
+                    for (int c = 0; c < h; c++) halves[row + c] = src[s + c * rs];
+                }
+            }
+        });
+        return new PackedMatrix(k, n, precision, null, halves);
+    }
+
+    private static void requireFits(int length, int n, int k) {
+        if ((long) n * k > length) throw new IllegalArgumentException("packing a [" + n + ", " + k + "] weight from " + length + " values");
+    }
+
+    private static int panelCount(int n) {
+        return (n + NR - 1) / NR;
+    }
+
+    private static int size(int n, int k) {
+        long size = (long) panelCount(n) * NR * k;
+        if (size > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("weight [" + n + ", " + k + "] is too large to pack");
+        return (int) size;
+    }
+
+    /**
+     * The weights of {@code parts} (all of depth k and one precision) stacked row-wise: W = [W_0; W_1; ...],
+     * e.g. query, key and value projections fused into one.
+     */
+    public static PackedMatrix stack(List<PackedMatrix> parts) {
+        PackedMatrix first = parts.getFirst();
+        int rows = 0;
+        for (PackedMatrix p : parts) {
+            if (p.k != first.k || p.precision != first.precision) {
+                throw new IllegalArgumentException("cannot stack weights of depth/precision " + first.k + "/" + first.precision
+                        + " and " + p.k + "/" + p.precision);
+            }
+            rows += p.n;
+        }
+        PackedMatrix out = empty(first.k, rows, first.precision);
+        int j = 0;
+        for (PackedMatrix p : parts) {
+            for (int c = 0; c < p.n; c++) out.copyColumn(j++, p, c);
+        }
+        return out;
+    }
+
+    /** W with its rows reordered: row i of the result is row {@code order[i]} of W. */
+    public PackedMatrix permuteRows(int[] order) {
+        if (order.length != n) throw new IllegalArgumentException("a permutation of " + n + " rows has " + order.length + " entries");
+        PackedMatrix out = empty(k, n, precision);
+        for (int i = 0; i < n; i++) out.copyColumn(i, this, order[i]);
+        return out;
+    }
+
+    private static PackedMatrix empty(int k, int n, Precision precision) {
+        return precision == Precision.F32
+                ? new PackedMatrix(k, n, precision, new float[size(n, k)], null)
+                : new PackedMatrix(k, n, precision, null, new short[size(n, k)]);
+    }
+
+    /** Column j of this op(B) := column c of {@code src} (same depth and precision); only for building. */
+    private void copyColumn(int j, PackedMatrix src, int c) {
+        int d = offset(j, 0) + j % NR, s = src.offset(c, 0) + c % NR;
+        for (int p = 0; p < k; p++, d += NR, s += NR) {
+            if (panels != null) panels[d] = src.panels[s];
+            else halves[d] = src.halves[s];
+        }
+    }
+
+    /** Depth: rows of op(B), the contraction size (the weight's input width). */
     public int k() {
         return k;
     }
 
-    /** Columns of op(B): the product's output width. */
+    /** Columns of op(B): the product's output width (the weight's output rows). */
     public int n() {
         return n;
+    }
+
+    public Precision precision() {
+        return precision;
     }
 
     float[] panels() {
         return panels;
     }
 
+    short[] halves() {
+        return halves;
+    }
+
     /** Offset of depth p in the panel holding column j (a multiple of NR). */
     int offset(int j, int p) {
-        return j * k + p * Sgemm.NR;
+        return j / NR * NR * k + p * NR;
+    }
+
+    /** Row {@code j} of W (column j of op(B)), widened to float32 into {@code dst[off..off + k)}: an embedding lookup. */
+    public void row(int j, float[] dst, int off) {
+        if (j < 0 || j >= n) throw new IndexOutOfBoundsException("row " + j + " of a weight with " + n + " rows");
+        int s = offset(j, 0) + j % NR;
+        switch (precision) {
+            case F32 -> {
+                for (int p = 0; p < k; p++, s += NR) dst[off + p] = panels[s];
+            }
+            case BF16 -> {
+                for (int p = 0; p < k; p++, s += NR) dst[off + p] = Float.intBitsToFloat(halves[s] << 16);
+            }
+            case F16 -> {
+                for (int p = 0; p < k; p++, s += NR) dst[off + p] = Float.float16ToFloat(halves[s]);
+            }
+        }
+    }
+
+    /**
+     * Widens the {@code kc}-deep block at depth {@code p} of the panel holding column {@code j} into
+     * {@code dst[0 .. kc * NR)}, in the panel's own layout, for the float32 micro-kernel.
+     */
+    void widen(int j, int p, int kc, float[] dst) {
+        int s = offset(j, p), len = kc * NR;
+        if (precision == Precision.BF16) {
+            for (int i = 0; i < len; i++) dst[i] = Float.intBitsToFloat(halves[s + i] << 16);
+        } else {
+            for (int i = 0; i < len; i++) dst[i] = Float.float16ToFloat(halves[s + i]);
+        }
+    }
+
+    /** W [n, k] row-major, widened to float32: a fresh copy. */
+    public float[] unpack() {
+        float[] w = new float[Math.multiplyExact(n, k)];
+        unpackRows(0, n, w);
+        return w;
+    }
+
+    /** Rows [j0, j1) of W, widened to float32, into {@code dst} [(j1 - j0), k] row-major. */
+    void unpackRows(int j0, int j1, float[] dst) {
+        Parallel.forRange(j1 - j0, 1, (lo, hi) -> {
+            for (int j = j0 + lo; j < j0 + hi; j++) row(j, dst, (j - j0) * k);
+        });
     }
 
     /** Bytes held by the packed panels. */
     public long bytes() {
-        return 4L * panels.length;
+        return (long) precision.bytes() * (panels != null ? panels.length : halves.length);
     }
 }

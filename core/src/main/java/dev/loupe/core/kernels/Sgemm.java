@@ -2,6 +2,10 @@ package dev.loupe.core.kernels;
 
 import dev.loupe.core.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,6 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Sgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+    /** Half-width shorts: L 16-bit values, widened to one float vector. */
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
 
     /**
      * Rows of the register tile. The micro-kernel keeps MR x 4 vector accumulators (24 of the 32 AVX-512
@@ -55,6 +62,8 @@ public final class Sgemm {
         float[] a = new float[0];
         float[] b = new float[0];
         final float[] tile = new float[MR * NR];
+        /** One KC-deep block of a 16-bit panel, widened to float32. */
+        final float[] widened = new float[KC * NR];
 
         float[] a(int size) {
             if (a.length < size) a = new float[size];
@@ -130,6 +139,29 @@ public final class Sgemm {
         }
     }
 
+    /** Rows of W widened per step of {@link #gemmPackedTransposed}: the depth of each partial product. */
+    private static final int TRANSPOSED_ROWS = 4 * NR;
+
+    /**
+     * C = A · W for a prepacked op(B) = W^T [k, n]: A is [m, n] with leading dimension lda, C [m, k] is
+     * overwritten. The backward pass of a linear layer through the weight's one packed copy: W is widened a
+     * few rows at a time into a scratch block and multiplied in, in a fixed order (deterministic).
+     */
+    public static void gemmPackedTransposed(int m, float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc) {
+        int n = b.n(), k = b.k();
+        if (m <= 0 || k <= 0) return;
+        if (n == 0) {
+            scale(m, k, 0f, c, cOff, ldc);
+            return;
+        }
+        float[] rows = new float[Math.min(TRANSPOSED_ROWS, n) * k];
+        for (int j0 = 0; j0 < n; j0 += TRANSPOSED_ROWS) {
+            int j1 = Math.min(n, j0 + TRANSPOSED_ROWS);
+            b.unpackRows(j0, j1, rows);
+            sgemm(false, false, m, k, j1 - j0, 1f, a, aOff + j0, lda, rows, 0, k, j0 == 0 ? 0f : 1f, c, cOff, ldc);
+        }
+    }
+
     /**
      * Rows [i0, i1) x columns [j0, j1) (j0 a multiple of NR) of {@link #gemmPacked} on the calling thread.
      * Each MC-row block of A is packed once for the whole depth (one KC block after another); depth blocks
@@ -139,7 +171,11 @@ public final class Sgemm {
     private static void packedBlocked(int i0, int i1, int j0, int j1, float[] a, int aOff, int lda, PackedMatrix b,
                                       float[] bias, float[] c, int cOff, int ldc) {
         Workspace ws = WORKSPACE.get();
-        float[] tile = ws.tile, bp = b.panels();
+        float[] tile = ws.tile;
+        boolean wide = b.precision() == PackedMatrix.Precision.F32;
+        boolean bf16 = b.precision() == PackedMatrix.Precision.BF16;
+        float[] bp = wide ? b.panels() : ws.widened;
+        short[] hp = b.halves();
         int k = b.k();
         for (int ic = i0; ic < i1; ic += MC) {
             int mc = Math.min(MC, i1 - ic), rows = roundUp(mc, MR);
@@ -153,6 +189,15 @@ public final class Sgemm {
                     int kc = Math.min(KC, k - pc);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int bi = b.offset(jc + jr, pc);
+                        if (mc == 1 && bf16) { // decoding: widen in registers while streaming the panel
+                            rowKernelBf16(kc, a, aOff + ic * lda + pc, hp, bi, tile);
+                            accumulate(tile, 1, Math.min(NR, nc - jr), pc == 0, bias, jc + jr, c, cOff + ic * ldc + jc + jr, ldc);
+                            continue;
+                        }
+                        if (!wide) { // 16-bit panel block widened once, reused by every row tile
+                            b.widen(jc + jr, pc, kc, bp);
+                            bi = 0;
+                        }
                         for (int ir = 0; ir < mc; ir += MR) {
                             if (mc - ir == 1) {
                                 rowKernel(kc, a, aOff + (ic + ir) * lda + pc, bp, bi, tile);
@@ -357,6 +402,33 @@ public final class Sgemm {
         c1.intoArray(tile, L);
         c2.intoArray(tile, 2 * L);
         c3.intoArray(tile, 3 * L);
+    }
+
+    /**
+     * {@link #rowKernel} over a bfloat16 panel: each group of L 16-bit values is widened in registers (a
+     * bfloat16 is the upper half of a float32) and fed to the same fused multiply-add chain, so the bits
+     * equal those of the float32 kernel on the widened panel while half the bytes stream from memory.
+     */
+    private static void rowKernelBf16(int kc, float[] a, int ai, short[] hp, int bi, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int pb = bi + p * NR;
+            FloatVector av = FloatVector.broadcast(S, a[ai + p]);
+            c0 = av.fma(bf16(hp, pb), c0);
+            c1 = av.fma(bf16(hp, pb + L), c1);
+            c2 = av.fma(bf16(hp, pb + 2 * L), c2);
+            c3 = av.fma(bf16(hp, pb + 3 * L), c3);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, L);
+        c2.intoArray(tile, 2 * L);
+        c3.intoArray(tile, 3 * L);
+    }
+
+    /** L bfloat16 values from {@code h[i..]} as float32 lanes: sign-extend to 32 bits, shift into the upper half. */
+    private static FloatVector bf16(short[] h, int i) {
+        return ((IntVector) ShortVector.fromArray(H, h, i).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     /** C[0..mr, 0..nr) = alpha * tile + beta * C, not reading C when beta is 0. */

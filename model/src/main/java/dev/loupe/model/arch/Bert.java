@@ -43,7 +43,7 @@ final class Bert implements Architecture {
 
         WeightReader r = new WeightReader(ckpt.weights(), ckpt.source().toString());
         String p = r.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
-        var embed = new TransformerWeights.Embedding(r.tensor(p + "embeddings.word_embeddings.weight", cfg.dVocab(), d),
+        var embed = new TransformerWeights.Embedding(r.matrix(p + "embeddings.word_embeddings.weight", cfg.dVocab(), d),
                 r.tensor(p + "embeddings.position_embeddings.weight", cfg.nCtx(), d),
                 r.tensor(p + "embeddings.token_type_embeddings.weight", c.intOr("type_vocab_size", 2), d),
                 r.norm(p + "embeddings.LayerNorm", d, true));

@@ -42,7 +42,7 @@ final class Gpt2 implements Architecture {
 
         WeightReader r = new WeightReader(ckpt.weights(), ckpt.source().toString());
         String p = r.has("transformer.wte.weight") ? "transformer." : "";
-        var embed = new TransformerWeights.Embedding(r.tensor(p + "wte.weight", cfg.dVocab(), d),
+        var embed = new TransformerWeights.Embedding(r.matrix(p + "wte.weight", cfg.dVocab(), d),
                 r.tensor(p + "wpe.weight", cfg.nCtx(), d), null, null);
         List<Block> blocks = new ArrayList<>();
         for (int l = 0; l < cfg.nLayers(); l++) {
@@ -58,7 +58,7 @@ final class Gpt2 implements Architecture {
                     new TransformerWeights.Mlp(null, r.conv1d(b + "mlp.c_fc", d, dMlp), r.conv1d(b + "mlp.c_proj", dMlp, d))));
         }
         var unembed = r.has("lm_head.weight")
-                ? new TransformerWeights.Linear(r.tensor("lm_head.weight", cfg.dVocab(), d), null)
+                ? new TransformerWeights.Linear(r.matrix("lm_head.weight", cfg.dVocab(), d), null)
                 : new TransformerWeights.Linear(embed.tokens(), null);
         return new HookedTransformer(cfg, new TransformerWeights(embed, blocks, r.norm(p + "ln_f", d, true), unembed), null);
     }

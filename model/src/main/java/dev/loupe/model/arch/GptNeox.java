@@ -40,7 +40,7 @@ final class GptNeox implements Architecture {
                 false, true, true, true);
 
         WeightReader r = new WeightReader(ckpt.weights(), ckpt.source().toString());
-        var embed = new TransformerWeights.Embedding(r.tensor("gpt_neox.embed_in.weight", cfg.dVocab(), d), null, null, null);
+        var embed = new TransformerWeights.Embedding(r.matrix("gpt_neox.embed_in.weight", cfg.dVocab(), d), null, null, null);
         List<Block> blocks = new ArrayList<>();
         for (int l = 0; l < cfg.nLayers(); l++) {
             String b = "gpt_neox.layers." + l + ".";
@@ -51,28 +51,27 @@ final class GptNeox implements Architecture {
                     new TransformerWeights.Mlp(null, r.linear(b + "mlp.dense_h_to_4h", dMlp, d), r.linear(b + "mlp.dense_4h_to_h", d, dMlp))));
         }
         boolean tied = c.booleanOr("tie_word_embeddings", false);
-        var unembed = new Linear(tied ? embed.tokens() : r.tensor("embed_out.weight", cfg.dVocab(), d), null);
+        var unembed = new Linear(tied ? embed.tokens() : r.matrix("embed_out.weight", cfg.dVocab(), d), null);
         var weights = new TransformerWeights(embed, blocks, r.norm("gpt_neox.final_layer_norm", d, true), unembed);
         int rotaryDim = (int) (dHead * c.doubleOr("rotary_pct", 1.0));
         double base = c.has("rotary_emb_base") ? c.requireDouble("rotary_emb_base") : c.doubleOr("rope_theta", 10000.0);
         return new HookedTransformer(cfg, weights, new Rotary(Rotary.defaultInvFreq(rotaryDim, base), rotaryDim, RopeLayout.ROTATE_HALF));
     }
 
-    /** Rows [h0: q k v, h1: q k v, ...] → [q (all heads); k (all heads); v (all heads)]. */
+    /** Rows [h0: q k v, h1: q k v, ...] → [q (all heads); k (all heads); v (all heads)], in the packed form. */
     private static Linear perHeadToFused(Linear qkv, int heads, int dHead) {
-        int in = qkv.in();
-        float[] w = qkv.weight().data();
-        float[] bias = qkv.bias() == null ? null : qkv.bias().data();
-        float[] ow = new float[w.length];
-        float[] ob = bias == null ? null : new float[bias.length];
+        int[] order = new int[qkv.out()];
         for (int h = 0; h < heads; h++) {
             for (int part = 0; part < 3; part++) {
-                int src = (h * 3 + part) * dHead;
-                int dst = part * heads * dHead + h * dHead;
-                System.arraycopy(w, src * in, ow, dst * in, dHead * in);
-                if (bias != null) System.arraycopy(bias, src, ob, dst, dHead);
+                for (int i = 0; i < dHead; i++) order[part * heads * dHead + h * dHead + i] = (h * 3 + part) * dHead + i;
             }
         }
-        return new Linear(Tensor.of(ow, qkv.out(), in), ob == null ? null : Tensor.of(ob, qkv.out()));
+        Tensor bias = null;
+        if (qkv.bias() != null) {
+            float[] b = qkv.bias().data(), ob = new float[b.length];
+            for (int i = 0; i < order.length; i++) ob[i] = b[order[i]];
+            bias = Tensor.of(ob, qkv.out());
+        }
+        return new Linear(Tensor.packed(qkv.weight().packedTranspose().permuteRows(order)), bias);
     }
 }

@@ -40,7 +40,7 @@ final class Llama implements Architecture {
                 Activation.fromHf(c.stringOr("hidden_act", "silu")), true, false, false, true, true, true);
 
         WeightReader r = new WeightReader(ckpt.weights(), ckpt.source().toString());
-        var embed = new TransformerWeights.Embedding(r.tensor("model.embed_tokens.weight", cfg.dVocab(), d), null, null, null);
+        var embed = new TransformerWeights.Embedding(r.matrix("model.embed_tokens.weight", cfg.dVocab(), d), null, null, null);
         List<Block> blocks = new ArrayList<>();
         for (int l = 0; l < cfg.nLayers(); l++) {
             String b = "model.layers." + l + ".";
@@ -53,7 +53,7 @@ final class Llama implements Architecture {
                             r.linear(b + "mlp.down_proj", d, dMlp))));
         }
         boolean tied = c.booleanOr("tie_word_embeddings", false) || !r.has("lm_head.weight");
-        var unembed = new TransformerWeights.Linear(tied ? embed.tokens() : r.tensor("lm_head.weight", cfg.dVocab(), d), null);
+        var unembed = new TransformerWeights.Linear(tied ? embed.tokens() : r.matrix("lm_head.weight", cfg.dVocab(), d), null);
         var weights = new TransformerWeights(embed, blocks, r.norm("model.norm", d, false), unembed);
         return new HookedTransformer(cfg, weights, rotary(c, dHead));
     }

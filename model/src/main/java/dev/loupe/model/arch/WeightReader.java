@@ -1,10 +1,10 @@
 package dev.loupe.model.arch;
 
-import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
-import dev.loupe.core.kernels.Elementwise;
+import dev.loupe.core.kernels.PackedMatrix;
 import dev.loupe.model.TransformerWeights.Linear;
 import dev.loupe.model.TransformerWeights.Norm;
+import dev.loupe.model.format.FiniteWeights;
 import dev.loupe.model.format.TensorInfo;
 import dev.loupe.model.format.WeightStore;
 import java.util.Arrays;
@@ -26,25 +26,35 @@ final class WeightReader {
 
     /**
      * The tensor {@code name}, which must have exactly {@code shape}, a floating-point dtype and only finite values
-     * (checked as each tensor is decoded, one vectorised pass at memory speed, so a NaN in a checkpoint is named
-     * at load instead of surfacing as NaN logits).
+     * (checked as it is decoded, so a NaN in a checkpoint is named at load instead of surfacing as NaN logits).
      */
     Tensor tensor(String name, int... shape) {
+        tensorShape(name, shape);
         TensorInfo info = store.info(name);
-        if (!Arrays.equals(info.shape(), shape)) {
-            throw new IllegalArgumentException(source + ": tensor '" + name + "' has shape " + Arrays.toString(info.shape())
-                    + " but the config implies " + Arrays.toString(shape));
-        }
         if (!info.dtype().isFloating()) {
             throw new IllegalArgumentException(source + ": tensor '" + name + "' is " + info.dtype() + "; weights must be a floating-point type");
         }
         Tensor t = store.tensor(name);
-        int bad = Elementwise.firstNonFinite(t.data());
-        if (bad >= 0) {
-            throw new IllegalArgumentException(source + ": tensor '" + name + "' holds " + t.data()[bad] + " at element " + bad
-                    + "; weights must be finite");
-        }
+        FiniteWeights.check(source, name, t.data());
         return t;
+    }
+
+    private void tensorShape(String name, int... shape) {
+        int[] actual = store.info(name).shape();
+        if (!Arrays.equals(actual, shape)) {
+            throw new IllegalArgumentException(source + ": tensor '" + name + "' has shape " + Arrays.toString(actual)
+                    + " but the config implies " + Arrays.toString(shape));
+        }
+    }
+
+    /**
+     * The matrix {@code name} [rows, cols] as a weight held once, packed, 16-bit when stored so (see
+     * {@link WeightStore#matrix}, which checks its values are finite as it packs them): linear weights and
+     * embedding tables.
+     */
+    Tensor matrix(String name, int rows, int cols) {
+        tensorShape(name, rows, cols);
+        return store.matrix(name, false);
     }
 
     /** The tensor if present (with the expected shape), else null. */
@@ -54,19 +64,20 @@ final class WeightReader {
 
     /** A PyTorch Linear: {@code prefix.weight} [out, in] and, if present, {@code prefix.bias} [out]. */
     Linear linear(String prefix, int out, int in) {
-        return new Linear(tensor(prefix + ".weight", out, in), optional(prefix + ".bias", out));
+        return new Linear(matrix(prefix + ".weight", out, in), optional(prefix + ".bias", out));
     }
 
-    /** A GPT-2 Conv1D, stored [in, out]: transposed to the canonical [out, in]. */
+    /** A GPT-2 Conv1D, stored [in, out]: read as the canonical [out, in] weight (its packed form is the stored layout). */
     Linear conv1d(String prefix, int in, int out) {
-        return new Linear(Ops.transpose(tensor(prefix + ".weight", in, out)), optional(prefix + ".bias", out));
+        tensorShape(prefix + ".weight", in, out);
+        return new Linear(store.matrix(prefix + ".weight", true), optional(prefix + ".bias", out));
     }
 
     Norm norm(String prefix, int d, boolean bias) {
         return new Norm(tensor(prefix + ".weight", d), bias ? tensor(prefix + ".bias", d) : null);
     }
 
-    /** Linears stacked row-wise into one (biases too; a part without bias contributes zeros). */
+    /** Linears stacked row-wise into one, in their packed form (biases too; a part without bias contributes zeros). */
     static Linear stack(List<Linear> parts) {
         int in = parts.get(0).in();
         int rows = 0;
@@ -76,14 +87,13 @@ final class WeightReader {
             rows += p.out();
             anyBias |= p.bias() != null;
         }
-        float[] w = new float[rows * in];
         float[] b = anyBias ? new float[rows] : null;
         int r = 0;
         for (Linear p : parts) {
-            System.arraycopy(p.weight().data(), 0, w, r * in, p.out() * in);
             if (p.bias() != null) System.arraycopy(p.bias().data(), 0, b, r, p.out());
             r += p.out();
         }
-        return new Linear(Tensor.of(w, rows, in), b == null ? null : Tensor.of(b, rows));
+        var w = PackedMatrix.stack(parts.stream().map(p -> p.weight().packedTranspose()).toList());
+        return new Linear(Tensor.packed(w), b == null ? null : Tensor.of(b, rows));
     }
 }

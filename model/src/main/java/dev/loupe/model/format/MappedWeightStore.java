@@ -3,6 +3,8 @@ package dev.loupe.model.format;
 import dev.loupe.model.NearestNames;
 
 import dev.loupe.core.Tensor;
+import dev.loupe.core.kernels.PackedMatrix;
+import dev.loupe.core.kernels.PackedMatrix.Precision;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -70,10 +72,42 @@ final class MappedWeightStore implements WeightStore {
         return slot(name).info();
     }
 
+    /** Reads leave the file's pages to the page cache: the copy the model keeps is the only one counted as resident. */
     @Override
     public Tensor tensor(String name) {
         Slot s = slot(name);
-        return Tensor.of(Decode.floats(file, s.offset(), s.info().dtype(), count(s)), s.info().shape());
+        Tensor t = Tensor.of(Decode.floats(file, s.offset(), s.info().dtype(), count(s)), s.info().shape());
+        release(s);
+        return t;
+    }
+
+    /** BF16 and F16 matrices stay 16-bit, packed straight from the file; other floating types are packed as float32. */
+    @Override
+    public Tensor matrix(String name, boolean transposed) {
+        Slot s = slot(name);
+        int[] shape = WeightStore.requireMatrix(s.info());
+        int rows = shape[0], cols = shape[1];
+        DType dtype = s.info().dtype();
+        PackedMatrix p;
+        if (dtype == DType.BF16 || dtype == DType.F16) {
+            short[] h = new short[count(s)];
+            MemorySegment.copy(file, Decode.I16, s.offset(), h, 0, h.length);
+            FiniteWeights.checkHalves(label, name, h, dtype == DType.BF16);
+            Precision precision = dtype == DType.BF16 ? Precision.BF16 : Precision.F16;
+            p = transposed ? PackedMatrix.of(h, rows, cols, precision) : PackedMatrix.transposeOf(h, rows, cols, precision);
+        } else {
+            float[] f = Decode.floats(file, s.offset(), dtype, count(s));
+            FiniteWeights.check(label, name, f);
+            p = transposed ? PackedMatrix.of(f, rows, cols) : PackedMatrix.transposeOf(f, rows, cols);
+        }
+        release(s);
+        return Tensor.packed(p);
+    }
+
+    /** Drops the tensor's file pages from this process's resident set (they stay in the page cache). */
+    private void release(Slot s) {
+        long bytes = s.info().nbytes();
+        if (bytes > 0 && file.isMapped()) file.asSlice(s.offset(), bytes).unload();
     }
 
     @Override

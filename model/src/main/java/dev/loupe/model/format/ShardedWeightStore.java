@@ -39,6 +39,11 @@ final class ShardedWeightStore implements WeightStore {
     }
 
     @Override
+    public Tensor matrix(String name, boolean transposed) {
+        return shard(name).matrix(name, transposed);
+    }
+
+    @Override
     public long[] longs(String name) {
         return shard(name).longs(name);
     }

@@ -47,11 +47,19 @@ public interface Tokenizer {
 
     /**
      * The raw vocabulary piece for {@code id} (e.g. {@code "Ġthe"}, {@code "▁the"}, {@code
-     * "##ing"}, {@code "<0x0A>"}), for display in token-level views.
+     * "##ing"}, {@code "<0x0A>"}). Views people read show {@link #tokenText(int)} instead.
      *
      * @throws IndexOutOfBoundsException if {@code id} is not in {@code [0, vocabSize())}
      */
     String tokenString(int id);
+
+    /**
+     * The decoded text of one token as it reads mid-sequence ({@code " the"}, {@code "\n"}), for every view of
+     * tokens; see {@link TokenText}. {@link TokenText#visible(String)} marks its whitespace for tables.
+     */
+    default String tokenText(int id) {
+        return TokenText.of(this, id);
+    }
 
     /**
      * Whether the model family expects BOS before the text: true for llama2.c and Llama-style

@@ -1,0 +1,106 @@
+package dev.loupe.circuits;
+
+import java.util.Arrays;
+
+/**
+ * circuit-tracer's pruning: keep the nodes that carry {@code nodeThreshold} of the total influence on the logits
+ * (tokens and logits always stay), then, in the graph of kept nodes, the edges that carry {@code edgeThreshold}
+ * of the total edge influence (an edge's score is its normalised weight times its target's influence plus the
+ * target's own logit weight); finally drop feature and error nodes left without outgoing kept edges and feature
+ * nodes without incoming ones, until nothing changes.
+ *
+ * @param nodeMask [n]
+ * @param edgeMask [n·n] row-major (target, source)
+ * @param cumulativeScores [n]: the share of total influence of the nodes at least as influential as this one
+ */
+public record GraphPruning(boolean[] nodeMask, boolean[] edgeMask, double[] cumulativeScores) {
+
+    public static GraphPruning of(AttributionGraph g, double nodeThreshold, double edgeThreshold) {
+        if (!(nodeThreshold >= 0 && nodeThreshold <= 1)) throw new IllegalArgumentException("node threshold must be in [0, 1], got " + nodeThreshold);
+        if (!(edgeThreshold >= 0 && edgeThreshold <= 1)) throw new IllegalArgumentException("edge threshold must be in [0, 1], got " + edgeThreshold);
+        int n = g.nodes(), nLogits = g.logitTargets().length, nTokens = g.positions(), nFeatures = g.featureNodes();
+        double[] w = logitWeights(g);
+        float[] a = g.adjacency();
+        double[] influence = Influence.nodeInfluence(a, n, w);
+        boolean[] node = new boolean[n];
+        double nt = threshold(influence, nodeThreshold);
+        for (int i = 0; i < n; i++) node[i] = influence[i] >= nt || i >= n - nLogits - nTokens;
+
+        float[] pruned = a.clone();
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < n; c++) if (!node[r] || !node[c]) pruned[r * n + c] = 0;
+        }
+        double[] sums = Influence.rowAbsSums(pruned, n);
+        double[] prunedInfluence = Influence.nodeInfluence(pruned, n, w);
+        double[] scores = new double[n * n];
+        for (int r = 0; r < n; r++) {
+            double rowWeight = (prunedInfluence[r] + w[r]) / sums[r];
+            for (int c = 0; c < n; c++) scores[r * n + c] = Math.abs(pruned[r * n + c]) * rowWeight;
+        }
+        double et = threshold(scores, edgeThreshold);
+        boolean[] edge = new boolean[n * n];
+        for (int i = 0; i < edge.length; i++) edge[i] = scores[i] >= et;
+
+        int sourceEnd = n - nLogits - nTokens; // features and errors must keep an outgoing edge
+        boolean changed = true;
+        boolean first = true;
+        while (changed) {
+            boolean[] before = node.clone();
+            if (!first) {
+                for (int r = 0; r < n; r++) for (int c = 0; c < n; c++) if (!node[r] || !node[c]) edge[r * n + c] = false;
+            }
+            first = false;
+            for (int c = 0; c < sourceEnd; c++) {
+                boolean out = false;
+                for (int r = 0; r < n && !out; r++) out = edge[r * n + c];
+                node[c] &= out;
+            }
+            for (int r = 0; r < nFeatures; r++) {
+                boolean in = false;
+                for (int c = 0; c < n && !in; c++) in = edge[r * n + c];
+                node[r] &= in;
+            }
+            changed = !Arrays.equals(before, node);
+        }
+        return new GraphPruning(node, edge, cumulative(influence));
+    }
+
+    static double[] logitWeights(AttributionGraph g) {
+        double[] w = new double[g.nodes()];
+        for (int j = 0; j < g.logitTargets().length; j++) w[g.logitNode(j)] = g.logitProbabilities()[j];
+        return w;
+    }
+
+    /**
+     * The smallest score among the top scores whose sum first reaches {@code fraction} of the total (the score at
+     * the first index where the cumulative share is ≥ fraction, as a sorted search does).
+     */
+    static double threshold(double[] scores, double fraction) {
+        double[] sorted = scores.clone();
+        Arrays.sort(sorted);
+        double total = 0;
+        for (double s : sorted) total += s;
+        double cum = 0;
+        for (int i = sorted.length - 1; i >= 0; i--) {
+            cum += sorted[i];
+            if (cum / total >= fraction) return sorted[i];
+        }
+        return sorted[0];
+    }
+
+    private static double[] cumulative(double[] influence) {
+        int n = influence.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, (x, y) -> Double.compare(influence[y], influence[x]));
+        double total = 0;
+        for (double v : influence) total += v;
+        double[] out = new double[n];
+        double cum = 0;
+        for (int k = 0; k < n; k++) {
+            cum += influence[order[k]];
+            out[order[k]] = total == 0 ? 0 : cum / total;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,32 @@
+package dev.loupe.circuits;
+
+/**
+ * How much of the model's computation a graph explains through features (circuit-tracer's two scores).
+ * <b>Replacement</b>: of the influence reaching the logits from tokens and error nodes, the tokens' share —
+ * 1 when every path from input to output runs through features. <b>Completeness</b>: the average over nodes,
+ * weighted by influence on the output (plus the logits' own weight), of the fraction of each node's input that
+ * does not come from error nodes.
+ */
+public record GraphScores(double replacement, double completeness) {
+
+    public static GraphScores of(AttributionGraph g) {
+        int n = g.nodes();
+        float[] a = g.adjacency();
+        double[] w = GraphPruning.logitWeights(g);
+        double[] influence = Influence.nodeInfluence(a, n, w);
+        double[] sums = Influence.rowAbsSums(a, n);
+        int errStart = g.featureNodes(), errEnd = g.tokenNode(0), tokEnd = g.logitNode(0);
+        double token = 0, error = 0;
+        for (int i = errStart; i < errEnd; i++) error += influence[i];
+        for (int i = errEnd; i < tokEnd; i++) token += influence[i];
+        double num = 0, den = 0;
+        for (int r = 0; r < n; r++) {
+            double errShare = 0;
+            for (int c = errStart; c < errEnd; c++) errShare += Math.abs(a[r * n + c]);
+            double out = influence[r] + w[r];
+            num += (1 - errShare / sums[r]) * out;
+            den += out;
+        }
+        return new GraphScores(token / (token + error), num / den);
+    }
+}

@@ -1,0 +1,249 @@
+package dev.loupe.circuits;
+
+import dev.loupe.core.Autograd;
+import dev.loupe.core.Ops;
+import dev.loupe.core.Tensor;
+import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.TransformerConfig;
+import dev.loupe.model.TransformerConfig.NormKind;
+import dev.loupe.model.TransformerConfig.Positions;
+import dev.loupe.model.TransformerWeights;
+import dev.loupe.model.TransformerWeights.Block;
+import dev.loupe.model.hooks.ActivationCache;
+import dev.loupe.sae.transcoder.TranscoderHooks;
+import dev.loupe.sae.transcoder.Transcoders;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The local replacement model of one prompt (Ameisen et al. 2025, circuit-tracer): the model with every
+ * attention pattern and every norm's scale frozen at their values on the prompt (LayerNorm's centring stays),
+ * and every MLP replaced by its transcoder's skip path plus a frozen remainder (the real MLP output minus that
+ * skip), so its forward pass reproduces the real one exactly while being linear in the residual stream. A
+ * gradient through it is therefore a sum of direct effects along linear paths.
+ *
+ * <p>{@link #of} runs the real forward once and keeps what is frozen; {@link #backward} differentiates a batch of
+ * targets through copies of the replacement model with Loupe's autograd, one pass for the whole batch.
+ */
+public final class LocalReplacementModel {
+    private final HookedTransformer model;
+    private final Transcoders transcoders;
+    private final int[] tokens;
+    private final int pos, d, nLayers;
+    private final float[][] ln1Inv, ln2Inv; // [layer][pos] 1/σ of the real forward
+    private final float[] finalInv;
+    private final float[][] pattern; // [layer][heads·pos·pos]
+    private final float[][] mlpIn, mlpOut; // [layer][pos·d]
+    private final float[][] mlpRemainder; // [layer][pos·d]: real MLP output minus the skip path
+    private final float[] lastLogits;
+    private final Tensor[] valueWeight, valueBias;
+
+    private LocalReplacementModel(HookedTransformer model, Transcoders transcoders, int[] tokens, ActivationCache c, Tensor logits) {
+        TransformerConfig cfg = model.config();
+        this.model = model;
+        this.transcoders = transcoders;
+        this.tokens = tokens.clone();
+        this.pos = tokens.length;
+        this.d = cfg.dModel();
+        this.nLayers = cfg.nLayers();
+        boolean centered = cfg.norm() == NormKind.LAYER_NORM;
+        ln1Inv = new float[nLayers][];
+        ln2Inv = new float[nLayers][];
+        pattern = new float[nLayers][];
+        mlpIn = new float[nLayers][];
+        mlpOut = new float[nLayers][];
+        mlpRemainder = new float[nLayers][];
+        valueWeight = new Tensor[nLayers];
+        valueBias = new Tensor[nLayers];
+        int h = cfg.nHeads(), kvh = cfg.nKvHeads(), dh = cfg.dHead();
+        for (int l = 0; l < nLayers; l++) {
+            String b = "blocks." + l + ".";
+            float[] residPre = c.get(b + "hook_resid_pre").data();
+            ln1Inv[l] = inverseScales(residPre, pos, d, cfg.normEps(), centered);
+            ln2Inv[l] = inverseScales(cfg.parallelResidual() ? residPre : c.get(b + "hook_resid_mid").data(), pos, d, cfg.normEps(), centered);
+            pattern[l] = c.get(b + "attn.hook_pattern").data();
+            mlpIn[l] = c.get(b + "ln2.hook_normalized").data();
+            mlpOut[l] = c.get(b + "hook_mlp_out").data();
+            Tensor skip = transcoders.skip(l);
+            mlpRemainder[l] = skip == null ? mlpOut[l] : Ops.add(Tensor.of(mlpOut[l], pos, d), Ops.scale(Ops.linear(Tensor.of(mlpIn[l], pos, d), skip, null), -1f)).data();
+            TransformerWeights.Linear qkv = model.weights().blocks().get(l).attn().qkv();
+            valueWeight[l] = rows(qkv.weight(), (h + kvh) * dh, kvh * dh);
+            valueBias[l] = qkv.bias() == null ? null : Tensor.of(java.util.Arrays.copyOfRange(qkv.bias().data(), (h + kvh) * dh, (h + 2 * kvh) * dh), kvh * dh);
+        }
+        finalInv = inverseScales(c.get("blocks." + (nLayers - 1) + ".hook_resid_post").data(), pos, d, cfg.normEps(), centered);
+        lastLogits = java.util.Arrays.copyOfRange(logits.data(), (pos - 1) * cfg.dVocab(), pos * cfg.dVocab());
+    }
+
+    /**
+     * Runs the real forward on {@code tokens} and freezes it. The model must be a causal pre-norm decoder with an
+     * MLP in every block and a final norm; the transcoders must read {@code ln2.hook_normalized} and write
+     * {@code hook_mlp_out} at every layer.
+     */
+    public static LocalReplacementModel of(HookedTransformer model, Transcoders transcoders, int[] tokens) {
+        TransformerConfig cfg = model.config();
+        if (!cfg.causal() || cfg.postNorm() || cfg.attnOnly() || !cfg.finalNorm() || !cfg.hasUnembed()) {
+            throw new IllegalArgumentException("attribution needs a causal pre-norm decoder with MLPs, a final norm and an unembedding; "
+                    + cfg.architecture() + " is not one");
+        }
+        if (model.weights().embed().tokenTypes() != null || model.weights().embed().norm() != null) {
+            throw new IllegalArgumentException("attribution: " + cfg.architecture() + " has token-type embeddings or an embedding norm, which the replacement model does not cover");
+        }
+        if (!transcoders.hooks().equals(TranscoderHooks.MLP)) {
+            throw new IllegalArgumentException("attribution needs transcoders that read " + TranscoderHooks.MLP.input() + " (mlp.hook_in) and write "
+                    + TranscoderHooks.MLP.output() + " (mlp.hook_out); these read " + transcoders.hooks().input() + " and write " + transcoders.hooks().output());
+        }
+        if (transcoders.nLayers() != cfg.nLayers() || transcoders.dModel() != cfg.dModel()) {
+            throw new IllegalArgumentException("transcoders cover " + transcoders.nLayers() + " layers of d_model " + transcoders.dModel()
+                    + " but the model has " + cfg.nLayers() + " layers of d_model " + cfg.dModel());
+        }
+        if (tokens.length == 0) throw new IllegalArgumentException("attribution needs at least one token");
+        List<String> hooks = new ArrayList<>(List.of("blocks.*.hook_resid_pre", "blocks.*.attn.hook_pattern", "blocks.*.ln2.hook_normalized",
+                "blocks.*.hook_mlp_out", "blocks." + (cfg.nLayers() - 1) + ".hook_resid_post"));
+        if (!cfg.parallelResidual()) hooks.add("blocks.*.hook_resid_mid");
+        ActivationCache cache = new ActivationCache();
+        Tensor logits = Autograd.noGrad(() -> model.runWithCache(new int[][] {tokens}, hooks, cache));
+        return new LocalReplacementModel(model, transcoders, tokens, cache, logits);
+    }
+
+    private static Tensor rows(Tensor w, int from, int count) {
+        int in = w.size(1);
+        return Tensor.of(java.util.Arrays.copyOfRange(w.data(), from * in, (from + count) * in), count, in);
+    }
+
+    /** 1/σ per row: σ = sqrt(var + eps) (centred) or sqrt(mean x² + eps), in double. */
+    static float[] inverseScales(float[] x, int rows, int d, float eps, boolean centered) {
+        float[] out = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            double mean = 0;
+            if (centered) {
+                for (int i = 0; i < d; i++) mean += x[r * d + i];
+                mean /= d;
+            }
+            double var = 0;
+            for (int i = 0; i < d; i++) {
+                double c = x[r * d + i] - mean;
+                var += c * c;
+            }
+            out[r] = (float) (1.0 / Math.sqrt(var / d + eps));
+        }
+        return out;
+    }
+
+    public HookedTransformer model() {
+        return model;
+    }
+
+    public Transcoders transcoders() {
+        return transcoders;
+    }
+
+    public int[] tokens() {
+        return tokens.clone();
+    }
+
+    public int positions() {
+        return pos;
+    }
+
+    /** The real MLP input [pos·d] (ln2.hook_normalized) at {@code layer}, as the transcoders read it. */
+    public float[] mlpInput(int layer) {
+        return mlpIn[layer];
+    }
+
+    /** The real MLP output [pos·d] at {@code layer}. */
+    public float[] mlpOutput(int layer) {
+        return mlpOut[layer];
+    }
+
+    /** Logits [d_vocab] at the last position of the real forward. */
+    public float[] lastLogits() {
+        return lastLogits;
+    }
+
+    /** The embedding row [d] of the token at {@code position}: the vector a token node stands for. */
+    public float[] tokenVector(int position) {
+        return java.util.Arrays.copyOfRange(model.weights().embed().tokens().data(), tokens[position] * d, (tokens[position] + 1) * d);
+    }
+
+    /**
+     * One target of a backward pass: the scalar {@code direction · a[position]}, with a the transcoder input
+     * ({@code ln2.hook_normalized}) at {@code layer}, or the final norm's output when layer is {@code nLayers}.
+     */
+    public record Target(int layer, int position, float[] direction) {}
+
+    /**
+     * The gradients of one batch of targets: {@code residual[l]} [batch, pos, d] is ∂target/∂(what layer l's MLP
+     * writes) — the residual after block l — or null where no target depends on it; {@code embedding} [batch,
+     * pos, d] is ∂target/∂(token embedding).
+     */
+    public record Gradients(Tensor[] residual, Tensor embedding) {}
+
+    /**
+     * Differentiates every target of {@code batch} in one backward pass through {@code batch.size()} copies of
+     * the replacement model (copy j carries target j). The forward runs only as deep as the deepest target.
+     * Cost: one forward and one backward of the replacement model at batch size {@code batch.size()}:
+     * O(B · L · (P · d² + H · P² · d_head)).
+     */
+    public Gradients backward(List<Target> batch) {
+        TransformerConfig cfg = model.config();
+        TransformerWeights w = model.weights();
+        int b = batch.size(), maxLayer = 0;
+        for (Target t : batch) maxLayer = Math.max(maxLayer, t.layer());
+        boolean centered = cfg.norm() == NormKind.LAYER_NORM;
+        float[] embRows = new float[b * pos * d];
+        float[] table = w.embed().tokens().data();
+        for (int p = 0; p < pos; p++) System.arraycopy(table, tokens[p] * d, embRows, p * d, d);
+        for (int j = 1; j < b; j++) System.arraycopy(embRows, 0, embRows, j * pos * d, pos * d);
+        Tensor embedding = Tensor.of(embRows, b, pos, d).requiresGrad(true);
+        Tensor x = embedding;
+        if (cfg.positions() == Positions.LEARNED) x = Ops.addBroadcast(x, Ops.positionRows(w.embed().positions(), 1, pos, 0).reshape(pos, d));
+        Tensor[] residual = new Tensor[nLayers];
+        List<Tensor> probes = new ArrayList<>();
+        for (int l = 0; l < Math.min(maxLayer + 1, nLayers); l++) {
+            Block blk = w.blocks().get(l);
+            Tensor h1 = FrozenOps.norm(x, ln1Inv[l], blk.ln1().gain(), blk.ln1().bias(), centered);
+            Tensor v = Ops.linear(h1, valueWeight[l], valueBias[l]).reshape(b, pos, cfg.nKvHeads(), cfg.dHead());
+            Tensor z = FrozenOps.mix(pattern[l], v, cfg.nHeads());
+            Tensor attnOut = Ops.linear(z.reshape(b, pos, cfg.nHeads() * cfg.dHead()), blk.attn().out().weight(), blk.attn().out().bias());
+            Tensor mid = cfg.parallelResidual() ? x : Ops.add(x, attnOut);
+            Tensor h2 = FrozenOps.norm(mid, ln2Inv[l], blk.ln2().gain(), blk.ln2().bias(), centered);
+            addProbe(probes, h2, batch, l);
+            if (l == maxLayer && maxLayer < nLayers) break; // nothing reads this block's output
+            Tensor skip = transcoders.skip(l);
+            Tensor remainder = Tensor.of(mlpRemainder[l], pos, d);
+            Tensor mlp = skip == null ? null : Ops.addBroadcast(Ops.linear(h2, skip, null), remainder);
+            Tensor post;
+            if (cfg.parallelResidual()) post = mlp == null ? Ops.addBroadcast(Ops.add(x, attnOut), remainder) : Ops.add(x, attnOut, mlp);
+            else post = mlp == null ? Ops.addBroadcast(mid, remainder) : Ops.add(mid, mlp);
+            final int layer = l;
+            post.onGrad(g -> {
+                residual[layer] = g;
+                return g;
+            });
+            x = post;
+        }
+        if (maxLayer == nLayers) {
+            Tensor hf = FrozenOps.norm(x, finalInv, w.lnFinal().gain(), w.lnFinal().bias(), centered);
+            addProbe(probes, hf, batch, nLayers);
+        }
+        Autograd.backward(probes.size() == 1 ? probes.getFirst() : Ops.add(probes.toArray(Tensor[]::new)));
+        return new Gradients(residual, embedding.grad());
+    }
+
+    private static void addProbe(List<Tensor> probes, Tensor at, List<Target> batch, int layer) {
+        int n = 0;
+        for (Target t : batch) if (t.layer() == layer) n++;
+        if (n == 0) return;
+        int[] copy = new int[n], position = new int[n];
+        float[][] dir = new float[n][];
+        int k = 0;
+        for (int j = 0; j < batch.size(); j++) {
+            Target t = batch.get(j);
+            if (t.layer() != layer) continue;
+            copy[k] = j;
+            position[k] = t.position();
+            dir[k++] = t.direction();
+        }
+        probes.add(FrozenOps.probe(at, copy, position, dir));
+    }
+}
