@@ -15,12 +15,19 @@ import json
 import os
 import struct
 import urllib.error
+import sys
 import urllib.request
 
 import numpy as np
 
+try:  # experiments as code (docs/trace.md); beside this file in a checkout and when installed
+    from loupe_trace import Generation, Trace, cat, einsum, stack, where
+except ImportError:  # pragma: no cover - loupe.py copied alone
+    Trace = Generation = None
+
 __all__ = ["Client", "LoupeError", "Result", "connect", "client", "run", "generate", "gradients", "tokenize",
-           "detokenize", "info", "hooks", "lens", "saes", "sae_encode", "sae_decode", "feature", "hook", "steer", "zero", "set_to", "project_out"]
+           "detokenize", "info", "hooks", "lens", "saes", "sae_encode", "sae_decode", "feature", "hook", "steer", "zero", "set_to", "project_out",
+           "trace", "values", "fetch", "delete", "upload", "where", "cat", "stack", "einsum"]
 
 _DTYPES = {"F32": np.float32, "I64": np.int64, "F64": np.float64, "I32": np.int32, "F16": np.float16}
 
@@ -145,6 +152,39 @@ class Stream:
         return self.text or ""
 
 
+class _Generate:
+    """What generate() returns: iterate it to stream text, or ``with ... as g: for step in g.steps():`` to trace
+    a greedy generation with per-step reads and edits (docs/trace.md)."""
+
+    def __init__(self, client, body, prompt, max_tokens):
+        self._client, self._body, self._prompt, self._max = client, body, prompt, max_tokens
+        self._stream = None
+
+    def _started(self):
+        if self._stream is None:
+            self._stream = Stream(self._client._open("/v1/generate", self._body, accept="text/event-stream"))
+        return self._stream
+
+    def __iter__(self):
+        return iter(self._started())
+
+    def __str__(self):
+        return str(self._started())
+
+    def __getattr__(self, attr):  # tokens, text, result of the stream
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return getattr(self._started(), attr)
+
+    def __enter__(self):
+        self._g = Generation(self._client, self._prompt, self._max)
+        self._g._frame = sys._getframe(1)
+        return self._g
+
+    def __exit__(self, *exc):
+        return self._g.__exit__(*exc)
+
+
 class Client:
     """One server connection. url defaults to LOUPE_URL, api_key to LOUPE_API_KEY."""
 
@@ -203,10 +243,39 @@ class Client:
         return self._json("/v1/detokenize", {"tokens": [int(t) for t in tokens]})["text"]
 
     def run(self, prompt=None, cache=(), interventions=(), tokens=None, bos=True):
-        """A forward pass: {name: array} for every cached hook ('logits' too), batch axis removed."""
+        """A forward pass: {name: array} for every cached hook ('logits' too), batch axis removed.
+
+        With a list of prompts, one trace runs them all: {hook: array [batch, pos, ...]} in forward order (a list of
+        per-prompt arrays when the prompts have different lengths); cache entries are hook names or globs.
+        """
+        if isinstance(prompt, (list, tuple)) and not isinstance(prompt, str):
+            return self._run_batch(list(prompt), cache)
         body = self._input(prompt, tokens, bos)
         body.update(cache=list(cache), interventions=list(interventions))
         return self._arrays("/v1/run", body)
+
+    def _run_batch(self, prompts, cache):
+        import fnmatch
+        names = list(self.hooks())
+        wanted = []
+        for c in cache:
+            pat = c["hook"] if isinstance(c, dict) else c
+            hits = [n for n in names if fnmatch.fnmatchcase(n, pat)]
+            if not hits:
+                raise LoupeError(400, f"cache: no hook matches {pat!r}")
+            wanted += [n for n in hits if n not in wanted]
+        wanted.sort(key=names.index)
+        saved = {}
+        with self.trace() as t:
+            for i, p in enumerate(prompts):
+                with t.invoke(p) as inv:
+                    for n in wanted:
+                        saved[(n, i)] = inv.hooks[n].save(f"{n}[{i}]")
+        out = Result({}, t.fields)
+        for n in wanted:
+            rows = [saved[(n, i)].value for i in range(len(prompts))]
+            out[n] = np.concatenate(rows) if len({r.shape for r in rows}) == 1 else [r[0] for r in rows]
+        return out
 
     def gradients(self, prompt=None, grads=(), objective=None, interventions=(), tokens=None, bos=True):
         """Gradients at hooks of the next-token loss (default) or {"type": "logit_diff", "position", "target", "baseline"}; .value is the objective."""
@@ -222,7 +291,32 @@ class Client:
                     top_p=top_p, seed=seed, stop_at_eos=stop_at_eos)
         if not stream:
             return self._json("/v1/generate", body)
-        return Stream(self._open("/v1/generate", body, accept="text/event-stream"))
+        return _Generate(self, body, prompt if prompt is not None else list(tokens), max_tokens)
+
+    def _trace(self, graph):
+        with self._open("/v1/trace", graph, accept="application/vnd.safetensors") as r:
+            return read_safetensors(r.read())
+
+    def trace(self, prompts=None):
+        """``with client.trace(prompts) as t:`` records tensor code on the model's hooks and runs it on the server at exit."""
+        return Trace(self, prompts)
+
+    def values(self):
+        """This key's stored values: [{name, shape, dtype, bytes, expires_in_s}]."""
+        return self._json("/v1/values", {"list": True})["values"]
+
+    def fetch(self, name):
+        """A stored value as a numpy array."""
+        return self._arrays("/v1/values", {"get": name})[name]
+
+    def delete(self, *names):
+        return self._json("/v1/values", {"delete": list(names)})["deleted"]
+
+    def upload(self, name, array):
+        """Stores a float32 array on the server as `name` (for t.stored(name) in traces)."""
+        a = np.ascontiguousarray(array, dtype="<f4")
+        import base64
+        return self._json("/v1/values", {"put": name, "shape": list(a.shape), "data": base64.b64encode(a.tobytes()).decode("ascii")})
 
     def saes(self):
         """The SAEs the server loaded: [{name, hook, d_in, d_sae, features}]."""
@@ -309,3 +403,24 @@ def sae_decode(sae, features):
 
 def feature(sae, feature_id):
     return client().feature(sae, feature_id)
+
+
+def trace(prompts=None):
+    """``with loupe.trace(prompts) as t:`` — see loupe_trace (docs/trace.md)."""
+    return client().trace(prompts)
+
+
+def values():
+    return client().values()
+
+
+def fetch(name):
+    return client().fetch(name)
+
+
+def delete(*names):
+    return client().delete(*names)
+
+
+def upload(name, array):
+    return client().upload(name, array)

@@ -32,6 +32,32 @@ public record HookSelection(List<HookSpec> specs, List<StoreManifest.Hook> hooks
         return new HookSelection(List.copyOf(specs), List.copyOf(hooks), full ? -1 : last);
     }
 
+    /**
+     * The paired hooks a transcoder trains on, for {@code layers} ({@code all}, or comma-separated indices): each
+     * layer's MLP input {@code blocks.L.ln2.hook_normalized} and output {@code blocks.L.hook_mlp_out}, inputs first
+     * then outputs. A collection records all of a row's hooks from one forward pass, so the pairs are row-aligned.
+     */
+    public static List<String> mlpPairs(String layers, int nLayers) {
+        List<Integer> chosen = new ArrayList<>();
+        if (layers.equals("all")) for (int l = 0; l < nLayers; l++) chosen.add(l);
+        else {
+            for (String part : layers.split(",")) {
+                int l;
+                try {
+                    l = Integer.parseInt(part.trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--mlp-pairs expects 'all' or layer indices like 0,2, got '" + layers + "'");
+                }
+                if (l < 0 || l >= nLayers) throw new IllegalArgumentException("--mlp-pairs: layer " + l + " is not in 0.." + (nLayers - 1));
+                chosen.add(l);
+            }
+        }
+        List<String> hooks = new ArrayList<>();
+        for (int l : chosen) hooks.add(Site.LN2.name(l));
+        for (int l : chosen) hooks.add(Site.MLP_OUT.name(l));
+        return hooks;
+    }
+
     /** Product of the sizes after [batch, pos] in the hook's shape, e.g. "[batch, pos, n_heads=4, d_head=16]" → 64. */
     static int width(HookSpec s) {
         String shape = s.shape().replaceAll("[\\[\\] ]", "");

@@ -107,7 +107,9 @@ public final class LocalReplacementModel {
 
     private static Tensor rows(Tensor w, int from, int count) {
         int in = w.size(1);
-        return Tensor.of(java.util.Arrays.copyOfRange(w.data(), from * in, (from + count) * in), count, in);
+        float[] out = new float[count * in];
+        for (int r = 0; r < count; r++) w.row(from + r, out, r * in); // from the weight's packed copy, not an unpacked one
+        return Tensor.of(out, count, in);
     }
 
     /** 1/σ per row: σ = sqrt(var + eps) (centred) or sqrt(mean x² + eps), in double. */
@@ -155,6 +157,16 @@ public final class LocalReplacementModel {
         return mlpOut[layer];
     }
 
+    /** 1/σ per position of {@code layer}'s first (ln1) or second (ln2) norm, or of the final norm when layer is nLayers. */
+    float[] inverseScale(int layer, boolean second) {
+        return layer == nLayers ? finalInv : second ? ln2Inv[layer] : ln1Inv[layer];
+    }
+
+    /** The attention pattern [heads·pos·pos] of {@code layer} on the prompt. */
+    float[] pattern(int layer) {
+        return pattern[layer];
+    }
+
     /** Logits [d_vocab] at the last position of the real forward. */
     public float[] lastLogits() {
         return lastLogits;
@@ -162,7 +174,9 @@ public final class LocalReplacementModel {
 
     /** The embedding row [d] of the token at {@code position}: the vector a token node stands for. */
     public float[] tokenVector(int position) {
-        return java.util.Arrays.copyOfRange(model.weights().embed().tokens().data(), tokens[position] * d, (tokens[position] + 1) * d);
+        float[] row = new float[d];
+        model.weights().embed().tokens().row(tokens[position], row, 0);
+        return row;
     }
 
     /**
@@ -191,8 +205,7 @@ public final class LocalReplacementModel {
         for (Target t : batch) maxLayer = Math.max(maxLayer, t.layer());
         boolean centered = cfg.norm() == NormKind.LAYER_NORM;
         float[] embRows = new float[b * pos * d];
-        float[] table = w.embed().tokens().data();
-        for (int p = 0; p < pos; p++) System.arraycopy(table, tokens[p] * d, embRows, p * d, d);
+        for (int p = 0; p < pos; p++) w.embed().tokens().row(tokens[p], embRows, p * d);
         for (int j = 1; j < b; j++) System.arraycopy(embRows, 0, embRows, j * pos * d, pos * d);
         Tensor embedding = Tensor.of(embRows, b, pos, d).requiresGrad(true);
         Tensor x = embedding;

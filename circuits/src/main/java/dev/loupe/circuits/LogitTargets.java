@@ -35,16 +35,20 @@ record LogitTargets(int[] tokens, float[] probabilities, float[][] directions) {
         int n = Math.min(maxN, below + 1);
         Tensor w = m.model().weights().unembed().weight(); // [vocab, d]
         int d = w.size(1);
-        float[] wd = w.data();
+        float[] row = new float[d];
         double[] mean = new double[d];
-        for (int t = 0; t < v; t++) for (int i = 0; i < d; i++) mean[i] += wd[t * d + i];
+        for (int t = 0; t < v; t++) { // row by row from the weight's packed copy
+            w.row(t, row, 0);
+            for (int i = 0; i < d; i++) mean[i] += row[i];
+        }
         int[] tokens = new int[n];
         float[] probs = new float[n];
         float[][] dirs = new float[n][d];
         for (int j = 0; j < n; j++) {
             tokens[j] = order[j];
             probs[j] = (float) p[order[j]];
-            for (int i = 0; i < d; i++) dirs[j][i] = (float) (wd[tokens[j] * d + i] - mean[i] / v);
+            w.row(tokens[j], row, 0);
+            for (int i = 0; i < d; i++) dirs[j][i] = (float) (row[i] - mean[i] / v);
         }
         return new LogitTargets(tokens, probs, dirs);
     }

@@ -8,6 +8,9 @@ import java.util.Set;
 
 /** Parsed {@code --name value} options and {@code --flag}s of one command; unknown names are errors. */
 final class Args {
+    /** Options renamed so that every command names the same thing alike: old name → new name. */
+    static final Map<String, String> RENAMED = Map.of("dataset", "data", "text-field", "field");
+
     private final String command;
     private final Map<String, List<String>> values = new HashMap<>();
 
@@ -36,6 +39,8 @@ final class Args {
                     v = argv[++i];
                 }
                 values.computeIfAbsent(name, k -> new ArrayList<>()).add(v);
+            } else if (RENAMED.containsKey(name) && (valued.contains(RENAMED.get(name)) || flags.contains(RENAMED.get(name)))) {
+                throw new UsageException(command + ": --" + name + " is now --" + RENAMED.get(name) + " (the same name in every loupe command)");
             } else {
                 List<String> known = new ArrayList<>(valued);
                 known.addAll(flags);

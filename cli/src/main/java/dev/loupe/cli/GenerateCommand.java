@@ -3,6 +3,7 @@ package dev.loupe.cli;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.generate.Generator;
 import dev.loupe.model.generate.Sampling;
+import dev.loupe.model.tokenizer.TokenText;
 import dev.loupe.model.tokenizer.Tokenizer;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -27,14 +28,16 @@ final class GenerateCommand implements Command {
             Usage: loupe generate --model SRC [--tokenizer FILE] --prompt TEXT --max-tokens N
                                   [--temperature T] [--top-k K] [--top-p P] [--seed S]
                                   [--steer VEC.safetensors[:SCALE] ...] [--interventions SPEC.json] [--tensors FILE ...]
+                                  [--transcoders DIR]
             Prints only the generated continuation on stdout. --prompt "" starts from BOS alone.
-            Stops at the tokenizer's EOS or after N tokens. Temperature 0 (the default) is greedy.
+            Stops at the tokenizer's EOS, after N tokens, or when the model's context is full, and says
+            which on stderr. Temperature 0 (the default) is greedy.
             """ + InterventionOptions.USAGE + "\n" + ModelOptions.USAGE;
     }
 
     @Override
     public int run(String[] argv) throws Exception {
-        Args args = new Args(name(), argv, 0, ModelOptions.with("prompt", "max-tokens", "temperature", "top-k", "top-p", "seed", "steer", "interventions", "tensors"), Set.of());
+        Args args = new Args(name(), argv, 0, ModelOptions.with("prompt", "max-tokens", "temperature", "top-k", "top-p", "seed", "steer", "interventions", "tensors", "transcoders"), Set.of());
         String prompt = args.require("prompt");
         int maxTokens = args.intOr("max-tokens", 0);
         if (maxTokens <= 0) throw new Args.UsageException(name() + ": --max-tokens must be a positive integer");
@@ -45,11 +48,23 @@ final class GenerateCommand implements Command {
         int[] promptIds = m.tokens(prompt);
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         StreamingText text = new StreamingText(tok, promptIds, out);
-        new Generator(m.transformer()).generate(new int[][] {promptIds}, maxTokens, sampling, tok.eosId(),
-                InterventionOptions.hooks(args, m), (row, token) -> text.add(token));
+        int produced = new Generator(m.transformer()).generate(new int[][] {promptIds}, maxTokens, sampling, tok.eosId(),
+                InterventionOptions.hooks(args, m, promptIds), (row, token) -> text.add(token))[0].length;
         out.println();
         out.flush();
+        System.err.println("(" + stopReason(produced, maxTokens, promptIds.length, m.transformer().config().nCtx(), tok) + ")");
         return 0;
+    }
+
+    /** Why a generation of {@code produced} tokens ended: the end-of-text token, --max-tokens, or a full context. */
+    static String stopReason(int produced, int maxTokens, int promptLength, int nCtx, Tokenizer tok) {
+        int room = Math.min(maxTokens, nCtx - promptLength);
+        if (produced < room) {
+            String eos = TokenText.visible(tok.tokenText(tok.eosId().orElseThrow()));
+            return "stopped at the end-of-text token " + eos + " after " + produced + " tokens";
+        }
+        if (room < maxTokens) return "stopped after " + produced + " tokens: the model's context of " + nCtx + " tokens is full";
+        return "stopped after " + produced + " tokens (--max-tokens)";
     }
 
     /** Prints the text a growing id sequence adds, decoding the whole sequence each time so bytes join correctly. */

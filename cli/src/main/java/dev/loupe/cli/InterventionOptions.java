@@ -1,5 +1,7 @@
 package dev.loupe.cli;
 
+import dev.loupe.circuits.FeatureInterventions;
+import dev.loupe.interp.intervene.FeatureEdits;
 import dev.loupe.interp.intervene.InterventionSpec;
 import dev.loupe.interp.intervene.Interventions;
 import dev.loupe.interp.intervene.TensorResolver;
@@ -8,6 +10,8 @@ import dev.loupe.model.LoadedModel;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.WeightStore;
 import dev.loupe.model.hooks.Hooks;
+import dev.loupe.sae.transcoder.CircuitTracerFormat;
+import dev.loupe.sae.transcoder.Transcoders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,12 +24,17 @@ final class InterventionOptions {
               --steer VEC.safetensors[:SCALE]   add a steering vector (from 'loupe steer build') at its hook,
                                                  every position, times SCALE (default 1); repeatable
               --interventions SPEC.json          apply an intervention spec (docs/interventions.md)
-              --tensors FILE.safetensors         tensors the spec names with {"ref": ...}; repeatable""";
+              --tensors FILE.safetensors         tensors the spec names with {"ref": ...}; repeatable
+              --transcoders DIR                  transcoders (circuit-tracer folder) for the spec's "features" edits""";
 
     private InterventionOptions() {}
 
-    /** The hooks the options ask for (none when no option is given); spec interventions run before steering vectors. */
-    static Hooks hooks(Args args, LoadedModel m) throws IOException {
+    /**
+     * The hooks the options ask for (none when no option is given) for a sequence starting with {@code prompt}; spec
+     * interventions run before feature edits, then steering vectors. Feature edits here run live (generation), so a
+     * spec that freezes attention or constrains layers is refused.
+     */
+    static Hooks hooks(Args args, LoadedModel m, int[] prompt) throws IOException {
         Hooks.Builder hooks = Hooks.builder(m.transformer().hooks());
         if (args.has("interventions")) {
             Path spec = Path.of(args.get("interventions"));
@@ -34,6 +43,15 @@ final class InterventionOptions {
                 for (String f : args.all("tensors")) stores.add(SafeTensors.open(Path.of(f)));
                 InterventionSpec parsed = InterventionSpec.parse(Files.readString(spec));
                 Interventions.compile(parsed, m.transformer(), TensorResolver.of(stores), m::tokens).addTo(hooks);
+                FeatureEdits f = parsed.features();
+                if (!f.isEmpty()) {
+                    if (!args.has("transcoders")) throw new Args.UsageException("the spec edits transcoder features: give --transcoders DIR");
+                    if (f.freezeAttention() || f.constrainedFrom() >= 0) {
+                        throw new Args.UsageException("features.freeze_attention and features.constrained_layers hold for a forward over the prompt, not generation");
+                    }
+                    Transcoders tc = CircuitTracerFormat.read(Path.of(args.get("transcoders")));
+                    FeatureInterventions.compile(m.transformer(), tc, f, prompt).addTo(hooks);
+                }
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(spec + ": " + e.getMessage(), e);
             } finally {

@@ -7,6 +7,7 @@ import dev.loupe.interp.analysis.LogitLens;
 import dev.loupe.interp.analysis.ResultFiles;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.tokenizer.Tokenizer;
+import dev.loupe.model.tokenizer.TokenText;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,7 +57,7 @@ final class LensCommand implements Command {
         for (int d = 0; d < depths; d++) rows.add(r.depthLabel(d));
         List<String> cols = TokenArg.pieces(tok, tokens, 8);
         String[][] top1 = new String[depths][pos];
-        for (int d = 0; d < depths; d++) for (int p = 0; p < pos; p++) top1[d][p] = TextGrid.piece(tok.tokenString(r.topIds()[d][p][0]), 8);
+        for (int d = 0; d < depths; d++) for (int p = 0; p < pos; p++) top1[d][p] = TextGrid.piece(tok.tokenText(r.topIds()[d][p][0]), 8);
         System.out.println("top-1 prediction by depth (rows) and input position (columns: the token read there)");
         System.out.println(TextGrid.table(top1, rows, cols));
 
@@ -64,7 +65,7 @@ final class LensCommand implements Command {
         String[][] last = new String[depths][k];
         for (int d = 0; d < depths; d++) {
             for (int i = 0; i < k; i++) {
-                last[d][i] = String.format("%s %.3f", TextGrid.piece(tok.tokenString(r.topIds()[d][pos - 1][i]), 10), r.topProbs().get(d, pos - 1, i));
+                last[d][i] = String.format("%s %.3f", TextGrid.piece(tok.tokenText(r.topIds()[d][pos - 1][i]), 10), r.topProbs().get(d, pos - 1, i));
             }
         }
         List<String> ranks = new ArrayList<>();
@@ -82,9 +83,9 @@ final class LensCommand implements Command {
         if (target >= 0) {
             Tensor rank = Tensor.zeros(depths, pos);
             for (int d = 0; d < depths; d++) for (int p = 0; p < pos; p++) rank.set(r.targetRank()[d][p], d, p);
-            System.out.printf("probability of '%s' by depth and position%n", tok.tokenString(target));
+            System.out.printf("probability of '%s' by depth and position%n", TokenText.visible(tok.tokenText(target)));
             System.out.println(TextGrid.table(r.targetProb(), rows, cols, "%.3f"));
-            System.out.printf("rank of '%s' (0 = most likely)%n", tok.tokenString(target));
+            System.out.printf("rank of '%s' (0 = most likely)%n", TokenText.visible(tok.tokenText(target)));
             System.out.println(TextGrid.table(rank, rows, cols, "%.0f"));
             tensors.put("target_prob", r.targetProb());
             tensors.put("target_rank", rank);

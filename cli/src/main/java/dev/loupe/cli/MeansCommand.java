@@ -28,7 +28,7 @@ final class MeansCommand implements Command {
             FILE is .jsonl (the "text" field of each line) or plain text (one document a line). Each document
             is tokenized as the model expects and cut to --max-tokens (default 128, at most n_ctx); the mean
             over every position of every document is written under each hook's name, which is where an
-            intervention {"op": "mean"} looks by default (loupe generate --tensors MEANS.safetensors).
+            intervention {"op": "mean"} looks by default ('loupe generate --tensors MEANS.safetensors').
             """ + ModelOptions.USAGE;
     }
 
@@ -44,7 +44,7 @@ final class MeansCommand implements Command {
                 .map(ids -> ids.length > maxTokens ? Arrays.copyOf(ids, maxTokens) : ids)
                 .toList();
         MeanActivations means = MeanActivations.compute(m.transformer(), seqs, args.all("hook"));
-        means.save(out, args.require("model"), data.getFileName() + " (max " + maxTokens + " tokens a document)");
+        means.save(out, args.getOr("model", ModelOptions.DEFAULT_MODEL), data.getFileName() + " (max " + maxTokens + " tokens a document)");
         System.err.println("wrote means at " + means.means().size() + " hooks over " + means.tokens() + " tokens of " + means.sequences()
                 + " documents to " + out);
         return 0;

@@ -12,6 +12,7 @@ import dev.loupe.interp.analysis.ResultFiles;
 import dev.loupe.interp.analysis.SweepKind;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.LoadedModel;
+import dev.loupe.model.tokenizer.TokenText;
 import dev.loupe.model.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,14 +84,14 @@ final class PatchCommand implements Command {
         HookedTransformer model = m.transformer();
         PatchingRuns runs = PatchingRuns.of(model, new PatchingProblem(clean, corrupted, new LogitDifference(answer, wrong)));
         System.out.printf("metric: logit('%s') - logit('%s') at the last position; clean %.4f, corrupted %.4f%n%n",
-                tok.tokenString(answer), tok.tokenString(wrong), runs.cleanMetric(), runs.corruptedMetric());
+                TokenText.visible(tok.tokenText(answer)), TokenText.visible(tok.tokenText(wrong)), runs.cleanMetric(), runs.corruptedMetric());
 
         List<String> rows = new ArrayList<>();
         for (int l = 0; l < model.config().nLayers(); l++) rows.add("L" + l);
         List<String> cols = new ArrayList<>();
         if (kind == SweepKind.RESIDUAL) {
             for (int p = 0; p < clean.length; p++) {
-                String c = TextGrid.piece(tok.tokenString(clean[p]), 8), k = TextGrid.piece(tok.tokenString(corrupted[p]), 8);
+                String c = TextGrid.piece(tok.tokenText(clean[p]), 8), k = TextGrid.piece(tok.tokenText(corrupted[p]), 8);
                 cols.add(c.equals(k) ? c : c + "/" + k);
             }
         } else {

@@ -3,6 +3,7 @@ package dev.loupe.cli;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.sae.EvalReport;
 import dev.loupe.sae.FeatureScan;
+import dev.loupe.activations.HookSelection;
 import dev.loupe.activations.StoreManifest;
 import dev.loupe.model.hooks.HookPattern;
 import dev.loupe.sae.ActivationSource;
@@ -16,6 +17,15 @@ import dev.loupe.sae.SaeTrainer;
 import dev.loupe.sae.Schedule;
 import dev.loupe.sae.TextContexts;
 import dev.loupe.sae.TrainOptions;
+import dev.loupe.sae.TranscoderEvaluator;
+import dev.loupe.sae.TranscoderSpec;
+import dev.loupe.sae.TranscoderTrainer;
+import dev.loupe.sae.TranscoderWeights;
+import dev.loupe.sae.transcoder.CircuitTracerFormat;
+import dev.loupe.sae.transcoder.CrossLayerTranscoder;
+import dev.loupe.sae.transcoder.SaeLensTranscoder;
+import dev.loupe.sae.transcoder.TranscoderHooks;
+import dev.loupe.sae.transcoder.TranscoderSet;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -69,10 +79,23 @@ final class SaeCommand implements Command {
               Example: loupe sae train --model ../shared/models/stories260K/stories260K.bin --hook blocks.2.hook_resid_post \\
                          --data ../shared/data/brown.jsonl --d-sae 512 --k 16 --steps 400 --batch 1024 --lr 2e-3 --out sae-l2
 
-            loupe sae eval --model SRC --sae DIR --data FILE [--batches N] [--batch-size N] [text options]
+            loupe sae train --kind transcoder|skip_transcoder|clt --model SRC (--data FILE | --store DIR) --out DIR [options]
+              Trains transcoders that read each layer's MLP input (blocks.L.ln2.hook_normalized) and predict its output
+              (blocks.L.hook_mlp_out): per-layer transcoders, skip transcoders (plus a linear W_skip path) or a cross-layer
+              transcoder (an encoder per layer; each feature writes to its own and every later layer). Same options as
+              above (--arch: standard | topk | jumprelu; --d-sae: features per layer), no --hook; --store must hold the
+              pairs (loupe collect --mlp-pairs ...). Every layer → circuit-tracer's layout (config.yaml + safetensors, what
+              loupe attribute --transcoders reads); a single layer → SAELens's transcoder layout (cfg.json + safetensors).
+              --layers all|L,L   layers to replace (default: all)
+              Example: loupe sae train --kind clt --model ../shared/models/stories260K/stories260K.bin \\
+                         --data ../shared/data/brown.jsonl --d-sae 128 --k 8 --steps 500 --batch 512 --lr 3e-3 --out clt
+
+            loupe sae eval --model SRC (--sae DIR | --transcoders DIR) --data FILE [--batches N] [--batch-size N] [text options]
               Measures the SAE on text: MSE, fraction of variance unexplained, L0, dead (never active) and dense
               (active on >10% of tokens) latents, and next-token cross-entropy with the reconstruction spliced in
               against the clean model and zero-ablation (CE loss recovered), plus KL to the clean distribution.
+              --transcoders (circuit-tracer layout): FVU of every MLP output, L0, dead features, and CE with every
+              MLP output replaced by the transcoders' prediction against clean and zeroed MLPs (CE recovered).
               --batches N        batches of contexts to evaluate (default: 8)
               --batch-size N     contexts per batch (default: 16)
               Example: loupe sae eval --model ../shared/models/stories260K/stories260K.bin --sae sae-l2 \\
@@ -97,9 +120,10 @@ final class SaeCommand implements Command {
         if (argv.length == 0) throw new Args.UsageException("sae: name a subcommand: train, eval or features");
         String sub = argv[0];
         return switch (sub) {
-            case "train" -> train(new Args("sae train", argv, 1, ModelOptions.with("hook", "arch", "d-sae", "k", "l1", "steps", "batch", "lr", "warmup",
+            case "train" -> train(new Args("sae train", argv, 1, ModelOptions.with("kind", "layers", "hook", "arch", "d-sae", "k", "l1", "steps", "batch", "lr", "warmup",
                     "decay", "buffer", "seed", "checkpoint", "every", "data", "store", "field", "context", "skip-docs", "out"), Set.of()));
-            case "eval" -> eval(new Args("sae eval", argv, 1, ModelOptions.with("sae", "batches", "batch-size", "data", "field", "context", "skip-docs"), Set.of()));
+            case "eval" -> eval(new Args("sae eval", argv, 1, ModelOptions.with("sae", "transcoders", "batches", "batch-size", "data", "field", "context",
+                    "skip-docs"), Set.of()));
             case "features" -> features(new Args("sae features", argv, 1, ModelOptions.with("sae", "batches", "batch-size", "data", "field", "context",
                     "skip-docs", "out", "top", "window", "logits"), Set.of()));
             default -> throw new Args.UsageException("sae: unknown subcommand '" + sub + "' (train, eval, features)");
@@ -114,25 +138,15 @@ final class SaeCommand implements Command {
     }
 
     private int train(Args a) throws Exception {
+        String kind = a.getOr("kind", "sae");
+        if (!kind.equals("sae") && !List.of(TranscoderSpec.PLT, TranscoderSpec.SKIP, TranscoderSpec.CLT).contains(kind)) {
+            throw new Args.UsageException("sae train: --kind expects sae, transcoder, skip_transcoder or clt, got '" + kind + "'");
+        }
         LoadedModel m = ModelOptions.load(a);
+        TrainOptions.Builder o = options(a);
+        if (!kind.equals("sae")) return trainTranscoders(a, m, kind, o);
         String hook = a.require("hook");
         Path out = Path.of(a.require("out"));
-        int steps = a.intOr("steps", 2000);
-        TrainOptions.Builder o = TrainOptions.builder(steps);
-        o.batchSize = a.intOr("batch", 4096);
-        o.lr = a.doubleOr("lr", 4e-4);
-        o.coefficient = a.doubleOr("l1", 1.0);
-        o.seed = a.intOr("seed", 42);
-        o.progress = true;
-        String decay = a.getOr("decay", "linear").toUpperCase();
-        if (Arrays.stream(Schedule.Decay.values()).noneMatch(d -> d.name().equals(decay))) {
-            throw new Args.UsageException("sae train: --decay expects linear, cosine or constant, got '" + a.get("decay") + "'");
-        }
-        o.schedule = new Schedule(steps, a.intOr("warmup", Math.min(100, steps / 10)), steps / 5, Schedule.Decay.valueOf(decay), 0);
-        if (a.has("checkpoint")) {
-            o.checkpoint = Path.of(a.get("checkpoint"));
-            o.checkpointEvery = a.intOr("every", 500);
-        }
         ActivationSource src;
         int context;
         if (a.has("store")) {
@@ -156,8 +170,70 @@ final class SaeCommand implements Command {
         return 0;
     }
 
+    /** Transcoders over the chosen layers; written in circuit-tracer's layout (all layers) or SAELens's (one layer). */
+    private int trainTranscoders(Args a, LoadedModel m, String kind, TrainOptions.Builder o) throws Exception {
+        if (a.has("hook")) throw new Args.UsageException("sae train: transcoders read each layer's MLP input and predict its output; drop --hook");
+        Path out = Path.of(a.require("out"));
+        int nLayers = m.transformer().config().nLayers(), d = m.transformer().config().dModel();
+        int[] layers;
+        try {
+            layers = HookSelection.mlpPairs(a.getOr("layers", "all"), nLayers).stream().filter(h -> h.endsWith("hook_normalized"))
+                    .mapToInt(h -> Integer.parseInt(h.split("\\.")[1])).toArray();
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("sae train: " + e.getMessage().replace("--mlp-pairs", "--layers"));
+        }
+        String arch = a.getOr("arch", "topk");
+        boolean all = layers.length == nLayers;
+        if (!all && layers.length != 1) {
+            throw new Args.UsageException("sae train: transcoders are saved for every layer (circuit-tracer) or one layer (SAELens); --layers names " + layers.length);
+        }
+        if (!all && (kind.equals(TranscoderSpec.CLT) || arch.equals("topk"))) {
+            throw new Args.UsageException("sae train: a single-layer " + (kind.equals(TranscoderSpec.CLT) ? "CLT" : "topk transcoder")
+                    + " has no SAELens layout; train every layer (--layers all) or use --arch standard|jumprelu");
+        }
+        TranscoderSpec spec = new TranscoderSpec(kind, arch, layers, d, a.intOr("d-sae", 8 * d),
+                dev.loupe.sae.SaeArchitectures.get(arch).usesK() ? a.intOr("k", 32) : 0, TranscoderHooks.MLP, m.source().getFileName().toString());
+        ActivationSource src = a.has("store") ? new StoreSource(Path.of(a.get("store")), spec.rowHooks())
+                : new LiveModelSource(m.transformer(), spec.rowHooks(), texts(a, m), a.intOr("buffer", 65536), 16, o.seed + 1, true);
+        TranscoderWeights w = new TranscoderTrainer(spec, o.build(), src).train();
+        if (!all) SaeLensTranscoder.write(w.layer(0), spec.hooks(), spec.modelName(), out);
+        else switch (w.toTranscoders()) {
+            case TranscoderSet s -> CircuitTracerFormat.write(s, out);
+            case CrossLayerTranscoder c -> CircuitTracerFormat.write(c, out);
+        }
+        System.err.println("wrote " + kind + " (" + arch + ", " + spec.dTranscoder() + " features per layer, layers " + Arrays.toString(layers) + ") to " + out
+                + (all ? " in circuit-tracer's layout" : " in SAELens's layout"));
+        return 0;
+    }
+
+    /** The optimisation options shared by SAEs and transcoders. */
+    private static TrainOptions.Builder options(Args a) {
+        int steps = a.intOr("steps", 2000);
+        TrainOptions.Builder o = TrainOptions.builder(steps);
+        o.batchSize = a.intOr("batch", 4096);
+        o.lr = a.doubleOr("lr", 4e-4);
+        o.coefficient = a.doubleOr("l1", 1.0);
+        o.seed = a.intOr("seed", 42);
+        o.progress = true;
+        String decay = a.getOr("decay", "linear").toUpperCase();
+        if (Arrays.stream(Schedule.Decay.values()).noneMatch(d -> d.name().equals(decay))) {
+            throw new Args.UsageException("sae train: --decay expects linear, cosine or constant, got '" + a.get("decay") + "'");
+        }
+        o.schedule = new Schedule(steps, a.intOr("warmup", Math.min(100, steps / 10)), steps / 5, Schedule.Decay.valueOf(decay), 0);
+        if (a.has("checkpoint")) {
+            o.checkpoint = Path.of(a.get("checkpoint"));
+            o.checkpointEvery = a.intOr("every", 500);
+        }
+        return o;
+    }
+
     private int eval(Args a) throws Exception {
         LoadedModel m = ModelOptions.load(a);
+        if (a.has("transcoders")) {
+            TranscoderWeights w = TranscoderWeights.of(CircuitTracerFormat.read(Path.of(a.get("transcoders"))), m.source().getFileName().toString());
+            System.out.println(TranscoderEvaluator.evaluate(m.transformer(), w, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16)));
+            return 0;
+        }
         Sae sae = SaeLensFormat.read(Path.of(a.require("sae")));
         EvalReport r = SaeEvaluator.evaluate(m.transformer(), sae, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16));
         System.out.println(r);

@@ -30,7 +30,7 @@ final class SteerCommand implements Command {
             tokens (mean). mean-diff (the default) averages positive minus negative; pca takes the first
             principal component of the differences (centered), signed to agree with the mean difference and
             scaled to its length along it. --normalize unit rescales the result to length 1.
-            Apply it with: loupe generate ... --steer VEC.safetensors:SCALE
+            Apply it with 'loupe generate ... --steer VEC.safetensors:SCALE'.
             """ + ModelOptions.USAGE;
     }
 

@@ -1,6 +1,7 @@
 package dev.loupe.cli;
 
 import dev.loupe.core.Tensor;
+import dev.loupe.model.tokenizer.TokenText;
 import java.util.List;
 
 /**
@@ -62,9 +63,9 @@ final class TextGrid {
         return s.length() >= width ? s : " ".repeat(width - s.length()) + s;
     }
 
-    /** A token piece made printable and short: whitespace shown as '_' and '\n' as '⏎', cut to {@code max} characters. */
-    static String piece(String s, int max) {
-        String p = s.replace("\n", "⏎").replace(' ', '_').replace('Ġ', '_').replace('▁', '_');
+    /** A token's text made visible ({@link TokenText#visible}: '·' for a space, '↵' for a newline) and cut to {@code max} characters. */
+    static String piece(String text, int max) {
+        String p = TokenText.visible(text);
         return p.length() <= max ? p : p.substring(0, max - 1) + "…";
     }
 }

@@ -1,6 +1,7 @@
 package dev.loupe.cli;
 
 import dev.loupe.model.tokenizer.Tokenizer;
+import dev.loupe.model.tokenizer.TokenText;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +22,7 @@ final class TokenArg {
         int[] ids = tok.encode(value);
         if (ids.length != 1) {
             List<String> pieces = new ArrayList<>();
-            for (int id : ids) pieces.add("'" + tok.tokenString(id) + "' (id:" + id + ")");
+            for (int id : ids) pieces.add("'" + TokenText.visible(tok.tokenText(id)) + "' (id:" + id + ")");
             throw new Args.UsageException(command + ": --" + option + " '" + value + "' is " + ids.length + " tokens, not one: " + String.join(" ", pieces)
                     + "; pick one, e.g. --" + option + " id:N (GPT-2 words usually need a leading space: ' Mary')");
         }
@@ -31,7 +32,7 @@ final class TokenArg {
     /** Printable pieces of each id, for table headings. */
     static List<String> pieces(Tokenizer tok, int[] ids, int max) {
         List<String> out = new ArrayList<>();
-        for (int id : ids) out.add(TextGrid.piece(tok.tokenString(id), max));
+        for (int id : ids) out.add(TextGrid.piece(tok.tokenText(id), max));
         return out;
     }
 }

@@ -21,10 +21,10 @@ final class TrainLmCommand implements Command {
     @Override
     public String usage() {
         return """
-            Usage: loupe train-lm --dataset FILE --tokenizer (train:VOCAB | FILE) --layers L --d-model D --heads H
+            Usage: loupe train-lm --data FILE --tokenizer (train:VOCAB | FILE) --layers L --d-model D --heads H
                                   [--attn-only] [--d-mlp M] [--context N] [--tokens T] [--batch B] [--lr LR] [--seed S]
                                   [--repeat-fraction F] [--checkpoint-every STEPS] --out DIR
-              --dataset FILE       JSON lines with a "text" field (.jsonl), or plain text (one document)
+              --data FILE          JSON lines with a "text" field (.jsonl), or plain text (one document)
               --tokenizer SPEC     train:VOCAB learns a GPT-2-style byte-level BPE of VOCAB tokens on the dataset;
                                    or a tokenizer.json (it must define an end-of-text token)
               --attn-only          no MLPs (written as GPT-2 with n_inner 0)
@@ -34,9 +34,11 @@ final class TrainLmCommand implements Command {
               --batch B            sequences per step (default 8)
               --lr LR              peak learning rate (default 1e-3): warmup then cosine decay to LR/10
               --seed S             initialisation and data order (default 0)
-              --repeat-fraction F  fraction of sequences that are a real passage (half a context) followed by itself
+              --repeat-fraction F  fraction of sequences holding one repeated passage: a stretch of their own text
+                                   (8 tokens to half a context, at a random place) followed by a copy of itself
                                    (default 0); makes induction heads form within a small token budget
-              --checkpoint-every   steps between checkpoints (default 100)
+              --checkpoint-every STEPS  steps between checkpoints (default 100)
+              --out DIR            output folder; rerunning the same command there resumes
             AdamW (betas 0.9/0.95, weight decay 0.1 on attention/MLP weight matrices only), gradient clipping at global
             norm 1, GPT-2 initialisation. Interrupted runs (even kill -9) resume when the same command is run again and
             end with the same weights bit for bit. Writes DIR/config.json, model.safetensors, tokenizer.json, training.json.
@@ -45,10 +47,10 @@ final class TrainLmCommand implements Command {
 
     @Override
     public int run(String[] argv) throws Exception {
-        Args a = new Args(name(), argv, 0, Set.of("dataset", "tokenizer", "layers", "d-model", "heads", "d-mlp", "context", "tokens",
+        Args a = new Args(name(), argv, 0, Set.of("data", "tokenizer", "layers", "d-model", "heads", "d-mlp", "context", "tokens",
                 "batch", "lr", "seed", "repeat-fraction", "checkpoint-every", "out"), Set.of("attn-only"));
         int d = requireInt(a, "d-model");
-        var o = new TrainLm.Options(Path.of(a.require("dataset")), a.require("tokenizer"), requireInt(a, "layers"), d,
+        var o = new TrainLm.Options(Path.of(a.require("data")), a.require("tokenizer"), requireInt(a, "layers"), d,
                 requireInt(a, "heads"), a.has("attn-only"), a.intOr("d-mlp", 4 * d), a.intOr("context", 256),
                 count(a.getOr("tokens", "1M")), a.intOr("batch", 8), a.doubleOr("lr", 1e-3), a.intOr("seed", 0),
                 a.doubleOr("repeat-fraction", 0), a.intOr("checkpoint-every", 100), Path.of(a.require("out")));

@@ -12,6 +12,11 @@ final class Backward {
     private Backward() {}
 
     static void accumulate(SparseCodes codes, float[] scalars, float[] rowVectors, int d, float[] gradRows, float[] gradBias) {
+        accumulate(codes, scalars, rowVectors, 0, d, d, gradRows, gradBias);
+    }
+
+    /** As above with row r's vector at {@code offset + r·stride} in {@code rowVectors} (a slice of wider rows). */
+    static void accumulate(SparseCodes codes, float[] scalars, float[] rowVectors, int offset, int stride, int d, float[] gradRows, float[] gradBias) {
         int n = codes.dSae(), nnz = codes.nnz();
         int[] idx = codes.index(), rs = codes.rowStart();
         int[] start = new int[n + 1];
@@ -31,7 +36,7 @@ final class Backward {
             for (int j = a; j < b; j++) {
                 for (int p = start[j]; p < start[j + 1]; p++) {
                     float s = byLatentScalar[p];
-                    Vec.axpy(s, rowVectors, byLatentRow[p] * d, gradRows, j * d, d);
+                    Vec.axpy(s, rowVectors, offset + byLatentRow[p] * stride, gradRows, j * d, d);
                     if (gradBias != null) gradBias[j] += s;
                 }
             }

@@ -33,25 +33,30 @@ final class BatchTopKArch implements SaeArchitecture {
     }
 
     @Override
-    public SparseCodes activate(Sae sae, float[] pre, int rows) {
-        return SparseCodes.above(pre, rows, sae.dSae(), sae.threshold);
+    public String inferenceName() {
+        return "jumprelu";
     }
 
     @Override
-    public SparseCodes activateForTraining(Sae sae, float[] pre, int rows) {
-        long budget = (long) sae.config().k() * rows;
+    public SparseCodes activate(Latents l, float[] pre, int rows) {
+        return SparseCodes.above(pre, rows, l.count(), l.threshold());
+    }
+
+    @Override
+    public SparseCodes activateForTraining(Latents l, float[] pre, int rows) {
+        long budget = (long) l.k() * rows;
         float[] positive = new float[pre.length];
         int n = 0;
         for (float v : pre) if (v > 0) positive[n++] = v;
         float cut = n <= budget ? 0f : kthLargest(positive, n, (int) budget);
-        float[] threshold = new float[sae.dSae()];
+        float[] threshold = new float[l.count()];
         Arrays.fill(threshold, n <= budget ? 0f : Math.nextDown(cut));
-        SparseCodes codes = SparseCodes.above(pre, rows, sae.dSae(), threshold);
+        SparseCodes codes = SparseCodes.above(pre, rows, l.count(), threshold);
         if (n > 0) {
             float smallest = n <= budget ? min(positive, n) : cut;
-            float old = sae.threshold[0];
+            float old = l.threshold()[0];
             float next = old == 0 ? smallest : (1 - THRESHOLD_RATE) * old + THRESHOLD_RATE * smallest;
-            Arrays.fill(sae.threshold, next);
+            Arrays.fill(l.threshold(), next);
         }
         return codes;
     }

@@ -1,11 +1,13 @@
 package dev.loupe.sae;
 
 import dev.loupe.core.Autograd;
+import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.format.AtomicFile;
 import dev.loupe.model.hooks.HookSpec;
 import dev.loupe.model.hooks.Hooks;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,6 +18,8 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 
 /**
@@ -177,18 +181,15 @@ public final class FeatureScan {
         var w = model.weights();
         if (w.unembed() == null || sae.dIn() != model.config().dModel() || top <= 0) return;
         int d = sae.dIn(), vocab = model.config().dVocab();
-        float[] wu = w.unembed().weight().data(); // [d_vocab, d_model]
+        Tensor wu = w.unembed().weight(); // [d_vocab, d_model], read through its packed form
         float[] gain = w.lnFinal() == null || w.lnFinal().gain() == null ? null : w.lnFinal().gain().data();
         try (PreparedStatement p = db.prepareStatement("INSERT INTO logit_effects VALUES (?, ?, ?, ?, ?, ?)")) {
             float[] dir = new float[d];
-            float[] eff = new float[vocab];
             Integer[] order = new Integer[vocab];
             for (int j = 0; j < sae.dSae(); j++) {
                 for (int i = 0; i < d; i++) dir[i] = sae.wDec[j * d + i] * (gain == null ? 1f : gain[i]);
-                for (int v = 0; v < vocab; v++) {
-                    eff[v] = Vec.dot(dir, 0, wu, v * d, d);
-                    order[v] = v;
-                }
+                float[] eff = Ops.linear(Tensor.of(dir, 1, d), wu, null).data();
+                for (int v = 0; v < vocab; v++) order[v] = v;
                 java.util.Arrays.sort(order, (a, b) -> Float.compare(eff[b], eff[a]));
                 for (int r = 0; r < Math.min(top, vocab); r++) {
                     insert(p, j, 1, r, order[r], tok, eff[order[r]]);
@@ -204,18 +205,15 @@ public final class FeatureScan {
         p.setInt(2, sign);
         p.setInt(3, rank);
         p.setInt(4, id);
-        p.setString(5, tok == null ? null : tok.tokenString(id));
+        p.setString(5, tok == null ? null : tok.tokenText(id));
         p.setDouble(6, value);
         p.addBatch();
     }
 
+    /** The tokens' decoded texts as a JSON array (ids as text without a tokenizer). */
     private static String json(Tokenizer tok, int[] ids) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < ids.length; i++) {
-            if (i > 0) sb.append(", ");
-            String s = tok == null ? Integer.toString(ids[i]) : tok.tokenString(ids[i]);
-            sb.append('"').append(s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
-        }
-        return sb.append(']').toString();
+        List<String> texts = new ArrayList<>(ids.length);
+        for (int id : ids) texts.add(tok == null ? Integer.toString(id) : tok.tokenText(id));
+        return Json.text(texts);
     }
 }

@@ -47,7 +47,7 @@ public final class FrontierBenchmark {
             SaeArchitecture a = SaeArchitectures.get(s[0]);
             for (int i = 1; i < s.length; i++) {
                 double v = Double.parseDouble(s[i]);
-                SaeConfig cfg = new SaeConfig(s[0], d, 512, hook, live.hook().layer(), "stories260K", a.usesK() ? (int) v : 0, true, "none", 128);
+                SaeConfig cfg = new SaeConfig(s[0], d, 512, hook, live.hooks().get(0).layer(), "stories260K", a.usesK() ? (int) v : 0, true, "none", 128);
                 TrainOptions.Builder o = TrainOptions.builder(steps);
                 o.batchSize = batch;
                 o.lr = 2e-3;

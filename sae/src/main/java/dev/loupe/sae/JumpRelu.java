@@ -24,25 +24,23 @@ final class JumpRelu implements SaeArchitecture {
     }
 
     @Override
-    public SparseCodes activate(Sae sae, float[] pre, int rows) {
-        return SparseCodes.above(pre, rows, sae.dSae(), sae.threshold);
+    public SparseCodes activate(Latents l, float[] pre, int rows) {
+        return SparseCodes.above(pre, rows, l.count(), l.threshold());
     }
 
     @Override
-    public double extraLoss(TrainStep s) {
-        Sae sae = s.sae;
+    public double extraLoss(LatentStep s) {
+        Latents l = s.latents;
         float w = s.coefficient / s.rows;
         double penalty = w * s.codes.nnz();
-        if (s.grads == null) return penalty;
-        int d = sae.dIn();
+        if (!s.wantsGradients()) return penalty;
         float eps = s.bandwidth;
-        SparseCodes band = SparseCodes.band(s.pre, s.rows, sae.dSae(), sae.threshold, eps / 2);
-        float[] gTheta = s.grads.threshold();
+        float[] theta = l.threshold();
+        SparseCodes band = SparseCodes.band(s.pre, s.rows, l.count(), theta, eps / 2);
         for (int r = 0; r < band.rows(); r++) {
             for (int c = band.rowStart()[r]; c < band.rowStart()[r + 1]; c++) {
                 int j = band.index()[c];
-                float upstream = Vec.dot(s.dRecon, r * d, sae.wDec, j * d, d);
-                gTheta[j] += -(sae.threshold[j] / eps) * upstream - w / eps;
+                s.gradThreshold[j] += -(theta[j] / eps) * s.upstream(r, j) - w / eps;
             }
         }
         return penalty;

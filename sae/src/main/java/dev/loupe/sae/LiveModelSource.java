@@ -10,19 +10,22 @@ import dev.loupe.model.hooks.Site;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Activations produced on the fly: runs the model over packed text contexts, stopping after the hook's
- * layer, and pushes the rows at the hook into a mixing buffer of {@code bufferRows}. Batches are drawn
+ * Activations produced on the fly: runs the model over packed text contexts, stopping after the last hook's
+ * layer, and pushes the rows at the hook (or at several hooks side by side, row-aligned: a transcoder's MLP
+ * inputs and outputs) into a mixing buffer of {@code bufferRows}. Batches are drawn
  * uniformly at random from the buffer (without replacement), which is refilled when it falls to half, so
  * consecutive rows of a batch come from many contexts (as SAELens's activation store does). BOS positions
  * are left out by default: their activations are outliers that no dictionary needs to spend latents on.
  */
 public final class LiveModelSource implements ActivationSource {
     private final HookedTransformer model;
-    private final HookSpec hook;
+    private final List<HookSpec> hooks;
+    private final int[] widths;
     private final TextContexts texts;
     private final int dIn, bufferRows, modelBatch;
     private final boolean skipBos;
@@ -31,11 +34,18 @@ public final class LiveModelSource implements ActivationSource {
     private Rng rng;
 
     public LiveModelSource(HookedTransformer model, String hookName, TextContexts texts, int bufferRows, int modelBatch, long seed, boolean skipBos) {
+        this(model, List.of(hookName), texts, bufferRows, modelBatch, seed, skipBos);
+    }
+
+    /** Rows of {@code hookNames} side by side, in the given order. */
+    public LiveModelSource(HookedTransformer model, List<String> hookNames, TextContexts texts, int bufferRows, int modelBatch, long seed,
+                           boolean skipBos) {
         this.model = model;
-        this.hook = HookPattern.select(model.hooks(), hookName).stream().filter(s -> s.name().equals(hookName)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("SAE hook must be one exact hook name, got pattern '" + hookName + "'"));
+        this.hooks = hookNames.stream().map(name -> HookPattern.select(model.hooks(), name).stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("activation hook must be one exact hook name, got pattern '" + name + "'"))).toList();
+        this.widths = hooks.stream().mapToInt(LiveModelSource::widthOf).toArray();
         this.texts = texts;
-        this.dIn = widthOf(hook);
+        this.dIn = java.util.Arrays.stream(widths).sum();
         this.bufferRows = bufferRows;
         this.modelBatch = modelBatch;
         this.skipBos = skipBos && texts.hasBos();
@@ -69,8 +79,10 @@ public final class LiveModelSource implements ActivationSource {
         return dIn;
     }
 
-    public HookSpec hook() {
-        return hook;
+
+    /** The hooks read, in row order. */
+    public List<HookSpec> hooks() {
+        return hooks;
     }
 
     @Override
@@ -89,27 +101,40 @@ public final class LiveModelSource implements ActivationSource {
             throw new IllegalArgumentException("batch of " + target + " rows exceeds the mixing buffer of " + bufferRows + " rows");
         }
         while (fill < target) {
-            Tensor act = run(texts.next(modelBatch));
-            int pos = act.size(1);
-            float[] a = act.data();
+            int[][] tokens = texts.next(modelBatch);
+            float[][] acts = run(tokens);
+            int pos = tokens[0].length;
             for (int b = 0; b < modelBatch; b++) {
                 for (int p = skipBos ? 1 : 0; p < pos; p++) {
-                    System.arraycopy(a, (b * pos + p) * dIn, buffer, fill * dIn, dIn);
+                    int o = fill * dIn;
+                    for (int h = 0; h < acts.length; h++) {
+                        System.arraycopy(acts[h], (b * pos + p) * widths[h], buffer, o, widths[h]);
+                        o += widths[h];
+                    }
                     fill++;
                 }
             }
         }
     }
 
-    /** The hook's activation [batch, pos, d_in] for the given contexts, running only as far as needed. */
-    private Tensor run(int[][] tokens) {
-        Tensor[] seen = new Tensor[1];
-        Hooks hooks = Hooks.builder(model.hooks()).add(hook, (x, ctx) -> {
-            seen[0] = x;
-            return x;
-        }).build();
-        dev.loupe.core.Autograd.noGrad(() -> model.forward(tokens, hooks, null, stopAt(hook)));
-        return seen[0].reshape(tokens.length, tokens[0].length, dIn);
+    /** Each hook's activations [batch·pos·width] for the given contexts, running only as far as needed. */
+    private float[][] run(int[][] tokens) {
+        float[][] seen = new float[hooks.size()][];
+        Hooks.Builder b = Hooks.builder(model.hooks());
+        ForwardOptions stop = stopAt(hooks.get(0));
+        for (int h = 0; h < seen.length; h++) {
+            int slot = h;
+            b.add(hooks.get(h), (x, ctx) -> {
+                seen[slot] = hooks.size() == 1 ? x.data() : x.copy().data();
+                return x;
+            });
+            ForwardOptions o = stopAt(hooks.get(h));
+            if (stop.stopAfterLayer() >= 0 && (o.stopAfterLayer() < 0 || o.stopAfterLayer() > stop.stopAfterLayer())) stop = o;
+        }
+        ForwardOptions deepest = stop;
+        Hooks built = b.build();
+        dev.loupe.core.Autograd.noGrad(() -> model.forward(tokens, built, null, deepest));
+        return seen;
     }
 
     @Override

@@ -21,16 +21,17 @@ final class ReluL1 implements SaeArchitecture {
     }
 
     @Override
-    public SparseCodes activate(Sae sae, float[] pre, int rows) {
-        return SparseCodes.above(pre, rows, sae.dSae(), null);
+    public SparseCodes activate(Latents l, float[] pre, int rows) {
+        return SparseCodes.above(pre, rows, l.count(), null);
     }
 
     @Override
-    public double extraLoss(TrainStep s) {
-        Sae sae = s.sae;
-        int d = sae.dIn(), n = sae.dSae();
+    public double extraLoss(LatentStep s) {
+        Latents l = s.latents;
+        int d = l.width(), n = l.count();
+        float[] wDec = l.wDec();
         float[] norms = new float[n];
-        for (int j = 0; j < n; j++) norms[j] = (float) Math.sqrt(Vec.sumSquares(sae.wDec, j * d, d));
+        for (int j = 0; j < n; j++) norms[j] = (float) Math.sqrt(Vec.sumSquares(wDec, j * d, d));
         SparseCodes f = s.codes;
         float w = s.coefficient / f.rows();
         double[] colSum = new double[n];
@@ -41,9 +42,9 @@ final class ReluL1 implements SaeArchitecture {
             colSum[j] += f.value()[c];
             s.dCodes[c] += w * norms[j];
         }
-        if (s.grads != null) {
+        if (s.wantsGradients()) {
             for (int j = 0; j < n; j++) {
-                if (colSum[j] != 0 && norms[j] > 0) Vec.axpy((float) (w * colSum[j] / norms[j]), sae.wDec, j * d, s.grads.wDec(), j * d, d);
+                if (colSum[j] != 0 && norms[j] > 0) Vec.axpy((float) (w * colSum[j] / norms[j]), wDec, j * d, s.gradWDec, j * d, d);
             }
         }
         return w * penalty;

@@ -152,7 +152,12 @@ public final class Sae {
     public SparseCodes encodeSparse(float[] x, int rows) {
         requireWidth(x.length, rows);
         float[] pre = preActivations(centered(x, rows), rows, new float[rows * dSae()]);
-        return arch.activate(this, pre, rows);
+        return arch.activate(latents(), pre, rows);
+    }
+
+    /** The latent layer as architectures see it (live arrays). */
+    Latents latents() {
+        return new Latents(dSae(), cfg.k(), threshold, wDec, dIn());
     }
 
     /** x̂ = f W_dec + b_dec for sparse f: touches only the active decoder rows. */

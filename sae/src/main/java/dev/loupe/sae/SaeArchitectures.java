@@ -4,9 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The architectures Loupe trains and loads, by name: {@code standard} (ReLU with decoder-norm-weighted L1,
- * Anthropic's April 2024 recipe), {@code topk} and {@code batchtopk} (Gao et al. 2024; Bussmann et al. 2024)
- * with AuxK, and {@code jumprelu} (Rajamanoharan et al. 2024). Adding one is one {@code register} line.
+ * The public registry of dictionary architectures, by name: {@code standard} (ReLU with decoder-norm-weighted
+ * L1, Anthropic's April 2024 recipe), {@code topk} and {@code batchtopk} (Gao et al. 2024; Bussmann et al.
+ * 2024) with AuxK, and {@code jumprelu} (Rajamanoharan et al. 2024). A new kind is one {@link SaeArchitecture}
+ * class and one {@link #register} call (built-ins below, or from a caller before use).
  */
 public final class SaeArchitectures {
     private static final Map<String, SaeArchitecture> BY_NAME = new LinkedHashMap<>();
@@ -20,15 +21,28 @@ public final class SaeArchitectures {
 
     private SaeArchitectures() {}
 
-    private static void register(SaeArchitecture a) {
+    /** Adds an architecture under its {@link SaeArchitecture#name()}; a name already taken is refused. */
+    public static synchronized void register(SaeArchitecture a) {
+        if (BY_NAME.containsKey(a.name())) throw new IllegalArgumentException("SAE architecture '" + a.name() + "' is already registered");
         BY_NAME.put(a.name(), a);
     }
 
     /** The architecture called {@code name}; a clear error lists the known ones. */
-    public static SaeArchitecture get(String name) {
+    public static synchronized SaeArchitecture get(String name) {
         SaeArchitecture a = BY_NAME.get(name);
         if (a == null) throw new IllegalArgumentException("unknown SAE architecture '" + name + "'; known: " + String.join(", ", BY_NAME.keySet()));
         return a;
+    }
+
+    /**
+     * The architecture a SAELens config names: {@code architecture}, except that SAELens 5.x writes TopK SAEs as
+     * {@code standard} with {@code activation_fn_str} naming the activation; then the architecture whose
+     * {@link SaeArchitecture#activationFn()} it is.
+     */
+    public static SaeArchitecture resolve(String architecture, String activationFn) {
+        SaeArchitecture a = get(architecture);
+        if (a.activationFn().equals(activationFn)) return a;
+        return BY_NAME.values().stream().filter(b -> b.activationFn().equals(activationFn) && b.name().equals(activationFn)).findFirst().orElse(a);
     }
 
     public static Iterable<String> names() {

@@ -35,7 +35,9 @@ public final class SaeLensFormat {
 
     /** Writes {@code sae} to {@code dir} (created if needed); both files atomically. */
     public static void write(Sae sae, Path dir) throws IOException {
-        Sae out = sae.architecture().name().equals("batchtopk") ? sae.withConfig(sae.config().withArchitecture("jumprelu", 0)) : sae;
+        SaeArchitecture arch = sae.architecture();
+        SaeArchitecture saved = SaeArchitectures.get(arch.inferenceName());
+        Sae out = saved == arch ? sae : sae.withConfig(sae.config().withArchitecture(saved.name(), saved.usesK() ? sae.config().k() : 0));
         SafeTensorsWriter w = new SafeTensorsWriter()
                 .add("W_enc", out.wEnc())
                 .add("b_enc", out.bEnc())
@@ -61,8 +63,8 @@ public final class SaeLensFormat {
                 float[] t = threshold.data();
                 for (int i = 0; i < t.length; i++) t[i] = (float) Math.exp(t[i]);
             }
-            if (!cfg.architecture().equals("jumprelu")) threshold = null;
-            else if (threshold == null) throw new IllegalArgumentException(weights + ": a jumprelu SAE needs a 'threshold' tensor [d_sae]");
+            if (!SaeArchitectures.get(cfg.architecture()).hasThreshold()) threshold = null;
+            else if (threshold == null) throw new IllegalArgumentException(weights + ": a " + cfg.architecture() + " SAE needs a 'threshold' tensor [d_sae]");
             try {
                 Sae sae = Sae.of(cfg, need(ws, "W_enc", weights), need(ws, "b_enc", weights), need(ws, "W_dec", weights), need(ws, "b_dec", weights), threshold);
                 sae.parameters().forEach((name, values) -> {
@@ -94,10 +96,10 @@ public final class SaeLensFormat {
         o.put("hook_name", cfg.hookName());
         o.put("hook_layer", cfg.hookLayer());
         o.putNull("hook_head_index");
-        boolean topk = cfg.architecture().equals("topk");
-        o.put("activation_fn_str", topk ? "topk" : "relu");
+        SaeArchitecture arch = SaeArchitectures.get(cfg.architecture());
+        o.put("activation_fn_str", arch.activationFn());
         ObjectNode kwargs = o.putObject("activation_fn_kwargs");
-        if (topk) {
+        if (arch.usesK()) {
             kwargs.put("k", cfg.k());
             o.put("k", cfg.k());
         }
@@ -126,8 +128,7 @@ public final class SaeLensFormat {
         if (o == null || !o.isObject()) throw new IllegalArgumentException(label + ": expected a JSON object");
         JsonNode meta = o.has("metadata") ? o.get("metadata") : o.has("meta") ? o.get("meta") : o;
         String activation = text(o, "activation_fn_str", text(o, "activation_fn", "relu"));
-        String arch = text(o, "architecture", "standard");
-        if (arch.equals("standard") && activation.equals("topk")) arch = "topk";
+        String arch = SaeArchitectures.resolve(text(o, "architecture", "standard"), activation).name();
         int k = o.has("k") ? integer(o, "k", 0, label) : integer(o.path("activation_fn_kwargs"), "k", 0, label);
         if (!o.has("d_in") || !o.has("d_sae")) throw new IllegalArgumentException(label + ": needs integer fields d_in and d_sae");
         String norm = text(o, "normalize_activations", "none");

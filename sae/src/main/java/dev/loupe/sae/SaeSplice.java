@@ -78,7 +78,7 @@ public final class SaeSplice {
         Tensor in = hooks.fire(points[0], x, start);
         float[] pre = sae.preActivations(sae.centered(in.data(), rows), rows, new float[rows * sae.dSae()]);
         Tensor preT = hooks.fire(points[1], Tensor.of(pre, latentShape), start);
-        SparseCodes codes = sae.architecture().activate(sae, preT.data(), rows);
+        SparseCodes codes = sae.architecture().activate(sae.latents(), preT.data(), rows);
         Tensor post = Tensor.of(codes.dense(), latentShape);
         Tensor postT = hooks.fire(points[2], post, start);
         SparseCodes used = postT == post ? codes : SparseCodes.fromDense(postT.data(), rows, sae.dSae());

@@ -42,10 +42,11 @@ public final class SaeTrainer {
 
     /** Trains (resuming from the checkpoint file when it exists) and returns the SAE, reading raw activations. */
     public Sae train() throws IOException {
+        Rng rng = new Rng(opt.seed());
+        Sae sae = SaeArchitectures.create(cfg, rng, opt.initialThreshold());
         TrainState st = opt.checkpoint() != null && Files.exists(opt.checkpoint())
-                ? TrainCheckpoint.read(opt.checkpoint(), cfg, opt, source)
-                : start();
-        Sae sae = st.sae;
+                ? TrainCheckpoint.read(opt.checkpoint(), blank(sae), opt, source)
+                : start(sae, rng);
         SaeArchitecture arch = sae.architecture();
         Map<String, float[]> params = trainable(sae);
         Grads grads = Grads.zerosLike(sae);
@@ -58,9 +59,9 @@ public final class SaeTrainer {
         Progress bar = opt.progress() ? new Progress(System.err, st.step, opt.steps()) : null;
         while (st.step < opt.steps()) {
             source.next(batch, b);
-            scale(batch, st.scale);
+            scale(batch, st.scales[0]);
             float coef = (float) (opt.coefficient() * Schedule.warmup(st.step, opt.coefficientWarmupSteps()));
-            int numDead = deadMask(st, dead);
+            int numDead = st.deadMask(opt.deadAfterTokens(), dead);
             Arrays.fill(fired, false);
             StepStats stats = TrainStep.run(sae, batch, b, coef, opt.bandwidth(), numDead > 0 ? dead : null, (float) opt.auxKCoefficient(),
                     Math.min(opt.kAux(), n), grads, fired, pre);
@@ -69,9 +70,7 @@ public final class SaeTrainer {
             st.adam.step(params, gradByName, opt.lr() * opt.schedule().lrFactor(st.step));
             if (arch.unitNormDecoder()) normalizeRows(sae.wDec, cfg.dIn());
             if (arch.trainsThreshold()) for (int j = 0; j < n; j++) sae.threshold[j] = Math.max(sae.threshold[j], 0f);
-            st.tokens += b;
-            for (int j = 0; j < n; j++) if (fired[j]) st.lastFired[j] = st.tokens;
-            st.step++;
+            st.advance(b, fired);
             if (bar != null) bar.update(st.step, b, stats, numDead, st.step == opt.steps());
             listener.afterStep(st.step, stats);
             if (opt.checkpoint() != null && (st.step % opt.checkpointEvery() == 0 || st.step == opt.steps())) {
@@ -79,7 +78,7 @@ public final class SaeTrainer {
             }
         }
         Sae out = sae.withConfig(cfg);
-        out.foldInputScale(st.scale);
+        out.foldInputScale(st.scales[0]);
         return out;
     }
 
@@ -90,19 +89,14 @@ public final class SaeTrainer {
         return p;
     }
 
-    private int deadMask(TrainState st, boolean[] dead) {
-        int count = 0;
-        for (int j = 0; j < dead.length; j++) {
-            dead[j] = st.tokens - st.lastFired[j] >= opt.deadAfterTokens();
-            if (dead[j]) count++;
-        }
-        return count;
+    /** A state of {@code sae} at step 0, for a checkpoint to load into. */
+    static TrainState blank(Sae sae) {
+        return new TrainState(SaeLensFormat.configJson(sae.config()), sae.parameters(), new Adam(trainable(sae), 0.9, 0.999, 1e-8), 0, 0,
+                new float[] {1f}, new long[sae.dSae()], 0);
     }
 
-    /** A fresh run: input scale and b_dec from the first batch, then the initial SAE. */
-    private TrainState start() throws IOException {
-        Rng rng = new Rng(opt.seed());
-        Sae sae = SaeArchitectures.create(cfg, rng, opt.initialThreshold());
+    /** A fresh run of the freshly initialised {@code sae}: input scale and b_dec from the first batch. */
+    private TrainState start(Sae sae, Rng rng) throws IOException {
         int b = opt.batchSize(), d = cfg.dIn();
         float[] first = new float[b * d];
         source.next(first, b);
@@ -114,7 +108,10 @@ public final class SaeTrainer {
             case GEOMETRIC_MEDIAN -> GeometricMedian.of(first, Math.min(b, 4096), d, 100, 1e-5);
         };
         System.arraycopy(bDec, 0, sae.bDec, 0, d);
-        return new TrainState(sae, new Adam(trainable(sae), 0.9, 0.999, 1e-8), 0, 0, scale, new long[cfg.dSae()], rng.state());
+        TrainState st = blank(sae);
+        st.scales[0] = scale;
+        st.rngState = rng.state();
+        return st;
     }
 
     /** √d / mean row norm: after scaling, rows have mean norm √d (SAELens's expected_average_only_in). */

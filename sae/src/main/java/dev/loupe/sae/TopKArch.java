@@ -18,7 +18,12 @@ final class TopKArch implements SaeArchitecture {
     }
 
     @Override
-    public SparseCodes activate(Sae sae, float[] pre, int rows) {
-        return SparseCodes.topK(pre, rows, sae.dSae(), sae.config().k(), null);
+    public String activationFn() {
+        return "topk";
+    }
+
+    @Override
+    public SparseCodes activate(Latents l, float[] pre, int rows) {
+        return SparseCodes.topK(pre, rows, l.count(), l.k(), null);
     }
 }

@@ -17,14 +17,15 @@ import java.util.Map;
 import java.util.zip.CRC32;
 
 /**
- * A training checkpoint: one safetensors file (written atomically) holding the SAE parameters, both Adam
- * moments, the dead-latent counters and the activation source's saved position, with step, token count,
- * Adam step, input scale, RNG state, the SAE config and a CRC-32 of every value in its metadata. Reading
+ * A training checkpoint (SAEs and transcoders): one safetensors file (written atomically) holding the
+ * parameters, both Adam moments, the input scales, the dead-latent counters and the activation source's saved
+ * position, with step, token count, Adam step, RNG state, the dictionary's config and a CRC-32 of every value in
+ * its metadata. Reading
  * verifies the checksum, so a truncated or corrupted file is refused with a clear error instead of
  * silently resuming from garbage.
  */
 final class TrainCheckpoint {
-    static final String FORMAT = "loupe-sae-checkpoint/1";
+    static final String FORMAT = "loupe-sae-checkpoint/2";
 
     private TrainCheckpoint() {}
 
@@ -45,38 +46,34 @@ final class TrainCheckpoint {
                 .metadata("step", Long.toString(st.step))
                 .metadata("tokens", Long.toString(st.tokens))
                 .metadata("adam_steps", Long.toString(st.adam.steps))
-                .metadata("scale", Float.toString(st.scale))
                 .metadata("rng_state", Long.toString(st.rngState))
-                .metadata("config", SaeLensFormat.configJson(st.sae.config()))
+                .metadata("config", st.config)
                 .metadata("options", settings(opt))
                 .metadata("crc32", Long.toString(checksum(arrays, st.lastFired, sourceState)));
         w.write(file);
     }
 
     /**
-     * The state saved in {@code file}; the SAE config must equal {@code cfg}, the training options {@code opt} (a
-     * changed one is named), and {@code source} is moved to the saved position.
+     * The state saved in {@code file}, loaded into {@code blank} (a state of the same dictionary, whose config
+     * the saved one must equal, trained under the same options {@code opt}: a changed one is named);
+     * {@code source} is moved to the saved position.
      */
-    static TrainState read(Path file, SaeConfig cfg, TrainOptions opt, ActivationSource source) throws IOException {
+    static TrainState read(Path file, TrainState blank, TrainOptions opt, ActivationSource source) throws IOException {
         try (WeightStore ws = SafeTensors.open(file)) {
             Map<String, String> meta = ws.metadata();
             if (!FORMAT.equals(meta.get("format"))) throw corrupt(file, "no '" + FORMAT + "' format tag", null);
-            SaeConfig saved = SaeLensFormat.parseConfig(meta.get("config"), file.toString());
-            if (!saved.equals(cfg)) {
-                throw new IllegalArgumentException("checkpoint " + file + " is for a different SAE (" + saved + ") than the one being trained (" + cfg
-                        + "); delete it or pass another checkpoint path");
+            if (!blank.config.equals(meta.get("config"))) {
+                throw new IllegalArgumentException("checkpoint " + file + " is for a different dictionary (" + meta.get("config") + ") than the one being trained ("
+                        + blank.config + "); delete it or pass another checkpoint path");
             }
             String differs = RunFingerprint.firstDifference(meta.get("options"), settings(opt));
             if (differs != null) {
                 throw new IllegalArgumentException("checkpoint " + file + " was written under other training options (" + differs
                         + "); resume with the same options, or delete it or pass another checkpoint path");
             }
-            Sae sae = SaeArchitectures.create(cfg, new Rng(0), 0f);
-            Adam adam = new Adam(SaeTrainer.trainable(sae), 0.9, 0.999, 1e-8);
-            adam.steps = Long.parseLong(meta.get("adam_steps"));
-            long rng = Long.parseLong(meta.get("rng_state"));
-            TrainState st = new TrainState(sae, adam, Long.parseLong(meta.get("step")), Long.parseLong(meta.get("tokens")),
-                    Float.parseFloat(meta.get("scale")), new long[cfg.dSae()], rng);
+            TrainState st = new TrainState(blank.config, blank.params, blank.adam, Long.parseLong(meta.get("step")), Long.parseLong(meta.get("tokens")),
+                    blank.scales, blank.lastFired, Long.parseLong(meta.get("rng_state")));
+            st.adam.steps = Long.parseLong(meta.get("adam_steps"));
             Map<String, float[]> arrays = arrays(st);
             for (var e : arrays.entrySet()) {
                 if (!ws.contains(e.getKey())) throw corrupt(file, "missing tensor " + e.getKey(), null);
@@ -111,7 +108,8 @@ final class TrainCheckpoint {
     /** Parameters and Adam moments by checkpoint tensor name, live. */
     private static Map<String, float[]> arrays(TrainState st) {
         Map<String, float[]> out = new LinkedHashMap<>();
-        st.sae.parameters().forEach((k, v) -> out.put("param." + k, v));
+        st.params.forEach((k, v) -> out.put("param." + k, v));
+        out.put("scales", st.scales);
         st.adam.m.forEach((k, v) -> out.put("adam.m." + k, v));
         st.adam.v.forEach((k, v) -> out.put("adam.v." + k, v));
         return out;

@@ -11,9 +11,9 @@ import dev.loupe.core.Parallel;
  * largest dead pre-activations.
  *
  * <p>Gradients accumulate by latent, each latent's rows summed in token order, so results are
- * bit-identical run to run (given the thread count). Fields are visible to architectures' {@code extraLoss}.
+ * bit-identical run to run (given the thread count).
  */
-public final class TrainStep {
+final class TrainStep {
     final Sae sae;
     final float coefficient;
     final float bandwidth;
@@ -54,19 +54,20 @@ public final class TrainStep {
         SaeArchitecture arch = sae.architecture();
         float[] xc = sae.centered(x, rows);
         sae.preActivations(xc, rows, pre);
-        codes = arch.activateForTraining(sae, pre, rows);
+        codes = arch.activateForTraining(sae.latents(), pre, rows);
         float[] recon = sae.decodeInto(codes, sae.bDec, new float[rows * d]);
         float[] err = recon;
         for (int i = 0; i < err.length; i++) err[i] -= x[i];
         double sse = 0;
         for (float e : err) sse += (double) e * e;
         double mse = sse / rows;
-        double fvu = sse / centeredSumSquares(x, rows, d);
+        double fvu = sse / centeredSumSquares(x, rows, 0, d, d);
         dRecon = new float[err.length];
         float two = 2f / rows;
         for (int i = 0; i < err.length; i++) dRecon[i] = two * err[i];
         dCodes = grads == null ? new float[codes.nnz()] : rowDots(codes, dRecon);
-        double extra = arch.extraLoss(this);
+        double extra = arch.extraLoss(new LatentStep(sae.latents(), rows, coefficient, bandwidth, pre, codes, dCodes, dRecon, 0, d,
+                grads == null ? null : grads.wDec(), grads == null ? null : grads.threshold()));
         double aux = 0;
         SparseCodes auxCodes = null;
         float[] dAux = null, dAuxCodes = null;
@@ -132,14 +133,15 @@ public final class TrainStep {
         return n;
     }
 
-    static double centeredSumSquares(float[] x, int rows, int d) {
+    /** Σ_r ‖y_r − mean(y)‖² over the column slice [offset, offset + d) of rows {@code stride} apart. */
+    static double centeredSumSquares(float[] y, int rows, int offset, int stride, int d) {
         double[] mean = new double[d];
-        for (int r = 0; r < rows; r++) for (int i = 0; i < d; i++) mean[i] += x[r * d + i];
-        for (int i = 0; i < d; i++) mean[i] /= rows;
+        for (int r = 0; r < rows; r++) for (int c = 0; c < d; c++) mean[c] += y[r * stride + offset + c];
+        for (int c = 0; c < d; c++) mean[c] /= rows;
         double s = 0;
         for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < d; i++) {
-                double v = x[r * d + i] - mean[i];
+            for (int c = 0; c < d; c++) {
+                double v = y[r * stride + offset + c] - mean[c];
                 s += v * v;
             }
         }

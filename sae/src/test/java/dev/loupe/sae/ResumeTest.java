@@ -13,10 +13,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import dev.loupe.sae.transcoder.CircuitTracerFormat;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Training killed with SIGKILL after a checkpoint and resumed ends bit-identical to an uninterrupted run. */
+/** Training (an SAE, a cross-layer transcoder) killed with SIGKILL after a checkpoint and resumed ends bit-identical to an uninterrupted run. */
 class ResumeTest {
     @TempDir
     Path dir;
@@ -28,11 +31,12 @@ class ResumeTest {
         return x;
     }
 
-    @Test
-    void killedAndResumedRunEqualsUninterruptedRun() throws Exception {
-        assertEquals(0, run("-", dir.resolve("straight"), 0).waitFor());
+    @ParameterizedTest
+    @ValueSource(strings = {"sae", "clt"})
+    void killedAndResumedRunEqualsUninterruptedRun(String kind) throws Exception {
+        assertEquals(0, run("-", dir.resolve("straight"), 0, kind).waitFor());
         Path ckpt = dir.resolve("train.ckpt");
-        Process p = run(ckpt.toString(), dir.resolve("resumed"), 40);
+        Process p = run(ckpt.toString(), dir.resolve("resumed"), 40, kind);
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (checkpointStep(ckpt) < 30) {
             assertTrue(p.isAlive(), "child finished before it could be killed");
@@ -42,7 +46,13 @@ class ResumeTest {
         p.destroyForcibly().waitFor();
         long savedAt = checkpointStep(ckpt);
         assertTrue(savedAt >= 30 && savedAt < 120, "killed mid-run, checkpoint at step " + savedAt);
-        assertEquals(0, run(ckpt.toString(), dir.resolve("resumed"), 0).waitFor());
+        assertEquals(0, run(ckpt.toString(), dir.resolve("resumed"), 0, kind).waitFor());
+        if (kind.equals("clt")) {
+            var a = TranscoderWeights.of(CircuitTracerFormat.read(dir.resolve("straight")), "").parameters();
+            var b = TranscoderWeights.of(CircuitTracerFormat.read(dir.resolve("resumed")), "").parameters();
+            for (String name : a.keySet()) assertArrayEquals(a.get(name), b.get(name), name);
+            return;
+        }
         Sae a = SaeLensFormat.read(dir.resolve("straight")), b = SaeLensFormat.read(dir.resolve("resumed"));
         assertArrayEquals(a.wEnc().data(), b.wEnc().data());
         assertArrayEquals(a.bEnc().data(), b.bEnc().data());
@@ -53,34 +63,37 @@ class ResumeTest {
     @Test
     void corruptCheckpointIsRefusedClearly() throws Exception {
         Path ckpt = dir.resolve("c.ckpt");
-        assertEquals(0, run(ckpt.toString(), dir.resolve("out"), 0).waitFor());
+        assertEquals(0, run(ckpt.toString(), dir.resolve("out"), 0, "sae").waitFor());
         byte[] bytes = Files.readAllBytes(ckpt);
         bytes[bytes.length - 100] ^= 0x55; // flip bits in the tensor data
         Files.write(ckpt, bytes);
         SaeConfig cfg = ResumeChild.CONFIG;
         TrainOptions opt = ResumeChild.options(ckpt).build();
-        var e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, cfg, opt, new TensorSource(data(), 16, 9)));
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, blank(), opt, new TensorSource(data(), 16, 9)));
         assertTrue(e.getMessage().contains(ckpt.toString()) && e.getMessage().contains("checksum"), e.getMessage());
         Files.write(ckpt, new byte[] {1, 2, 3}, StandardOpenOption.TRUNCATE_EXISTING);
-        e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, cfg, opt, new TensorSource(data(), 16, 9)));
+        e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, blank(), opt, new TensorSource(data(), 16, 9)));
         assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+    }
+
+    private static TrainState blank() {
+        return SaeTrainer.blank(SaeArchitectures.create(ResumeChild.CONFIG, new Rng(0), 0f));
     }
 
     @Test
     void resumingUnderOtherOptionsIsRefusedNamingTheField() throws Exception {
         Path ckpt = dir.resolve("o.ckpt");
-        assertEquals(0, run(ckpt.toString(), dir.resolve("o"), 0).waitFor());
+        assertEquals(0, run(ckpt.toString(), dir.resolve("o"), 0, "sae").waitFor());
         TrainOptions.Builder same = ResumeChild.options(ckpt);
         same.checkpointEvery = 7; // where and how often checkpoints go is not a training option
-        TrainCheckpoint.read(ckpt, ResumeChild.CONFIG, same.build(), new TensorSource(data(), 16, 9));
+        TrainCheckpoint.read(ckpt, blank(), same.build(), new TensorSource(data(), 16, 9));
         TrainOptions.Builder other = ResumeChild.options(ckpt);
         other.lr = 1e-3;
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> TrainCheckpoint.read(ckpt, ResumeChild.CONFIG, other.build(), new TensorSource(data(), 16, 9)));
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, blank(), other.build(), new TensorSource(data(), 16, 9)));
         assertTrue(e.getMessage().contains(ckpt.toString()) && e.getMessage().contains("lr: the checkpoint has 4.0E-4, this run has 0.001"), e.getMessage());
         TrainOptions.Builder seed = ResumeChild.options(ckpt);
         seed.seed = 7;
-        e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, ResumeChild.CONFIG, seed.build(), new TensorSource(data(), 16, 9)));
+        e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, blank(), seed.build(), new TensorSource(data(), 16, 9)));
         assertTrue(e.getMessage().contains("seed: the checkpoint has 42, this run has 7"), e.getMessage());
     }
 
@@ -93,10 +106,10 @@ class ResumeTest {
         }
     }
 
-    private static Process run(String ckpt, Path out, long sleepMs) throws IOException {
+    private static Process run(String ckpt, Path out, long sleepMs, String kind) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                ResumeChild.class.getName(), ckpt, out.toString(), Long.toString(sleepMs)));
+                ResumeChild.class.getName(), ckpt, out.toString(), Long.toString(sleepMs), kind));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 }

@@ -86,7 +86,7 @@ class SaeGradientTest {
         boolean[] dead = deadHalf();
         // the active sets the kernel will choose (BatchTopK's batch selection included)
         float[] pre = s.preActivations(s.centered(x, ROWS), ROWS, new float[ROWS * N]);
-        float[] mask = ones(s.architecture().activateForTraining(s, pre, ROWS));
+        float[] mask = ones(s.architecture().activateForTraining(s.latents(), pre, ROWS));
         boolean aux = s.architecture().auxK();
         float[] auxMask = aux ? ones(SparseCodes.topK(pre, ROWS, N, K, dead)) : null;
         Grads g = Grads.zerosLike(s);

@@ -1,6 +1,8 @@
 package dev.loupe.server;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.loupe.interp.trace.TraceLimits;
+import dev.loupe.interp.trace.TraceSae;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.server.api.Limits;
 import dev.loupe.server.api.ModelApi;
@@ -16,11 +18,15 @@ import dev.loupe.server.obs.Metrics;
 import dev.loupe.server.obs.PhaseEvent;
 import dev.loupe.server.sae.SaeApi;
 import dev.loupe.server.sae.ServedSae;
+import dev.loupe.server.trace.SaeForTraces;
+import dev.loupe.server.trace.TraceApi;
+import dev.loupe.server.trace.ValueStore;
 import dev.loupe.server.wire.TensorEncoding;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
@@ -65,6 +71,10 @@ public final class LoupeServer implements AutoCloseable {
     /** Share of the heap that request bodies and responses in flight may hold together. */
     private static final double BUDGET_OF_HEAP = 0.5;
 
+    /** Stored trace values live an hour after their last use; each API key may keep 256 MiB and run 4 traces at once. */
+    static final long STORED_TTL_MILLIS = 3_600_000, STORED_QUOTA_BYTES = 256L << 20;
+    static final int TRACES_PER_KEY = 4;
+
     private final HttpServer http;
     private final Scheduler scheduler;
     private final Metrics metrics = new Metrics();
@@ -92,6 +102,12 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/sae/encode", c -> respond(c, sae.encode(api, Body.parse(c.body(body)), c.id()), config.limits()));
         r.post("/v1/sae/decode", c -> respond(c, sae.decode(Body.parse(c.body(body))), config.limits()));
         r.post("/v1/lens", c -> c.json(200, api.lens(Body.parse(c.body(body)), c.id())));
+        Map<String, TraceSae> traceSaes = new java.util.LinkedHashMap<>();
+        for (ServedSae s : saes) traceSaes.put(s.name(), new SaeForTraces(s.sae()));
+        TraceApi traces = new TraceApi(model, scheduler, traceSaes, new ValueStore(STORED_TTL_MILLIS, STORED_QUOTA_BYTES), TraceLimits.DEFAULT,
+                config.limits().timeoutMillis(), TRACES_PER_KEY);
+        r.post("/v1/trace", c -> respond(c, traces.trace(c.body(TraceApi.MAX_BODY_BYTES), config.keys().check(c.header("Authorization")), c.id()), config.limits()));
+        r.post("/v1/values", c -> respond(c, traces.values(Body.parse(c.body(body)), config.keys().check(c.header("Authorization"))), config.limits()));
         r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body))));
         r.get("/metrics", true, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         r.get("/", false, c -> {

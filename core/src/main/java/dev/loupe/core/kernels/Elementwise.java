@@ -21,7 +21,12 @@ public final class Elementwise {
      * finite values and NaN otherwise, so a lane-wise accumulation of it flags a block at memory speed.
      */
     public static int firstNonFinite(float[] x) {
-        int n = x.length, block = 8 * S.length(), i = 0;
+        return firstNonFinite(x, x.length);
+    }
+
+    /** As {@link #firstNonFinite(float[])} over {@code x[0..n)}. */
+    public static int firstNonFinite(float[] x, int n) {
+        int block = 8 * S.length(), i = 0;
         for (int ub = n - n % block; i < ub; i += block) {
             FloatVector acc = FloatVector.zero(S);
             for (int j = 0; j < block; j += S.length()) {

@@ -68,6 +68,66 @@ public final class PackedMatrix {
         return packHalves(wt, n, k, 1, n, precision);
     }
 
+    /**
+     * Elements of a stored matrix read a stretch at a time (from a mapped file), so packing never holds a
+     * second full copy of a weight: {@code from} and {@code count} count elements of the stored row-major matrix.
+     */
+    public interface Stored {
+        /** Stored elements [from, from + count), as float32, into {@code dst[0..count)}. */
+        void floats(long from, int count, float[] dst);
+
+        /** Stored 16-bit elements [from, from + count), as stored, into {@code dst[0..count)}. */
+        void halves(long from, int count, short[] dst);
+    }
+
+    /** Elements per read while packing from a {@link Stored} matrix. */
+    private static final int READ_CHUNK = 1 << 20;
+
+    /**
+     * Packs a weight W [n, k] read from {@code src}, which stores W [n, k] row-major or, when
+     * {@code transposed}, W^T [k, n] (GPT-2's Conv1D); a stretch of rows at a time, in {@code precision}
+     * (16-bit values are read as stored, float32 through {@link Stored#floats}).
+     */
+    public static PackedMatrix read(int n, int k, boolean transposed, Precision precision, Stored src) {
+        PackedMatrix out = empty(k, n, precision);
+        if (!transposed) { // one panel's NR rows of W per read, panels shared between the cores
+            Parallel.forRange(panelCount(n), 1, (q0, q1) -> {
+                float[] f = precision == Precision.F32 ? new float[NR * k] : null;
+                short[] h = f == null ? new short[NR * k] : null;
+                for (int q = q0; q < q1; q++) {
+                    int j0 = q * NR, rows = Math.min(NR, n - j0);
+                    if (f != null) {
+                        src.floats((long) j0 * k, rows * k, f);
+                        Sgemm.pack(f, 0, k, 1, rows, k, NR, out.panels, j0 * k);
+                    } else {
+                        src.halves((long) j0 * k, rows * k, h);
+                        for (int p = 0; p < k; p++) {
+                            int row = j0 * k + p * NR;
+                            for (int c = 0; c < rows; c++) out.halves[row + c] = h[c * k + p];
+                        }
+                    }
+                }
+            });
+            return out;
+        }
+        int depthRows = Math.max(1, READ_CHUNK / Math.max(1, n)); // rows of W^T (depths) per read
+        float[] f = precision == Precision.F32 ? new float[Math.min(k, depthRows) * n] : null;
+        short[] h = f == null ? new short[Math.min(k, depthRows) * n] : null;
+        for (int p0 = 0; p0 < k; p0 += depthRows) {
+            int p1 = Math.min(k, p0 + depthRows), len = (p1 - p0) * n;
+            if (f != null) src.floats((long) p0 * n, len, f);
+            else src.halves((long) p0 * n, len, h);
+            for (int p = p0; p < p1; p++) {
+                for (int q = 0; q * NR < n; q++) {
+                    int j0 = q * NR, w = Math.min(NR, n - j0), d = j0 * k + p * NR, s = (p - p0) * n + j0;
+                    if (f != null) System.arraycopy(f, s, out.panels, d, w);
+                    else System.arraycopy(h, s, out.halves, d, w);
+                }
+            }
+        }
+        return out;
+    }
+
     /** W^T(p, j) = src[j * rs + p * ps]. */
     private static PackedMatrix packFloats(float[] src, int n, int k, int rs, int ps) {
         requireFits(src.length, n, k);

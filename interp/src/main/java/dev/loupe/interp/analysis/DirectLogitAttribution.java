@@ -62,7 +62,7 @@ public final class DirectLogitAttribution {
             labels.add("L" + l + " mlp");
             parts.add(dot(eff, row(cache.get("blocks." + l + ".hook_mlp_out"), p)));
             TransformerWeights.Linear out = w.blocks().get(l).attn().out(); // [d_model, n_heads·d_head]
-            float[] wo = out.weight().data();
+            float[] wo = out.weight().copy().data(); // a transient float32 copy: the model holds its weights packed
             float[] z = row(cache.get("blocks." + l + ".attn.hook_z"), p); // [n_heads·d_head]
             int in = heads * dh;
             for (int h = 0; h < heads; h++) {

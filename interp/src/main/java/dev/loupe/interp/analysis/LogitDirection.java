@@ -26,10 +26,11 @@ public record LogitDirection(String label, int answer, int wrong, float[] vector
                 throw new IllegalArgumentException("token " + t + " outside the vocabulary [0, " + vocab + ")");
             }
         }
-        float[] w = u.weight().data();
         float[] b = u.bias() == null ? null : u.bias().data();
-        float[] v = new float[d];
-        for (int i = 0; i < d; i++) v[i] = w[answer * d + i] - (wrong < 0 ? 0 : w[wrong * d + i]);
+        float[] v = new float[d], other = new float[d];
+        u.weight().row(answer, v, 0);
+        if (wrong >= 0) u.weight().row(wrong, other, 0);
+        for (int i = 0; i < d; i++) v[i] -= other[i];
         float bias = b == null ? 0 : b[answer] - (wrong < 0 ? 0 : b[wrong]);
         return new LogitDirection(label, answer, wrong, v, bias);
     }

@@ -37,7 +37,7 @@ final class SpecJson {
             throw new SpecException("spec", "not valid JSON: " + JsonErrors.describe(e));
         }
         if (root == null || !root.isObject()) throw new SpecException("spec", "expected a JSON object with \"version\" and \"interventions\"");
-        allowOnly(root, "spec", List.of("version", "interventions"));
+        allowOnly(root, "spec", List.of("version", "interventions", "features"));
         JsonNode v = root.get("version");
         if (v == null) throw new SpecException("version", "missing; this Loupe reads version " + InterventionSpec.VERSION);
         if (!v.isInt()) throw new SpecException("version", "expected an integer, got " + v);
@@ -48,7 +48,45 @@ final class SpecJson {
         if (list == null || !list.isArray()) throw new SpecException("interventions", "expected an array of interventions");
         List<Intervention> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) out.add(intervention(list.get(i), "interventions[" + i + "]"));
-        return new InterventionSpec(InterventionSpec.VERSION, out);
+        return new InterventionSpec(InterventionSpec.VERSION, out, features(root.get("features")));
+    }
+
+    /** {"edits": [{"layer", "position", "feature", "op": set|scale|zero, "value"}], "freeze_attention", "constrained_layers": [from, to]}. */
+    private static FeatureEdits features(JsonNode n) {
+        if (n == null) return FeatureEdits.NONE;
+        String path = "features";
+        if (!n.isObject()) throw new SpecException(path, "expected an object with \"edits\"");
+        allowOnly(n, path, List.of("edits", "freeze_attention", "constrained_layers"));
+        JsonNode list = n.get("edits");
+        if (list == null || !list.isArray()) throw new SpecException(path + ".edits", "expected an array of feature edits");
+        List<FeatureEdits.FeatureEdit> edits = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode e = list.get(i);
+            String p = path + ".edits[" + i + "]";
+            if (!e.isObject()) throw new SpecException(p, "expected {\"layer\", \"position\", \"feature\", \"op\", \"value\"}");
+            allowOnly(e, p, List.of("layer", "position", "feature", "op", "value"));
+            String op = string(e, p, "op");
+            FeatureEdits.FeatureEdit.Kind kind = switch (op) {
+                case "set" -> FeatureEdits.FeatureEdit.Kind.SET;
+                case "scale" -> FeatureEdits.FeatureEdit.Kind.SCALE;
+                case "zero" -> FeatureEdits.FeatureEdit.Kind.ZERO;
+                default -> throw new SpecException(p + ".op", "unknown feature op '" + op + "'; known: set, scale, zero");
+            };
+            if (kind != FeatureEdits.FeatureEdit.Kind.ZERO && !e.has("value")) throw new SpecException(p + ".value", "missing (needed by " + op + ")");
+            for (String f : List.of("layer", "position", "feature")) if (!e.has(f)) throw new SpecException(p + "." + f, "missing");
+            edits.add(new FeatureEdits.FeatureEdit((int) integer(e, p, "layer", 0), (int) integer(e, p, "position", 0), (int) integer(e, p, "feature", 0),
+                    kind, (float) number(e, p, "value", 0)));
+        }
+        JsonNode freeze = n.get("freeze_attention");
+        if (freeze != null && !freeze.isBoolean()) throw new SpecException(path + ".freeze_attention", "expected true or false, got " + freeze);
+        int from = -1, to = -1;
+        int[] range = ints(n, path, "constrained_layers");
+        if (range != null) {
+            if (range.length != 2) throw new SpecException(path + ".constrained_layers", "expected [from, to] (inclusive)");
+            from = range[0];
+            to = range[1];
+        }
+        return new FeatureEdits(edits, freeze != null && freeze.asBoolean(), from, to);
     }
 
     private static Intervention intervention(JsonNode n, String path) {
@@ -228,6 +266,18 @@ final class SpecJson {
             }
             if (s.heads() != null) putInts(o, "heads", s.heads());
             if (s.rows() != null) putInts(o, "rows", s.rows());
+        }
+        FeatureEdits f = spec.features();
+        if (!f.isEmpty()) {
+            ObjectNode fo = root.putObject("features");
+            ArrayNode edits = fo.putArray("edits");
+            for (FeatureEdits.FeatureEdit e : f.edits()) {
+                ObjectNode eo = edits.addObject().put("layer", e.layer()).put("position", e.position()).put("feature", e.feature())
+                        .put("op", e.kind().name().toLowerCase(java.util.Locale.ROOT));
+                if (e.kind() != FeatureEdits.FeatureEdit.Kind.ZERO) eo.put("value", e.value());
+            }
+            fo.put("freeze_attention", f.freezeAttention());
+            if (f.constrainedFrom() >= 0) putInts(fo, "constrained_layers", new int[] {f.constrainedFrom(), f.constrainedTo()});
         }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);

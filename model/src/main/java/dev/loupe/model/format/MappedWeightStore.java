@@ -86,20 +86,23 @@ final class MappedWeightStore implements WeightStore {
     public Tensor matrix(String name, boolean transposed) {
         Slot s = slot(name);
         int[] shape = WeightStore.requireMatrix(s.info());
-        int rows = shape[0], cols = shape[1];
         DType dtype = s.info().dtype();
-        PackedMatrix p;
-        if (dtype == DType.BF16 || dtype == DType.F16) {
-            short[] h = new short[count(s)];
-            MemorySegment.copy(file, Decode.I16, s.offset(), h, 0, h.length);
-            FiniteWeights.checkHalves(label, name, h, dtype == DType.BF16);
-            Precision precision = dtype == DType.BF16 ? Precision.BF16 : Precision.F16;
-            p = transposed ? PackedMatrix.of(h, rows, cols, precision) : PackedMatrix.transposeOf(h, rows, cols, precision);
-        } else {
-            float[] f = Decode.floats(file, s.offset(), dtype, count(s));
-            FiniteWeights.check(label, name, f);
-            p = transposed ? PackedMatrix.of(f, rows, cols) : PackedMatrix.transposeOf(f, rows, cols);
-        }
+        Precision precision = dtype == DType.BF16 ? Precision.BF16 : dtype == DType.F16 ? Precision.F16 : Precision.F32;
+        PackedMatrix.Stored stored = new PackedMatrix.Stored() {
+            @Override
+            public void floats(long from, int count, float[] dst) {
+                System.arraycopy(Decode.floats(file, s.offset() + from * dtype.itemSize(), dtype, count), 0, dst, 0, count);
+                FiniteWeights.check(label, name, dst, count, from); // in the pass that packs, no extra read
+            }
+
+            @Override
+            public void halves(long from, int count, short[] dst) {
+                MemorySegment.copy(file, Decode.I16, s.offset() + 2 * from, dst, 0, count);
+                FiniteWeights.checkHalves(label, name, dst, count, from, precision == Precision.BF16);
+            }
+        };
+        int n = transposed ? shape[1] : shape[0], k = transposed ? shape[0] : shape[1];
+        PackedMatrix p = PackedMatrix.read(n, k, transposed, precision, stored);
         release(s);
         return Tensor.packed(p);
     }

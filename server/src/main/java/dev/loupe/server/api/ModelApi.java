@@ -117,7 +117,7 @@ public final class ModelApi {
         ArrayNode t = o.putArray("tokens");
         for (int id : ids) t.add(id);
         ArrayNode s = o.putArray("str_tokens");
-        for (int id : ids) s.add(tokenString(id));
+        for (int id : ids) s.add(tokenText(id));
         return o;
     }
 
@@ -204,7 +204,7 @@ public final class ModelApi {
         LensResult lens = await(f);
         ObjectNode o = inputExtras(ids);
         ArrayNode strs = o.putArray("str_tokens");
-        for (int id : ids) strs.add(tokenString(id));
+        for (int id : ids) strs.add(tokenText(id));
         ArrayNode labels = o.putArray("depths");
         ArrayNode ids3 = o.putArray("top_ids"), strs3 = o.putArray("top_tokens"), probs3 = o.putArray("top_probs");
         int k = lens.topIds()[0][0].length;
@@ -215,7 +215,7 @@ public final class ModelApi {
                 ArrayNode pi = di.addArray(), ps = ds.addArray(), pp = dp.addArray();
                 for (int i = 0; i < k; i++) {
                     pi.add(lens.topIds()[d][p][i]);
-                    ps.add(tokenString(lens.topIds()[d][p][i]));
+                    ps.add(tokenText(lens.topIds()[d][p][i]));
                     pp.add(lens.topProbs().data()[(d * ids.length + p) * k + i]);
                 }
             }
@@ -230,9 +230,9 @@ public final class ModelApi {
         return o;
     }
 
-    /** A token's vocabulary string, or its id as text without a tokenizer. */
-    private String tokenString(int id) {
-        return loaded.tokenizer() == null ? Integer.toString(id) : loaded.tokenizer().tokenString(id);
+    /** A token's decoded text (" the", never "Ġthe"), or its id as text without a tokenizer. */
+    private String tokenText(int id) {
+        return loaded.tokenizer() == null ? Integer.toString(id) : loaded.tokenizer().tokenText(id);
     }
 
     /** A checked generation request, queued by {@link #start} once the caller has somewhere to send tokens. */

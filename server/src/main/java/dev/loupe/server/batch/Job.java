@@ -4,7 +4,7 @@ package dev.loupe.server.batch;
  * Work for the model, queued by a request handler and run by the {@link Scheduler}. Forward and generation jobs
  * of equal token counts share passes; solo jobs (gradients) run alone.
  */
-public sealed interface Job permits ForwardJob, GenerateJob, SoloJob {
+public sealed interface Job permits ForwardJob, GenerateJob, SoloJob, TraceJob {
     /** Request id, for logs and JFR events. */
     String id();
 

@@ -2,6 +2,7 @@ package dev.loupe.server.batch;
 
 import dev.loupe.core.Tensor;
 import dev.loupe.model.ForwardOptions;
+import dev.loupe.interp.trace.TraceRunner;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.hooks.ActivationCache;
 import dev.loupe.model.hooks.HookPattern;
@@ -131,6 +132,7 @@ public final class Scheduler implements AutoCloseable {
                     metrics.batch(d.rows(), d.rows() * g.prompt().length);
                     if (!d.finished()) decoding.add(d);
                 }
+                case TraceJob t -> traces(group.stream().map(TraceJob.class::cast).toList());
                 case SoloJob<?> s -> {
                     metrics.batch(1, 0);
                     s.run();
@@ -173,6 +175,34 @@ public final class Scheduler implements AutoCloseable {
                 for (HookSpec spec : HookPattern.select(model.hooks(), p)) acts.put(spec.name(), row(cache.get(spec.name()), r));
             }
             j.result().complete(new ForwardJob.Result(j.logits() ? row(logits, r) : null, acts, rows));
+        }
+    }
+
+    /**
+     * Runs traces as one batch; if that fails, runs each alone, so one trace's error (a limit it hit) never fails
+     * the others that shared its pass.
+     */
+    private void traces(List<TraceJob> jobs) {
+        PhaseEvent ev = PhaseEvent.start(jobs.getFirst().id(), "trace");
+        long deadline = jobs.stream().mapToLong(TraceJob::deadline).min().orElseThrow();
+        long maxBytes = jobs.stream().mapToLong(TraceJob::maxBytes).sum();
+        int rows = jobs.stream().mapToInt(j -> j.plan().passes().getFirst().length).sum();
+        try {
+            List<TraceRunner.Result> out = TraceRunner.runTogether(model, jobs.stream().map(TraceJob::plan).toList(), deadline, maxBytes);
+            metrics.batch(rows, rows * jobs.getFirst().plan().tokens(0));
+            for (int i = 0; i < jobs.size(); i++) jobs.get(i).result().complete(out.get(i));
+        } catch (RuntimeException e) {
+            if (jobs.size() == 1) throw e;
+            for (TraceJob j : jobs) {
+                try {
+                    j.result().complete(TraceRunner.run(model, j.plan(), j.deadline(), j.maxBytes()));
+                } catch (RuntimeException alone) {
+                    j.fail(alone);
+                }
+            }
+        } finally {
+            ev.rows = rows;
+            ev.commit();
         }
     }
 

@@ -1,0 +1,86 @@
+package dev.loupe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.model.SharedModels;
+import dev.loupe.model.format.SafeTensors;
+import dev.loupe.model.format.WeightStore;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code loupe attribute} writes the unpruned graph (equal to the reference) and a pruned front-end graph.json. */
+class AttributeCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesTheReferenceGraphAndAPrunedJson() throws Exception {
+        JsonNode prompt = new ObjectMapper().readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
+        StringBuilder ids = new StringBuilder();
+        for (JsonNode id : prompt) ids.append(ids.isEmpty() ? "" : ",").append(id.asInt());
+        Path out = dir.resolve("g");
+        CliRunner r = CliRunner.run("attribute", "--model", SharedModels.path("gpt2-tiny-random").toString(), "--transcoders",
+                SharedModels.path("circuits-tiny/plt-jumprelu").toString(), "--ids", ids.toString(), "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("replacement score") && r.out().contains("completeness score"), r.out());
+        try (WeightStore got = SafeTensors.open(out.resolve("graph.safetensors"));
+             WeightStore want = SafeTensors.open(SharedModels.path("circuits-tiny/plt-jumprelu.graph.safetensors"))) {
+            assertArrayEquals(want.longs("active_features"), got.longs("active_features"));
+            assertArrayEquals(want.longs("logit_targets"), got.longs("logit_targets"));
+            assertArrayEquals(want.tensor("adjacency").data(), got.tensor("adjacency_matrix").data(), 1e-4f);
+            int n = got.longs("active_features").length / 3;
+            assertEquals(n, got.longs("selected_features").length);
+        }
+        JsonNode g = new ObjectMapper().readTree(out.resolve("graph.json").toFile());
+        assertEquals(0.8, g.get("metadata").get("node_threshold").asDouble());
+        assertEquals(prompt.size(), g.get("metadata").get("prompt_tokens").size());
+        Set<String> ids2 = new HashSet<>();
+        int logits = 0, embeddings = 0;
+        for (JsonNode node : g.get("nodes")) {
+            assertTrue(ids2.add(node.get("node_id").asText()), "duplicate node id " + node.get("node_id"));
+            String type = node.get("feature_type").asText();
+            if (type.equals("logit")) logits++;
+            if (type.equals("embedding")) embeddings++;
+            if (type.equals("cross layer transcoder")) {
+                String[] parts = node.get("node_id").asText().split("_");
+                assertEquals(node.get("layer").asText(), parts[0]);
+                assertEquals(node.get("feature").asInt(), Integer.parseInt(parts[1]));
+                assertEquals(node.get("ctx_idx").asInt(), Integer.parseInt(parts[2]));
+            }
+        }
+        assertEquals(prompt.size(), embeddings, "every token node stays");
+        assertTrue(logits >= 1);
+        assertTrue(g.get("links").size() > 0);
+        for (JsonNode link : g.get("links")) assertTrue(ids2.contains(link.get("source").asText()) && ids2.contains(link.get("target").asText()));
+    }
+
+    @Test
+    void generateAppliesFeatureEditsFromTheSpec() throws Exception {
+        String model = SharedModels.path("gpt2-tiny-random").toString(), tc = SharedModels.path("circuits-tiny/plt-skip").toString();
+        Path spec = dir.resolve("spec.json");
+        java.nio.file.Files.writeString(spec, """
+                {"version": 1, "interventions": [],
+                 "features": {"edits": [{"layer": 1, "position": 2, "feature": 5, "op": "set", "value": 400.0}]}}
+                """);
+        CliRunner plain = CliRunner.run("generate", "--model", model, "--prompt", "Hello there my", "--max-tokens", "4");
+        CliRunner edited = CliRunner.run("generate", "--model", model, "--prompt", "Hello there my", "--max-tokens", "4",
+                "--interventions", spec.toString(), "--transcoders", tc);
+        assertEquals(0, edited.exitCode(), edited.err());
+        assertTrue(!plain.out().equals(edited.out()), "a large feature edit changes the greedy continuation: " + plain.out());
+        java.nio.file.Files.writeString(spec, """
+                {"version": 1, "interventions": [],
+                 "features": {"edits": [{"layer": 1, "position": 2, "feature": 5, "op": "zero"}], "freeze_attention": true}}
+                """);
+        CliRunner frozen = CliRunner.run("generate", "--model", model, "--prompt", "Hello there my", "--max-tokens", "4",
+                "--interventions", spec.toString(), "--transcoders", tc);
+        assertEquals(2, frozen.exitCode(), frozen.out());
+        assertTrue(frozen.err().contains("freeze_attention"), frozen.err());
+    }
+}
