@@ -36,7 +36,7 @@ public final class LocalReplacementModel {
     private final float[][] attnIn, mlpIn, mlpOut; // [layer][pos·d]
     private final float[][] mlpRemainder; // [layer][pos·d]: real MLP output minus the skip path
     private final float[] lastLogits;
-    private final Tensor[] valueWeight, valueBias;
+    private final Tensor[] valueWeight, valueBias, skip; // skip: one tensor per layer, so its packed form is built once
 
     private LocalReplacementModel(HookedTransformer model, Transcoders transcoders, int[] tokens, ActivationCache c, Tensor logits) {
         TransformerConfig cfg = model.config();
@@ -56,6 +56,7 @@ public final class LocalReplacementModel {
         mlpRemainder = new float[nLayers][];
         valueWeight = new Tensor[nLayers];
         valueBias = new Tensor[nLayers];
+        skip = new Tensor[nLayers];
         int h = cfg.nHeads(), kvh = cfg.nKvHeads(), dh = cfg.dHead();
         for (int l = 0; l < nLayers; l++) {
             String b = "blocks." + l + ".";
@@ -66,8 +67,8 @@ public final class LocalReplacementModel {
             attnIn[l] = c.get(b + "ln1.hook_normalized").data();
             mlpIn[l] = c.get(b + "ln2.hook_normalized").data();
             mlpOut[l] = c.get(b + "hook_mlp_out").data();
-            Tensor skip = transcoders.skip(l);
-            mlpRemainder[l] = skip == null ? mlpOut[l] : Ops.add(Tensor.of(mlpOut[l], pos, d), Ops.scale(Ops.linear(Tensor.of(mlpIn[l], pos, d), skip, null), -1f)).data();
+            skip[l] = transcoders.skip(l);
+            mlpRemainder[l] = skip[l] == null ? mlpOut[l] : Ops.add(Tensor.of(mlpOut[l], pos, d), Ops.scale(Ops.linear(Tensor.of(mlpIn[l], pos, d), skip[l], null), -1f)).data();
             TransformerWeights.Linear qkv = model.weights().blocks().get(l).attn().qkv();
             valueWeight[l] = rows(qkv.weight(), (h + kvh) * dh, kvh * dh);
             valueBias[l] = qkv.bias() == null ? null : Tensor.of(java.util.Arrays.copyOfRange(qkv.bias().data(), (h + kvh) * dh, (h + 2 * kvh) * dh), kvh * dh);
@@ -250,9 +251,8 @@ public final class LocalReplacementModel {
             Tensor h2 = FrozenOps.norm(mid, ln2Inv[l], blk.ln2().gain(), blk.ln2().bias(), centered);
             addProbe(probes, h2, batch, Read.MLP_INPUT, l);
             if (l == maxLayer && maxLayer < nLayers) break; // nothing reads this block's output
-            Tensor skip = transcoders.skip(l);
             Tensor remainder = Tensor.of(mlpRemainder[l], pos, d);
-            Tensor mlp = skip == null ? null : Ops.addBroadcast(Ops.linear(h2, skip, null), remainder);
+            Tensor mlp = skip[l] == null ? null : Ops.addBroadcast(Ops.linear(h2, skip[l], null), remainder);
             Tensor post;
             if (cfg.parallelResidual()) post = mlp == null ? Ops.addBroadcast(Ops.add(x, attnOut), remainder) : Ops.add(x, attnOut, mlp);
             else post = mlp == null ? Ops.addBroadcast(mid, remainder) : Ops.add(mid, mlp);
