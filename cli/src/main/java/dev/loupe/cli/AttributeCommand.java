@@ -47,6 +47,7 @@ final class AttributeCommand implements Command {
               --max-memory BYTES       memory budget for the backward passes (sets the batch size; suffixes k, m, g)
               --batch-size B           targets per backward pass (default: from --max-memory, else 32)
               --out DIR                writes DIR/graph.safetensors (unpruned) and DIR/graph.json (pruned, front-end schema)
+              --slug NAME              the graph's name in graph.json (default: the --out folder's name)
             """ + ModelOptions.USAGE;
     }
 

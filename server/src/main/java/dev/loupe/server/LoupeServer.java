@@ -15,7 +15,9 @@ import dev.loupe.server.http.ApiError;
 import dev.loupe.server.http.ApiKeys;
 import dev.loupe.server.http.Body;
 import dev.loupe.server.http.Call;
+import dev.loupe.server.http.MemoryBudget;
 import dev.loupe.server.http.Router;
+import dev.loupe.server.http.SameOrigin;
 import dev.loupe.server.obs.Metrics;
 import dev.loupe.server.obs.PhaseEvent;
 import dev.loupe.server.sae.SaeApi;
@@ -45,8 +47,33 @@ public final class LoupeServer implements AutoCloseable {
      * @param host address to bind ("127.0.0.1" keeps it on this machine)
      * @param maxBatchRows rows per shared pass (1: no micro-batching)
      * @param maxQueued jobs waiting before 429
+     * @param allowedHosts Host names a keyless server answers besides localhost, its address and IP literals
      */
-    public record Config(String host, int port, ApiKeys keys, Limits limits, int maxBatchRows, int maxQueued) {}
+    public record Config(String host, int port, ApiKeys keys, Limits limits, int maxBatchRows, int maxQueued, List<String> allowedHosts) {
+        public Config(String host, int port, ApiKeys keys, Limits limits, int maxBatchRows, int maxQueued) {
+            this(host, port, keys, limits, maxBatchRows, maxQueued, List.of());
+        }
+    }
+
+    /**
+     * Connection limits of the JDK's HTTP server, read once per process when the first server starts (a property
+     * set on the command line wins): at most 512 connections; a request's headers and body must arrive within
+     * 30 s (slowloris clients are cut off); an idle keep-alive connection, or an accepted one that sends nothing,
+     * is closed after 30 s; a response (queueing, model work and the write to a slow reader) must finish within
+     * 10 minutes; at most 100 request headers. Idle connections are looked at every second.
+     */
+    static final java.util.Map<String, String> CONNECTION_LIMITS = java.util.Map.of(
+            "jdk.httpserver.maxConnections", "512",
+            "sun.net.httpserver.maxReqTime", "30",
+            "sun.net.httpserver.idleInterval", "30",
+            "sun.net.httpserver.maxRspTime", "600",
+            "sun.net.httpserver.maxReqHeaders", "100",
+            "sun.net.httpserver.clockTick", "1000", // how often idle connections are looked at (default 10 s)
+            // without TCP_NODELAY, a response written in two segments waits for the client's delayed ACK (~40 ms)
+            "sun.net.httpserver.nodelay", "true");
+
+    /** Share of the heap that request bodies and responses in flight may hold together. */
+    private static final double BUDGET_OF_HEAP = 0.5;
 
     /** Stored trace values live an hour after their last use; each API key may keep 256 MiB and run 4 traces at once. */
     static final long STORED_TTL_MILLIS = 3_600_000, STORED_QUOTA_BYTES = 256L << 20;
@@ -67,7 +94,11 @@ public final class LoupeServer implements AutoCloseable {
         scheduler = new Scheduler(model.transformer(), new Scheduler.Settings(config.maxBatchRows(), config.maxQueued()), metrics);
         SaeApi sae = new SaeApi(saes);
         ModelApi api = new ModelApi(model, name, config.limits(), scheduler, sae.directions());
-        Router r = new Router(config.keys(), metrics, requestLog);
+        CONNECTION_LIMITS.forEach((k, v) -> {
+            if (System.getProperty(k) == null) System.setProperty(k, v);
+        });
+        Router r = new Router(config.keys(), new SameOrigin(config.host(), config.keys().required(), config.allowedHosts()),
+                MemoryBudget.ofHeap(BUDGET_OF_HEAP), metrics, requestLog);
         int body = config.limits().maxBodyBytes();
         r.get("/v1/openapi.json", false, c -> c.send(200, "application/json", resource("openapi.json")));
         r.get("/v1/model", true, c -> c.json(200, api.info()));
@@ -96,7 +127,7 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body)))));
         r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body)))));
         r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()))));
-        r.get("/metrics", false, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        r.get("/metrics", true, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         r.get("/", false, c -> {
             c.header("Location", "/ui/");
             c.send(302, "text/plain", new byte[0]);
@@ -107,8 +138,6 @@ public final class LoupeServer implements AutoCloseable {
             if (!file.matches("[a-z0-9-]+\\.(html|js|css)")) throw new ApiError(404, "no such page: " + c.path());
             c.send(200, contentType(file), resource("ui/" + file));
         });
-        // without TCP_NODELAY, a response written in two segments waits for the client's delayed ACK (~40 ms)
-        System.setProperty("sun.net.httpserver.nodelay", "true");
         http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
         http.createContext("/", r);
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -130,6 +159,7 @@ public final class LoupeServer implements AutoCloseable {
             throw ApiError.tooLarge("the response would be about " + raw + " bytes; the limit is " + limits.maxResponseBytes()
                     + " (reduce on the server: positions, heads, reduce, norm, topk or project)");
         }
+        c.reserve(raw, "the response");
         PhaseEvent ev = PhaseEvent.start(c.id(), "serialize");
         byte[] bytes = enc.encode(res.extras(), res.tensors());
         ev.commit();
