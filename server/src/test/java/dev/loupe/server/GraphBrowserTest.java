@@ -172,8 +172,8 @@ class GraphBrowserTest {
             assertTrue(!l.getAttribute("data-source").equals(feature) && !l.getAttribute("data-target").equals(feature));
         }
         assertTrue(driver.findElements(By.cssSelector("#graph-svg line.link[data-target^='super_pair']")).size() > 0);
-        java.nio.file.Files.createDirectories(UiBrowserTest.SHOTS);
-        java.nio.file.Files.write(UiBrowserTest.SHOTS.resolve("attribution-graph.png"), driver.getScreenshotAs(OutputType.BYTES));
+        java.nio.file.Files.createDirectories(Browser.SHOTS);
+        java.nio.file.Files.write(Browser.SHOTS.resolve("attribution-graph.png"), driver.getScreenshotAs(OutputType.BYTES));
     }
 
     private static List<JsonNode> incoming(JsonNode g, String id) {
