@@ -56,7 +56,7 @@ public final class SaeApi {
         int topk = b.integer("topk", b.has("features") ? 0 : 8);
         int[] features = b.ints("features");
         if (features != null) for (int i = 0; i < features.length; i++) checkFeature(s, features[i], b.field("features") + "[" + i + "]");
-        ForwardJob.Result res = api.forward(requestId, ids, api.interventions(b), List.of(s.hook().name()), false);
+        ForwardJob.Result res = api.forward(requestId, ids, api.interventions(b, requestId), List.of(s.hook().name()), false);
         Tensor codes = s.sae().encode(res.activations().get(s.hook().name())); // [1, pos, d_sae]
         Array a = ModelApi.rowArray(codes);
         List<NamedTensor> out = new ArrayList<>();
