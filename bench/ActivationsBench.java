@@ -1,9 +1,7 @@
-// Benchmarks of the activation pipeline, run by bench/run-activations.sh with Loupe's (and Spark's) classpath.
+// Benchmarks of the activation pipeline, run by bench/run-activations.sh with Loupe's classpath (Spark: bench/run-spark.sh).
 // Modes:
 //   collect MODEL TOKENIZER DATASET HOOK CONTEXT BATCH TOKENS OUT   plain forward vs collect, same batches, one JVM
 //   synthetic DIR MIB D                                            writes a synthetic store of about MIB MiB
-//   spark-collect MODEL DATASET HOOK CONTEXT BATCH TOKENS OUT TASKS  Spark local[TASKS] collect
-//   spark-shuffle IN OUT PARTITIONS                               Spark local[2] shuffle
 import dev.loupe.activations.*;
 import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.LoadedModel;
@@ -23,8 +21,6 @@ public class ActivationsBench {
         switch (a[0]) {
             case "collect" -> collect(a);
             case "synthetic" -> synthetic(Path.of(a[1]), Long.parseLong(a[2]), Integer.parseInt(a[3]));
-            case "spark-collect" -> sparkCollect(a);
-            case "spark-shuffle" -> sparkShuffle(a);
             default -> throw new IllegalArgumentException(a[0]);
         }
     }
@@ -86,33 +82,5 @@ public class ActivationsBench {
         }
         m.completed().write(dir);
         System.out.printf("synthetic store: %d rows, %d MiB%n", rows, rows * layout.rowBytes() >> 20);
-    }
-
-    static org.apache.spark.api.java.JavaSparkContext spark(int threads) {
-        return new org.apache.spark.api.java.JavaSparkContext(new org.apache.spark.SparkConf().setMaster("local[" + threads + "]")
-                .setAppName("loupe-bench").set("spark.ui.enabled", "false").set("spark.serializer.extraDebugInfo", "false")
-                .set("spark.driver.host", "127.0.0.1").set("spark.driver.memory", "6g"));
-    }
-
-    static void sparkCollect(String[] a) throws Exception {
-        int context = Integer.parseInt(a[4]), batch = Integer.parseInt(a[5]);
-        long tokens = Long.parseLong(a[6]);
-        try (var sc = spark(Integer.parseInt(a[8]))) {
-            Collection job = new Collection(Path.of(a[2]), "text", List.of(a[3]), context, Path.of(a[7]), tokens, DType.F32, batch, 64L << 20);
-            long t0 = System.nanoTime();
-            StoreManifest m = dev.loupe.spark.SparkCollect.run(sc, job, a[1], Integer.parseInt(a[8]));
-            double s = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("spark collect local[%s]: %d rows in %.1f s = %.0f tok/s%n", a[8], m.rows(), s, m.rows() / s);
-        }
-    }
-
-    static void sparkShuffle(String[] a) throws Exception {
-        try (var sc = spark(2)) {
-            long t0 = System.nanoTime();
-            StoreManifest m = dev.loupe.spark.SparkShuffle.run(sc, Path.of(a[1]), Path.of(a[2]), 1, Integer.parseInt(a[3]));
-            double s = (System.nanoTime() - t0) / 1e9;
-            long bytes = m.rows() * m.layout().rowBytes();
-            System.out.printf("spark shuffle local[2]: %d MiB in %.1f s = %.0f MB/s%n", bytes >> 20, s, bytes / 1e6 / s);
-        }
     }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures the activation pipeline: collect vs plain forward, out-of-core shuffle vs the disk's sequential
-# write speed, and Spark local mode vs the local pipeline. Usage: bench/run-activations.sh [WORKDIR]
+# write speed. Usage: bench/run-activations.sh [WORKDIR]
 # Needs ../shared (brown.jsonl, stories260K, gpt2-tiny-random's tokenizer) and /tmp/gpt2s (GPT-2-small
 # shape weights; regenerate with bench/make-gpt2s.py if absent).
 set -euo pipefail
@@ -13,13 +13,10 @@ cd "$ROOT"
 rm -rf "$WORK" && mkdir -p "$WORK"
 [[ -d "$GPT2S" ]] || python3 bench/make-gpt2s.py "$GPT2S"
 
-./mvnw-local -q -DskipTests install >&2
-./mvnw-local -q -pl spark dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/spark.cp" >&2
-CP="$ROOT/cli/target/loupe-cli.jar:$ROOT/cli/target/lib/*:$ROOT/spark/target/classes:$(cat "$WORK/spark.cp")"
-SPARK_OPTS=$(sed -n 's:.*<spark.jvm.args>\(.*\)</spark.jvm.args>.*:\1:p' spark/pom.xml)
-bench() { "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx8g $SPARK_OPTS \
+./mvnw-local -q -DskipTests package >&2
+CP="$ROOT/cli/target/loupe-cli.jar:$ROOT/cli/target/lib/*"
+bench() { "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx8g \
   -cp "$CP" "$ROOT/bench/ActivationsBench.java" "$@"; }
-export SPARK_USER=loupe
 
 echo "== 1. collect vs plain forward (same batches, same stop layer, one JVM; 2 reps)"
 bench collect "$GPT2S" "$SHARED/models/gpt2-tiny-random/vocab.json" "$SHARED/data/brown.jsonl" blocks.5.hook_resid_post 128 8 32768 "$WORK/gpt2s"
@@ -34,6 +31,4 @@ sync
 du -sm "$WORK/big"
 ./loupe verify "$WORK/big-shuffled"
 
-echo "== 3. Spark local mode vs local pipeline (stories260K, 1M tokens of brown)"
-bench spark-collect "$SHARED/models/stories260K/stories260K.bin" "$SHARED/data/brown.jsonl" blocks.4.hook_resid_post 256 16 1048576 "$WORK/spark-s260k" 2
-bench spark-shuffle "$WORK/big" "$WORK/big-spark" 8
+echo "== 3. Spark: bench/run-spark.sh (standalone cluster vs local[2] vs the local pipeline)"

@@ -58,6 +58,10 @@ public record Collection(Path dataset, String textField, List<String> hooks, int
                 log.println("collect: " + out + " is already complete (" + m.rows() + " rows)");
                 return m;
             }
+            if (m.cursor() == null) {
+                throw new IllegalArgumentException(out + " is a partial collection begun on Spark (its committed shards need not be contiguous); "
+                        + "resume it with loupe spark collect");
+            }
             if (m.rows() > 0) log.println("collect: resuming " + out + " after " + m.shards().size() + " shards (" + m.rows() + " rows)");
             StoreManifest[] state = {m};
             Packer packer = new Packer(docs, model.requireTokenizer(), context, m.cursor());

@@ -89,6 +89,17 @@ public record StoreManifest(
                 false, all, dataset, next, source, seed);
     }
 
+    /** This manifest without a dataset cursor: a collection whose committed shards need not be contiguous (Spark's). */
+    public StoreManifest withoutCursor() {
+        return new StoreManifest(format, kind, model, hooks, dtype, context, shardRows, rows, digest, complete, shards, dataset, null, source, seed);
+    }
+
+    /** This manifest with its shards in file-name order (jobs that commit shards as parallel tasks finish). */
+    public StoreManifest sortedShards() {
+        List<Shard> sorted = shards.stream().sorted(java.util.Comparator.comparing(Shard::file)).toList();
+        return new StoreManifest(format, kind, model, hooks, dtype, context, shardRows, rows, digest, complete, sorted, dataset, cursor, source, seed);
+    }
+
     public StoreManifest completed() {
         return new StoreManifest(format, kind, model, hooks, dtype, context, shardRows, rows, digest, true, shards, dataset, null, source, seed);
     }

@@ -38,6 +38,8 @@ final class ServeCommand implements Command {
             Each request is logged as one JSON line on stdout.
               --sae [NAME=]DIR     serve a sparse autoencoder (SAELens layout; repeatable); a features.db from
                                    'loupe sae features' beside it adds feature dashboards (default name: the folder)
+              --transcoders DIR    transcoders (circuit-tracer folder): attribution graphs (/v1/attribute, the UI's
+                                   Graph tab) and feature edits (/v1/features/intervene)
               --name NAME          the model's name in the API (default: the file or folder name)
               --max-tokens N       longest input in tokens (default 1024)
               --max-new-tokens N   most tokens one generation may ask for (default 256)
@@ -50,7 +52,7 @@ final class ServeCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = new Args(name(), argv, 0, ModelOptions.with("sae", "name", "port", "host", "api-keys", "max-tokens", "max-new-tokens",
-                "max-response-mb", "timeout-s", "max-batch", "max-queue", "allow-host"), Set.of());
+                "max-response-mb", "timeout-s", "max-batch", "max-queue", "transcoders", "allow-host"), Set.of());
         LoadedModel m = ModelOptions.load(args);
         String name = args.get("name") != null ? args.get("name") : m.source().getFileName().toString();
         Limits d = Limits.DEFAULT;
@@ -62,7 +64,8 @@ final class ServeCommand implements Command {
                 limits, args.intOr("max-batch", 32), args.intOr("max-queue", 256), args.all("allow-host"));
         List<ServedSae> saes = new ArrayList<>();
         for (String s : args.all("sae")) saes.add(ServedSae.load(s, m.transformer()));
-        LoupeServer server = new LoupeServer(m, name, saes, cfg, System.out::println);
+        var transcoders = args.has("transcoders") ? dev.loupe.sae.transcoder.CircuitTracerFormat.read(Path.of(args.get("transcoders"))) : null;
+        LoupeServer server = new LoupeServer(m, name, saes, transcoders, cfg, System.out::println);
         System.err.println("loupe: serving " + name + " at http://" + cfg.host() + ":" + server.port() + "/ (UI /ui/, API /v1, "
                 + (keys.required() ? "API keys required" : "no API keys: open to anyone who can reach the port") + ")");
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));

@@ -50,7 +50,7 @@ public final class TranscoderTrainer {
         Map<String, float[]> gradByName = grads.parameters();
         int b = opt.batchSize(), nl = spec.nLayers(), d = spec.dModel(), total = nl * spec.dTranscoder();
         float[] row = new float[b * 2 * nl * d], x = new float[b * nl * d], y = new float[b * nl * d];
-        float[] pre = new float[b * spec.dTranscoder()];
+        float[][] pre = new float[nl][b * spec.dTranscoder()];
         boolean[] fired = new boolean[total], dead = new boolean[total];
         Progress bar = opt.progress() ? new Progress(System.err, st.step, opt.steps()) : null;
         while (st.step < opt.steps()) {

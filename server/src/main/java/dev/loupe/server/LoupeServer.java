@@ -4,9 +4,13 @@ import com.sun.net.httpserver.HttpServer;
 import dev.loupe.interp.trace.TraceLimits;
 import dev.loupe.interp.trace.TraceSae;
 import dev.loupe.model.LoadedModel;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.server.api.LensArrays;
 import dev.loupe.server.api.Limits;
 import dev.loupe.server.api.ModelApi;
+import dev.loupe.sae.transcoder.Transcoders;
 import dev.loupe.server.batch.Scheduler;
+import dev.loupe.server.circuits.CircuitsApi;
 import dev.loupe.server.http.ApiError;
 import dev.loupe.server.http.ApiKeys;
 import dev.loupe.server.http.Body;
@@ -84,6 +88,12 @@ public final class LoupeServer implements AutoCloseable {
 
     /** @param saes sparse autoencoders to serve (loaded at start-up; may be empty) */
     public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, Config config, Consumer<String> requestLog) throws IOException {
+        this(model, name, saes, null, config, requestLog);
+    }
+
+    /** @param transcoders the MLP replacement for attribution graphs and feature edits, or null */
+    public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, Transcoders transcoders, Config config, Consumer<String> requestLog)
+            throws IOException {
         scheduler = new Scheduler(model.transformer(), new Scheduler.Settings(config.maxBatchRows(), config.maxQueued()), metrics);
         SaeApi sae = new SaeApi(saes);
         ModelApi api = new ModelApi(model, name, config.limits(), scheduler, sae.directions());
@@ -104,7 +114,11 @@ public final class LoupeServer implements AutoCloseable {
         r.prefix("/v1/saes/", true, c -> c.json(200, sae.features(c.path().substring("/v1/saes/".length()))));
         r.post("/v1/sae/encode", c -> respond(c, sae.encode(api, Body.parse(c.body(body)), c.id()), config.limits()));
         r.post("/v1/sae/decode", c -> respond(c, sae.decode(Body.parse(c.body(body))), config.limits()));
-        r.post("/v1/lens", c -> c.json(200, api.lens(Body.parse(c.body(body)), c.id())));
+        r.post("/v1/lens", c -> {
+            ObjectNode lens = api.lens(Body.parse(c.body(body)), c.id());
+            if (TensorEncoding.negotiate(c.header("Accept")) == TensorEncoding.JSON) c.json(200, lens);
+            else respond(c, LensArrays.of(lens), config.limits());
+        });
         Map<String, TraceSae> traceSaes = new java.util.LinkedHashMap<>();
         for (ServedSae s : saes) traceSaes.put(s.name(), new SaeForTraces(s.sae()));
         TraceApi traces = new TraceApi(model, scheduler, traceSaes, new ValueStore(STORED_TTL_MILLIS, STORED_QUOTA_BYTES), TraceLimits.DEFAULT,
@@ -112,6 +126,10 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/trace", c -> respond(c, traces.trace(c.body(TraceApi.MAX_BODY_BYTES), config.keys().check(c.header("Authorization")), c.id()), config.limits()));
         r.post("/v1/values", c -> respond(c, traces.values(Body.parse(c.body(body)), config.keys().check(c.header("Authorization"))), config.limits()));
         r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body))));
+        CircuitsApi circuits = new CircuitsApi(model, transcoders, api);
+        r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body)))));
+        r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body)))));
+        r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()))));
         r.get("/metrics", true, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         r.get("/", false, c -> {
             c.header("Location", "/ui/");

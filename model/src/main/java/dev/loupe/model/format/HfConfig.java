@@ -80,6 +80,38 @@ public final class HfConfig {
         return type != null && type.isTextual() ? type.textValue() : null;
     }
 
+    /** True when {@code field} is in the file at all, even as null (where null and absent differ, e.g. Gemma 2's soft-caps). */
+    public boolean mentions(String field) {
+        return json.has(field);
+    }
+
+    /** The names of the fields present (not null), in file order. */
+    public java.util.List<String> fields() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        json.fieldNames().forEachRemaining(f -> {
+            if (has(f)) out.add(f);
+        });
+        return out;
+    }
+
+    /** The name of {@code field} as errors write it (with the parent object's name for a nested config). */
+    public String qualified(String field) {
+        return prefix + field;
+    }
+
+    /** A list of strings (e.g. {@code layer_types}), or empty when absent. */
+    public java.util.List<String> stringsOr(String field) {
+        if (!has(field)) return java.util.List.of();
+        JsonNode n = json.get(field);
+        if (!n.isArray()) throw wrongType(field, n, "a list of strings");
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : n) {
+            if (!e.isTextual()) throw wrongType(field, n, "a list of strings");
+            out.add(e.textValue());
+        }
+        return out;
+    }
+
     /** True when {@code field} is present and not null. */
     public boolean has(String field) {
         JsonNode n = json.get(field);
