@@ -2,7 +2,8 @@
 import json, os, sys, numpy as np
 out = sys.argv[1] if len(sys.argv) > 1 else "/tmp/gpt2s"
 os.makedirs(out, exist_ok=True)
-d, L, V, P = 768, 12, 50257, 1024
+d, L, V = 768, 12, 50257
+P = int(sys.argv[2]) if len(sys.argv) > 2 else 1024  # n_positions
 rng = np.random.default_rng(0)
 t = {"wte.weight": (V, d), "wpe.weight": (P, d), "ln_f.weight": (d,), "ln_f.bias": (d,)}
 for l in range(L):

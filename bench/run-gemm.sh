@@ -18,7 +18,7 @@ if ! "$PY" -c 'import numpy' 2>/dev/null || ! ls /usr/lib/x86_64-linux-gnu/libop
   apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-numpy libopenblas0-pthread >&2
 fi
 
-./mvnw-local -q -pl bench -am package -DskipTests
+./mvnw-local -q -Pbench -pl bench -am package -DskipTests
 out="$(mktemp -d)"
 files=()
 for round in $(seq "$ROUNDS"); do

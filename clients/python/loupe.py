@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - loupe.py copied alone
     Trace = Generation = None
 
 __all__ = ["Client", "LoupeError", "Result", "connect", "client", "run", "generate", "gradients", "tokenize",
-           "detokenize", "info", "hooks", "lens", "saes", "sae_encode", "sae_decode", "feature", "hook", "steer", "zero", "set_to", "project_out",
+           "detokenize", "info", "hooks", "lens", "saes", "attribute", "intervene_features", "sae_encode", "sae_decode", "feature", "hook", "steer", "zero", "set_to", "project_out",
            "trace", "values", "fetch", "delete", "upload", "where", "cat", "stack", "einsum"]
 
 _DTYPES = {"F32": np.float32, "I64": np.int64, "F64": np.float64, "I32": np.int32, "F16": np.float16}
@@ -337,10 +337,39 @@ class Client:
         return self._json(f"/v1/saes/{urllib.request.quote(sae, safe='')}/features/{int(feature_id)}")
 
     def lens(self, prompt=None, topk=5, target=None, tokens=None, bos=True):
-        """Logit lens: top tokens and probabilities after each block, at every position."""
+        """Logit lens: numpy top_ids, top_probs [depth, pos, k] (target_prob [depth, pos]), with depths, top_tokens, str_tokens."""
         body = self._input(prompt, tokens, bos)
         body.update(topk=topk, target=target)
-        return self._json("/v1/lens", body)
+        r = self._arrays("/v1/lens", body)
+        for k, v in r.fields.items():
+            r.setdefault(k, v)
+        return r
+
+    def attribute(self, prompt=None, tokens=None, bos=True, max_n_logits=10, desired_logit_prob=0.95, node_threshold=0.8,
+                  edge_threshold=0.98, max_feature_nodes=None):
+        """An attribution graph through the server's transcoders (circuit-tracer semantics), pruned: the JSON the graph
+        front ends read — metadata (prompt_tokens, prompt_ids, replacement_score, completeness_score), nodes, links."""
+        body = self._input(prompt, tokens, bos)
+        body.update(max_n_logits=max_n_logits, desired_logit_prob=desired_logit_prob, node_threshold=node_threshold,
+                    edge_threshold=edge_threshold)
+        if max_feature_nodes is not None:
+            body["max_feature_nodes"] = int(max_feature_nodes)
+        return self._json("/v1/attribute", body)
+
+    def intervene_features(self, edits, prompt=None, tokens=None, bos=True, freeze_attention=False, constrained_layers=None, top_k=10):
+        """Top next-token probabilities without and with feature edits: edits are (layer, position, feature, value)
+        tuples (set) or dicts {layer, position, feature, op: set|scale|zero, value}. Returns {tokens, clean, edited}."""
+        body = self._input(prompt, tokens, bos)
+        body["edits"] = [e if isinstance(e, dict) else {"layer": int(e[0]), "position": int(e[1]), "feature": int(e[2]), "op": "set",
+                                                       "value": float(e[3])} for e in edits]
+        body.update(freeze_attention=freeze_attention, top_k=top_k)
+        if constrained_layers is not None:
+            body["constrained_layers"] = [int(constrained_layers[0]), int(constrained_layers[1])]
+        return self._json("/v1/features/intervene", body)
+
+    def transcoder_feature(self, layer, feature):
+        """A transcoder feature's direct logit effects: {promotes, suppresses} as [{id, token, value}]."""
+        return self._json(f"/v1/transcoders/{int(layer)}/{int(feature)}")
 
 
 _default = None
@@ -391,6 +420,14 @@ def lens(prompt=None, topk=5, target=None, **kw):
 
 def saes():
     return client().saes()
+
+
+def attribute(prompt=None, **kw):
+    return client().attribute(prompt, **kw)
+
+
+def intervene_features(edits, prompt=None, **kw):
+    return client().intervene_features(edits, prompt, **kw)
 
 
 def sae_encode(sae, prompt=None, topk=8, features=None, **kw):

@@ -94,6 +94,7 @@ def saes():
 def lens():
     r = loupe.lens(PROMPT, topk=3)
     assert r["depths"][0] == "embed" and len(r["top_ids"][0][0]) == 3
+    assert r["top_ids"].dtype == np.int64 and r["top_probs"].dtype == np.float32 and r["top_probs"].shape == r["top_ids"].shape
 
 
 loupe.connect(url, key)

@@ -6,10 +6,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -61,6 +63,7 @@ public final class ActivationReader implements Iterable<ActivationReader.Batch>,
     private final StoreManifest manifest;
     private final Options opt;
     private final BlockingQueue<Object> queue;
+    private final Set<String> verified = new HashSet<>();
     private Thread thread;
 
     private ActivationReader(Path dir, StoreManifest manifest, Options opt) {
@@ -127,6 +130,7 @@ public final class ActivationReader implements Iterable<ActivationReader.Batch>,
                 if (order != null) Collections.shuffle(shards, order);
                 for (StoreManifest.Shard sh : shards) {
                     try (ShardFile f = ShardFile.open(dir.resolve(sh.file()), layout)) {
+                        if (verified.add(sh.file())) check(f, sh, layout);
                         for (int at = 0; at < f.rows(); ) {
                             int n = Math.min(f.rows() - at, pending.capacity() - pending.rows());
                             f.read(at, n, pending);
@@ -146,6 +150,20 @@ public final class ActivationReader implements Iterable<ActivationReader.Batch>,
             } catch (InterruptedException ignored) {
                 // closed early
             }
+        }
+    }
+
+    /**
+     * A shard's rows must be the rows its manifest recorded before any of them is handed out: one pass of the row
+     * hash over the shard (the file then sits in the page cache for the read that follows), once per shard per
+     * reader. One flipped float stops the reader naming the shard, instead of training on it.
+     */
+    private static void check(ShardFile f, StoreManifest.Shard sh, StoreLayout layout) throws IOException {
+        if (f.rows() != sh.rows()) throw new CorruptStoreException(f.path() + ": holds " + f.rows() + " rows but the manifest says " + sh.rows());
+        String digest = RowHash.hex(Verifier.digest(f, layout));
+        if (!digest.equals(sh.digest())) {
+            throw new CorruptStoreException(f.path() + ": row digest " + digest + " does not match the manifest's " + sh.digest()
+                    + "; the shard is corrupt (loupe verify checks the whole store)");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.loupe.activations;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.model.format.JsonErrors;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -165,7 +166,7 @@ public final class DocumentSource implements Closeable {
         try {
             node = JSON.readTree(json);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(f + ":" + line + ": not a JSON object (" + e.getOriginalMessage() + ")");
+            throw new IllegalArgumentException(f + ":" + line + ": not a JSON object (" + JsonErrors.describe(e) + ")");
         }
         JsonNode t = node.get(textField);
         if (t == null || !t.isTextual()) {

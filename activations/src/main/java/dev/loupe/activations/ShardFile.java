@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.model.format.AtomicFile;
+import dev.loupe.model.format.JsonErrors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -117,7 +118,7 @@ public final class ShardFile implements AutoCloseable {
             try {
                 root = JSON.readTree(json);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw corrupt(path, "header is not valid JSON (" + e.getOriginalMessage() + ")");
+                throw corrupt(path, "header is not valid JSON (" + JsonErrors.describe(e) + ")");
             }
             long base = 8 + hlen;
             long[] offsets = new long[layout.size()];

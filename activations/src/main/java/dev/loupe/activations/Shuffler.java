@@ -126,7 +126,7 @@ public final class Shuffler {
                         for (int r = 0; r < block.rows(); r++) {
                             int b = rng.nextInt(k);
                             if (fill[b] + recBytes > bufs[b].length) {
-                                ShardFile.writeFully(files[b], bufs[b], 0, fill[b]);
+                                append(files[b], bucket(work, b), bufs[b], fill[b]);
                                 lengths[b] += fill[b];
                                 fill[b] = 0;
                             }
@@ -145,7 +145,7 @@ public final class Shuffler {
                     }
                 }
                 for (int b = 0; b < k; b++) {
-                    ShardFile.writeFully(files[b], bufs[b], 0, fill[b]);
+                    append(files[b], bucket(work, b), bufs[b], fill[b]);
                     lengths[b] += fill[b];
                     fill[b] = 0;
                 }
@@ -233,5 +233,14 @@ public final class Shuffler {
         if (!Objects.equals(a.source(), b.source())) return "source";
         if (!Objects.equals(a.seed(), b.seed())) return "seed";
         return null;
+    }
+
+    /** Appends to a bucket file; a write error (a full disk) names the file. */
+    private static void append(FileChannel ch, Path file, byte[] buf, int len) throws IOException {
+        try {
+            ShardFile.writeFully(ch, buf, 0, len);
+        } catch (IOException e) {
+            throw AtomicFile.named(file, e);
+        }
     }
 }

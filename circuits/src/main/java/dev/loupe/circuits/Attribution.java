@@ -57,6 +57,24 @@ public final class Attribution {
         }
     }
 
+    /** {@code ids} with {@code bos} first unless it is there already (circuit-tracer always starts from BOS; its features are zeroed). */
+    public static int[] withBos(java.util.OptionalInt bos, int[] ids) {
+        if (bos.isEmpty() || (ids.length > 0 && ids[0] == bos.getAsInt())) return ids;
+        int[] out = new int[ids.length + 1];
+        out[0] = bos.getAsInt();
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
+    /** Phases 1–2 for {@code m}: the active features and decoder blocks, ready for {@link #rows}. */
+    static Attribution of(LocalReplacementModel m) {
+        return new Attribution(m);
+    }
+
+    ActiveFeatures features() {
+        return af;
+    }
+
     /** The attribution graph of {@code tokens} (used as given: put BOS first yourself). */
     public static AttributionGraph graph(HookedTransformer model, Transcoders transcoders, int[] tokens, AttributionOptions opt) {
         return new Attribution(LocalReplacementModel.of(model, transcoders, tokens)).build(opt);
@@ -68,7 +86,7 @@ public final class Attribution {
         float[][] logitRows = new float[nLogits][];
         for (int a = 0; a < nLogits; a += opt.batchSize()) {
             List<LocalReplacementModel.Target> batch = new ArrayList<>();
-            for (int j = a; j < Math.min(nLogits, a + opt.batchSize()); j++) batch.add(new LocalReplacementModel.Target(nLayers, pos - 1, logits.directions()[j]));
+            for (int j = a; j < Math.min(nLogits, a + opt.batchSize()); j++) batch.add(new LocalReplacementModel.Target(LocalReplacementModel.Read.FINAL, nLayers, pos - 1, logits.directions()[j]));
             float[][] rows = rows(batch);
             System.arraycopy(rows, 0, logitRows, a, rows.length);
         }
@@ -110,14 +128,14 @@ public final class Attribution {
         for (int i : features) {
             int l = af.layer()[i];
             float[] enc = Arrays.copyOfRange(tc.encoder(l).data(), af.feature()[i] * d, (af.feature()[i] + 1) * d);
-            batch.add(new LocalReplacementModel.Target(l, af.position()[i], enc));
+            batch.add(new LocalReplacementModel.Target(LocalReplacementModel.Read.MLP_INPUT, l, af.position()[i], enc));
         }
         float[][] rows = rows(batch);
         for (int j = 0; j < features.length; j++) featureRows[features[j]] = rows[j];
     }
 
     /** One backward pass for {@code batch}, contracted to full rows over [active features, errors, tokens]. */
-    private float[][] rows(List<LocalReplacementModel.Target> batch) {
+    float[][] rows(List<LocalReplacementModel.Target> batch) {
         int b = batch.size();
         LocalReplacementModel.Gradients g = m.backward(batch);
         float[][] out = new float[b][fullCols];

@@ -33,7 +33,7 @@ public final class LocalReplacementModel {
     private final float[][] ln1Inv, ln2Inv; // [layer][pos] 1/σ of the real forward
     private final float[] finalInv;
     private final float[][] pattern; // [layer][heads·pos·pos]
-    private final float[][] mlpIn, mlpOut; // [layer][pos·d]
+    private final float[][] attnIn, mlpIn, mlpOut; // [layer][pos·d]
     private final float[][] mlpRemainder; // [layer][pos·d]: real MLP output minus the skip path
     private final float[] lastLogits;
     private final Tensor[] valueWeight, valueBias;
@@ -50,6 +50,7 @@ public final class LocalReplacementModel {
         ln1Inv = new float[nLayers][];
         ln2Inv = new float[nLayers][];
         pattern = new float[nLayers][];
+        attnIn = new float[nLayers][];
         mlpIn = new float[nLayers][];
         mlpOut = new float[nLayers][];
         mlpRemainder = new float[nLayers][];
@@ -62,6 +63,7 @@ public final class LocalReplacementModel {
             ln1Inv[l] = inverseScales(residPre, pos, d, cfg.normEps(), centered);
             ln2Inv[l] = inverseScales(cfg.parallelResidual() ? residPre : c.get(b + "hook_resid_mid").data(), pos, d, cfg.normEps(), centered);
             pattern[l] = c.get(b + "attn.hook_pattern").data();
+            attnIn[l] = c.get(b + "ln1.hook_normalized").data();
             mlpIn[l] = c.get(b + "ln2.hook_normalized").data();
             mlpOut[l] = c.get(b + "hook_mlp_out").data();
             Tensor skip = transcoders.skip(l);
@@ -85,6 +87,10 @@ public final class LocalReplacementModel {
             throw new IllegalArgumentException("attribution needs a causal pre-norm decoder with MLPs, a final norm and an unembedding; "
                     + cfg.architecture() + " is not one");
         }
+        if (cfg.sublayerPostNorms() || cfg.norm() == NormKind.GEMMA_RMS_NORM || cfg.embedScale() != 1f || cfg.finalSoftcap() > 0) {
+            throw new IllegalArgumentException("attribution: " + cfg.architecture() + " has sublayer post-norms, Gemma norms, an embedding "
+                    + "scale or a final soft-cap, which the replacement model does not cover yet");
+        }
         if (model.weights().embed().tokenTypes() != null || model.weights().embed().norm() != null) {
             throw new IllegalArgumentException("attribution: " + cfg.architecture() + " has token-type embeddings or an embedding norm, which the replacement model does not cover");
         }
@@ -97,7 +103,7 @@ public final class LocalReplacementModel {
                     + " but the model has " + cfg.nLayers() + " layers of d_model " + cfg.dModel());
         }
         if (tokens.length == 0) throw new IllegalArgumentException("attribution needs at least one token");
-        List<String> hooks = new ArrayList<>(List.of("blocks.*.hook_resid_pre", "blocks.*.attn.hook_pattern", "blocks.*.ln2.hook_normalized",
+        List<String> hooks = new ArrayList<>(List.of("blocks.*.hook_resid_pre", "blocks.*.attn.hook_pattern", "blocks.*.ln1.hook_normalized", "blocks.*.ln2.hook_normalized",
                 "blocks.*.hook_mlp_out", "blocks." + (cfg.nLayers() - 1) + ".hook_resid_post"));
         if (!cfg.parallelResidual()) hooks.add("blocks.*.hook_resid_mid");
         ActivationCache cache = new ActivationCache();
@@ -147,6 +153,11 @@ public final class LocalReplacementModel {
         return pos;
     }
 
+    /** The real attention input [pos·d] (ln1.hook_normalized) at {@code layer}. */
+    public float[] attentionInput(int layer) {
+        return attnIn[layer];
+    }
+
     /** The real MLP input [pos·d] (ln2.hook_normalized) at {@code layer}, as the transcoders read it. */
     public float[] mlpInput(int layer) {
         return mlpIn[layer];
@@ -179,11 +190,26 @@ public final class LocalReplacementModel {
         return row;
     }
 
+    /** Which activation a target reads. */
+    public enum Read {
+        /** {@code blocks.{l}.ln1.hook_normalized}: what attention reads (queries, keys, values). */
+        ATTENTION_INPUT,
+        /** {@code blocks.{l}.ln2.hook_normalized}: what the MLP and its transcoder read. */
+        MLP_INPUT,
+        /** {@code ln_final.hook_normalized}: what the unembedding reads (layer is nLayers). */
+        FINAL
+    }
+
     /**
-     * One target of a backward pass: the scalar {@code direction · a[position]}, with a the transcoder input
-     * ({@code ln2.hook_normalized}) at {@code layer}, or the final norm's output when layer is {@code nLayers}.
+     * One target of a backward pass: the scalar {@code direction · a[position]} with a the activation {@code read}
+     * at {@code layer} (ignored for {@link Read#FINAL}).
      */
-    public record Target(int layer, int position, float[] direction) {}
+    public record Target(Read read, int layer, int position, float[] direction) {
+        /** How many blocks the forward must enter to reach this target: its layer, or all for FINAL. */
+        int depth(int nLayers) {
+            return read == Read.FINAL ? nLayers : layer;
+        }
+    }
 
     /**
      * The gradients of one batch of targets: {@code residual[l]} [batch, pos, d] is ∂target/∂(what layer l's MLP
@@ -202,7 +228,7 @@ public final class LocalReplacementModel {
         TransformerConfig cfg = model.config();
         TransformerWeights w = model.weights();
         int b = batch.size(), maxLayer = 0;
-        for (Target t : batch) maxLayer = Math.max(maxLayer, t.layer());
+        for (Target t : batch) maxLayer = Math.max(maxLayer, t.depth(nLayers));
         boolean centered = cfg.norm() == NormKind.LAYER_NORM;
         float[] embRows = new float[b * pos * d];
         for (int p = 0; p < pos; p++) w.embed().tokens().row(tokens[p], embRows, p * d);
@@ -215,12 +241,14 @@ public final class LocalReplacementModel {
         for (int l = 0; l < Math.min(maxLayer + 1, nLayers); l++) {
             Block blk = w.blocks().get(l);
             Tensor h1 = FrozenOps.norm(x, ln1Inv[l], blk.ln1().gain(), blk.ln1().bias(), centered);
+            addProbe(probes, h1, batch, Read.ATTENTION_INPUT, l);
+            if (l == maxLayer && !reads(batch, Read.MLP_INPUT, l)) break;
             Tensor v = Ops.linear(h1, valueWeight[l], valueBias[l]).reshape(b, pos, cfg.nKvHeads(), cfg.dHead());
             Tensor z = FrozenOps.mix(pattern[l], v, cfg.nHeads());
             Tensor attnOut = Ops.linear(z.reshape(b, pos, cfg.nHeads() * cfg.dHead()), blk.attn().out().weight(), blk.attn().out().bias());
             Tensor mid = cfg.parallelResidual() ? x : Ops.add(x, attnOut);
             Tensor h2 = FrozenOps.norm(mid, ln2Inv[l], blk.ln2().gain(), blk.ln2().bias(), centered);
-            addProbe(probes, h2, batch, l);
+            addProbe(probes, h2, batch, Read.MLP_INPUT, l);
             if (l == maxLayer && maxLayer < nLayers) break; // nothing reads this block's output
             Tensor skip = transcoders.skip(l);
             Tensor remainder = Tensor.of(mlpRemainder[l], pos, d);
@@ -237,22 +265,27 @@ public final class LocalReplacementModel {
         }
         if (maxLayer == nLayers) {
             Tensor hf = FrozenOps.norm(x, finalInv, w.lnFinal().gain(), w.lnFinal().bias(), centered);
-            addProbe(probes, hf, batch, nLayers);
+            addProbe(probes, hf, batch, Read.FINAL, nLayers);
         }
         Autograd.backward(probes.size() == 1 ? probes.getFirst() : Ops.add(probes.toArray(Tensor[]::new)));
         return new Gradients(residual, embedding.grad());
     }
 
-    private static void addProbe(List<Tensor> probes, Tensor at, List<Target> batch, int layer) {
+    private static boolean reads(List<Target> batch, Read read, int layer) {
+        for (Target t : batch) if (t.read() == read && t.layer() == layer) return true;
+        return false;
+    }
+
+    private static void addProbe(List<Tensor> probes, Tensor at, List<Target> batch, Read read, int layer) {
         int n = 0;
-        for (Target t : batch) if (t.layer() == layer) n++;
+        for (Target t : batch) if (t.read() == read && (read == Read.FINAL || t.layer() == layer)) n++;
         if (n == 0) return;
         int[] copy = new int[n], position = new int[n];
         float[][] dir = new float[n][];
         int k = 0;
         for (int j = 0; j < batch.size(); j++) {
             Target t = batch.get(j);
-            if (t.layer() != layer) continue;
+            if (t.read() != read || (read != Read.FINAL && t.layer() != layer)) continue;
             copy[k] = j;
             position[k] = t.position();
             dir[k++] = t.direction();

@@ -47,6 +47,7 @@ final class AttributeCommand implements Command {
               --max-memory BYTES       memory budget for the backward passes (sets the batch size; suffixes k, m, g)
               --batch-size B           targets per backward pass (default: from --max-memory, else 32)
               --out DIR                writes DIR/graph.safetensors (unpruned) and DIR/graph.json (pruned, front-end schema)
+              --slug NAME              the graph's name in graph.json (default: the --out folder's name)
             """ + ModelOptions.USAGE;
     }
 
@@ -58,7 +59,7 @@ final class AttributeCommand implements Command {
         Path out = Path.of(args.require("out"));
         Transcoders tc = CircuitTracerFormat.read(Path.of(args.require("transcoders")));
         LoadedModel m = ModelOptions.load(args);
-        int[] ids = args.has("ids") ? RunCommand.parseIds(args.get("ids")) : withBos(m, m.tokens(args.get("prompt")));
+        int[] ids = args.has("ids") ? RunCommand.parseIds(args.get("ids")) : Attribution.withBos(m.requireTokenizer().bosId(), m.tokens(args.get("prompt")));
         double nodeThreshold = args.doubleOr("node-threshold", 0.8), edgeThreshold = args.doubleOr("edge-threshold", 0.98);
         AttributionOptions opt = AttributionOptions.DEFAULTS
                 .withLogits(args.intOr("max-n-logits", 10), args.doubleOr("desired-logit-prob", 0.95))
@@ -91,16 +92,6 @@ final class AttributeCommand implements Command {
         System.out.printf("graph built in %.2f s; peak heap %.0f MiB, peak RSS %.0f MiB%n", seconds, mem.heapMiB(), mem.rssMiB());
         System.err.println("wrote " + out.resolve(GraphFiles.TENSORS) + " and " + out.resolve(GraphFiles.JSON_FILE));
         return 0;
-    }
-
-    /** The prompt's ids with the tokenizer's BOS first (circuit-tracer always starts from BOS; its features there are zeroed). */
-    static int[] withBos(LoadedModel m, int[] ids) {
-        var bos = m.requireTokenizer().bosId();
-        if (bos.isEmpty() || (ids.length > 0 && ids[0] == bos.getAsInt())) return ids;
-        int[] out = new int[ids.length + 1];
-        out[0] = bos.getAsInt();
-        System.arraycopy(ids, 0, out, 1, ids.length);
-        return out;
     }
 
     /** 16g, 512m, 100k or plain bytes. */

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Parallel;
+import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.WeightDtype;
+import dev.loupe.model.format.DType;
 import dev.loupe.model.generate.Generator;
 import dev.loupe.model.generate.Sampling;
 import dev.loupe.model.hooks.ActivationCache;
@@ -37,16 +40,23 @@ final class BenchCommand implements Command {
     @Override
     public String usage() {
         return """
-            Usage: loupe bench make-model --out DIR [--layers 12 --d-model 768 --heads 12 --vocab 50257 --ctx 1024 --seed 0]
-                   loupe bench forward --model DIR [--batch 8 --pos 128] [--cache PATTERN ...] [--warmup 2 --iters 5]
-                   loupe bench decode --model DIR [--tokens 128 --prompt-len 1] [--warmup 1 --iters 3]
-            make-model writes a GPT-2 Hugging Face folder (config.json, model.safetensors) with random weights.
+            Usage: loupe bench make-model --out DIR [--shape NAME] [--dtype f32|bf16]
+                                          [--layers 12 --d-model 768 --heads 12 --vocab 50257 --ctx 1024] [--seed 0]
+                   loupe bench forward --model DIR [--dtype f32|stored] [--batch 8 --pos 128] [--cache PATTERN ... | --last-logits]
+                                       [--warmup 2 --iters 5]
+                   loupe bench decode --model DIR [--dtype f32|stored] [--tokens 128 --prompt-len 1] [--warmup 1 --iters 3] [--read-mib 512]
+            make-model writes a Hugging Face folder with random weights: with --shape, a real model's exact
+            published dimensions and config (SHAPES) plus a tokenizer.json of its vocabulary size; else a
+            GPT-2 of the given sizes. --dtype bf16 stores the weights as BF16 (default f32).
             forward times full forward passes over fixed ids (tokens/s, median and best of the iters), with
-            no hooks or caching every activation the --cache patterns select (e.g. 'blocks.*.hook_resid_post').
-            decode times greedy batch-1 generation with the KV cache, prefill excluded (tokens/s).
+            no hooks or caching every activation the --cache patterns select (e.g. 'blocks.*.hook_resid_post'),
+            or with --last-logits only the last position's logits (a prefill).
+            decode times greedy batch-1 generation with the KV cache, prefill excluded (tokens/s), and
+            compares the weight bytes it streams per second with a read bandwidth measured in the same run
+            (summing a --read-mib buffer, far larger than the caches).
             Both report peak heap (sum of heap pools' peaks) and peak RSS, and end with a line
             'RESULT {json}'. Run with LOUPE_JAVA_OPTS=-Dloupe.hooks=off to time the forward without
-            any hook machinery.""";
+            any hook machinery.""".replace("SHAPES", ModelShape.names());
     }
 
     @Override
@@ -61,11 +71,24 @@ final class BenchCommand implements Command {
     }
 
     private int makeModel(String[] argv) throws Exception {
-        Args args = new Args("bench make-model", argv, 1, Set.of("out", "layers", "d-model", "heads", "vocab", "ctx", "seed"), Set.of());
+        Args args = new Args("bench make-model", argv, 1,
+                Set.of("out", "shape", "dtype", "layers", "d-model", "heads", "vocab", "ctx", "seed"), Set.of());
         Path out = Path.of(args.require("out"));
-        RandomGpt2 spec = new RandomGpt2(args.intOr("layers", 12), args.intOr("d-model", 768), args.intOr("heads", 12),
-                args.intOr("vocab", 50257), args.intOr("ctx", 1024), args.intOr("seed", 0));
+        DType dtype = switch (args.has("dtype") ? args.get("dtype") : "f32") {
+            case "f32" -> DType.F32;
+            case "bf16" -> DType.BF16;
+            default -> throw new Args.UsageException("bench make-model: --dtype is f32 or bf16, not '" + args.get("dtype") + "'");
+        };
         long t0 = System.nanoTime();
+        if (args.has("shape")) {
+            ModelShape shape = ModelShape.byName(args.get("shape"));
+            shape.write(out, dtype, args.intOr("seed", 0));
+            System.out.printf("wrote random %s (%s, %.1fM parameters) to %s in %.1f s%n", shape.id, dtype,
+                    shape.parameters() / 1e6, out, (System.nanoTime() - t0) / 1e9);
+            return 0;
+        }
+        RandomGpt2 spec = new RandomGpt2(args.intOr("layers", 12), args.intOr("d-model", 768), args.intOr("heads", 12),
+                args.intOr("vocab", 50257), args.intOr("ctx", 1024), args.intOr("seed", 0), dtype);
         spec.write(out);
         System.out.printf("wrote random GPT-2 (%d layers, d_model %d, %d heads, vocab %d, ctx %d; %.1fM parameters) to %s in %.1f s%n",
                 spec.layers(), spec.dModel(), spec.heads(), spec.vocab(), spec.ctx(), spec.parameters() / 1e6, out,
@@ -74,14 +97,22 @@ final class BenchCommand implements Command {
     }
 
     private int forward(String[] argv) throws Exception {
-        Args args = new Args("bench forward", argv, 1, Set.of("model", "batch", "pos", "cache", "warmup", "iters", "seed"), Set.of());
+        Args args = new Args("bench forward", argv, 1, Set.of("model", "dtype", "batch", "pos", "cache", "warmup", "iters", "seed"),
+                Set.of("last-logits"));
         int batch = positive(args, "batch", 8), pos = positive(args, "pos", 128);
         int warmup = Math.max(0, args.intOr("warmup", 2)), iters = positive(args, "iters", 5);
         List<String> patterns = args.all("cache");
-        LoadedModel m = ModelLoader.load(args.require("model"), null);
+        long t0 = System.nanoTime();
+        LoadedModel m = load(args);
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
         HookedTransformer t = m.transformer();
         int[][] tokens = benchIds(batch, pos, t.config().dVocab(), args.intOr("seed", 0));
+        boolean lastLogits = args.has("last-logits");
         Runnable once = () -> {
+            if (lastLogits) {
+                t.forward(tokens, Hooks.none(t.hooks()), null, ForwardOptions.LAST_LOGITS);
+                return;
+            }
             if (patterns.isEmpty()) {
                 t.forward(tokens);
                 return;
@@ -94,18 +125,20 @@ final class BenchCommand implements Command {
         };
         double[] rates = time(warmup, iters, batch * pos, once);
         String what = patterns.isEmpty() ? "no hooks" : "caching " + String.join(", ", patterns);
-        ObjectNode r = result("forward", m, rates, warmup);
-        r.put("batch", batch).put("pos", pos).put("cache", String.join(",", patterns));
+        ObjectNode r = result("forward", m, rates, warmup).put("load_s", loadSeconds);
+        r.put("batch", batch).put("pos", pos).put("cache", String.join(",", patterns)).put("last_logits", lastLogits);
         report(String.format("forward %d x %d, %s, hook machinery %s", batch, pos, what, hookMachinery()), r);
         return 0;
     }
 
     private int decode(String[] argv) throws Exception {
-        Args args = new Args("bench decode", argv, 1, Set.of("model", "tokens", "prompt-len", "warmup", "iters", "seed"), Set.of());
+        Args args = new Args("bench decode", argv, 1, Set.of("model", "dtype", "tokens", "prompt-len", "warmup", "iters", "seed", "read-mib"), Set.of());
         int n = args.intOr("tokens", 128), promptLen = positive(args, "prompt-len", 1);
         if (n < 2) throw new Args.UsageException("bench decode: --tokens must be at least 2 (the first comes from prefill)");
         int warmup = Math.max(0, args.intOr("warmup", 1)), iters = positive(args, "iters", 3);
-        LoadedModel m = ModelLoader.load(args.require("model"), null);
+        long t0 = System.nanoTime();
+        LoadedModel m = load(args);
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
         HookedTransformer t = m.transformer();
         if (promptLen + n > t.config().nCtx()) throw new Args.UsageException("bench decode: prompt-len + tokens exceeds n_ctx " + t.config().nCtx());
         int[][] prompt = benchIds(1, promptLen, t.config().dVocab(), args.intOr("seed", 0));
@@ -120,13 +153,38 @@ final class BenchCommand implements Command {
             if (i >= 0) rates[i] = (n - 1) / ((at[n - 1] - at[0]) / 1e9); // the first token comes from prefill
             generated = out;
         }
-        ObjectNode r = result("decode", m, rates, warmup);
+        ObjectNode r = result("decode", m, rates, warmup).put("load_s", loadSeconds);
         r.put("prompt_len", promptLen).put("tokens", n);
+        long streamed = streamedBytes(t);
+        double read = ReadBandwidth.measure((long) positive(args, "read-mib", 512) << 20, 5), effective = streamed * r.get("median_tok_s").asDouble();
+        r.put("weight_bytes_per_token", streamed).put("effective_gb_s", effective / 1e9).put("read_gb_s", read / 1e9)
+                .put("bandwidth_pct", 100 * effective / read);
+        System.out.printf("weights streamed per token %.1f MB: %.2f GB/s effective, %.2f GB/s read bandwidth measured now (%.0f%%)%n",
+                streamed / 1e6, effective / 1e9, read / 1e9, 100 * effective / read);
         ArrayNode ids = r.putArray("ids"), gen = r.putArray("generated");
         for (int id : prompt[0]) ids.add(id);
         for (int id : generated) gen.add(id);
         report(String.format("greedy decode, batch 1, %d tokens after a %d-token prompt (prefill excluded)", n, promptLen), r);
         return 0;
+    }
+
+    private static LoadedModel load(Args args) throws java.io.IOException {
+        String model = args.require("model");
+        WeightDtype dtype = ModelOptions.dtype(args);
+        System.err.println("loupe: " + ModelLoader.memory(model, dtype).describe(model));
+        return ModelLoader.load(model, null, dtype);
+    }
+
+    /** Bytes of the weights a decode step reads in full: every linear layer's packed weight and the unembedding. */
+    private static long streamedBytes(HookedTransformer t) {
+        long bytes = t.weights().unembed() == null ? 0 : t.weights().unembed().weight().packedTranspose().bytes();
+        for (var b : t.weights().blocks()) {
+            bytes += b.attn().qkv().weight().packedTranspose().bytes() + b.attn().out().weight().packedTranspose().bytes();
+            if (b.mlp() == null) continue;
+            if (b.mlp().gate() != null) bytes += b.mlp().gate().weight().packedTranspose().bytes();
+            bytes += b.mlp().in().weight().packedTranspose().bytes() + b.mlp().out().weight().packedTranspose().bytes();
+        }
+        return bytes;
     }
 
     /** Tokens per second of each timed iteration, after {@code warmup} untimed ones. */

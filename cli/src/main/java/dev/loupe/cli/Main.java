@@ -13,6 +13,7 @@ public final class Main {
             new RunCommand(),
             new HooksCommand(),
             new TokenizeCommand(),
+            new TraceCommand(),
             new DetokenizeCommand(),
             new PatchCommand(),
             new LensCommand(),

@@ -2,21 +2,17 @@ package dev.loupe.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loupe.core.Tensor;
-import dev.loupe.model.format.AtomicFile;
 import dev.loupe.model.format.DType;
 import dev.loupe.model.format.SafeTensorsWriter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 
 /**
  * A GPT-2 ({@code GPT2LMHeadModel}) Hugging Face folder with random weights, for benchmarks: weights and
  * biases drawn from N(0, 0.02), LayerNorm gains 1 + N(0, 0.02). Each tensor has its own seeded stream,
  * so a seed always gives the same file, and tensors are generated one at a time while writing.
  */
-record RandomGpt2(int layers, int dModel, int heads, int vocab, int ctx, long seed) {
+record RandomGpt2(int layers, int dModel, int heads, int vocab, int ctx, long seed, DType dtype) {
     private static final float STD = 0.02f;
 
     RandomGpt2 {
@@ -28,30 +24,26 @@ record RandomGpt2(int layers, int dModel, int heads, int vocab, int ctx, long se
 
     /** Writes {@code config.json} and {@code model.safetensors} into {@code dir}, each atomically. */
     void write(Path dir) throws IOException {
-        SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt");
+        RandomWeights w = new RandomWeights(new SafeTensorsWriter().metadata("format", "pt"), dtype, seed, STD);
         int d = dModel, mlp = 4 * dModel;
-        normal(w, "transformer.wte.weight", 0, vocab, d);
-        normal(w, "transformer.wpe.weight", 0, ctx, d);
+        w.normal("transformer.wte.weight", 0, vocab, d);
+        w.normal("transformer.wpe.weight", 0, ctx, d);
         for (int l = 0; l < layers; l++) {
             String b = "transformer.h." + l + ".";
             layerNorm(w, b + "ln_1", d);
-            normal(w, b + "attn.c_attn.weight", 0, d, 3 * d);
-            normal(w, b + "attn.c_attn.bias", 0, 3 * d);
-            normal(w, b + "attn.c_proj.weight", 0, d, d);
-            normal(w, b + "attn.c_proj.bias", 0, d);
+            w.normal(b + "attn.c_attn.weight", 0, d, 3 * d);
+            w.normal(b + "attn.c_attn.bias", 0, 3 * d);
+            w.normal(b + "attn.c_proj.weight", 0, d, d);
+            w.normal(b + "attn.c_proj.bias", 0, d);
             layerNorm(w, b + "ln_2", d);
-            normal(w, b + "mlp.c_fc.weight", 0, d, mlp);
-            normal(w, b + "mlp.c_fc.bias", 0, mlp);
-            normal(w, b + "mlp.c_proj.weight", 0, mlp, d);
-            normal(w, b + "mlp.c_proj.bias", 0, d);
+            w.normal(b + "mlp.c_fc.weight", 0, d, mlp);
+            w.normal(b + "mlp.c_fc.bias", 0, mlp);
+            w.normal(b + "mlp.c_proj.weight", 0, mlp, d);
+            w.normal(b + "mlp.c_proj.bias", 0, d);
         }
         layerNorm(w, "transformer.ln_f", d);
-        w.write(dir.resolve("model.safetensors"));
-        byte[] config = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(config());
-        AtomicFile.write(dir.resolve("config.json"), ch -> {
-            ByteBuffer buf = ByteBuffer.wrap(config);
-            while (buf.hasRemaining()) ch.write(buf);
-        });
+        w.writer().write(dir.resolve("model.safetensors"));
+        ModelShape.writeJson(dir.resolve("config.json"), config());
     }
 
     /** Parameters, embeddings and unembedding (tied) counted once. */
@@ -74,23 +66,12 @@ record RandomGpt2(int layers, int dModel, int heads, int vocab, int ctx, long se
         c.put("activation_function", "gelu_new");
         c.put("layer_norm_epsilon", 1e-5);
         c.put("tie_word_embeddings", true);
-        c.put("torch_dtype", "float32");
+        c.put("torch_dtype", dtype == DType.BF16 ? "bfloat16" : "float32");
         return c;
     }
 
-    private void layerNorm(SafeTensorsWriter w, String prefix, int d) {
-        normal(w, prefix + ".weight", 1, d);
-        normal(w, prefix + ".bias", 0, d);
-    }
-
-    private void normal(SafeTensorsWriter w, String name, float mean, int... shape) {
-        long stream = seed * 0x9E3779B97F4A7C15L + name.hashCode();
-        w.add(name, DType.F32, shape, () -> {
-            SplittableRandom rng = new SplittableRandom(stream);
-            Tensor t = Tensor.zeros(shape);
-            float[] v = t.data();
-            for (int i = 0; i < v.length; i++) v[i] = mean + STD * (float) rng.nextGaussian();
-            return t;
-        });
+    private static void layerNorm(RandomWeights w, String prefix, int d) {
+        w.normal(prefix + ".weight", 1, d);
+        w.normal(prefix + ".bias", 0, d);
     }
 }

@@ -84,8 +84,9 @@ final class SaeCommand implements Command {
               (blocks.L.hook_mlp_out): per-layer transcoders, skip transcoders (plus a linear W_skip path) or a cross-layer
               transcoder (an encoder per layer; each feature writes to its own and every later layer). Same options as
               above (--arch: standard | topk | jumprelu; --d-sae: features per layer), no --hook; --store must hold the
-              pairs (loupe collect --mlp-pairs ...). Every layer → circuit-tracer's layout (config.yaml + safetensors, what
-              loupe attribute --transcoders reads); a single layer → SAELens's transcoder layout (cfg.json + safetensors).
+              MLP input/output pairs (see the collect command). Every layer → circuit-tracer's layout (config.yaml +
+              safetensors, what loupe attribute --transcoders reads); one layer → SAELens's transcoder layout (cfg.json +
+              safetensors).
               --layers all|L,L   layers to replace (default: all)
               Example: loupe sae train --kind clt --model ../shared/models/stories260K/stories260K.bin \\
                          --data ../shared/data/brown.jsonl --d-sae 128 --k 8 --steps 500 --batch 512 --lr 3e-3 --out clt

@@ -27,25 +27,32 @@ final class ServeCommand implements Command {
         return """
             Usage: loupe serve --model SRC [--tokenizer FILE] [--sae [NAME=]DIR ...] [--name NAME] [--port 7070] [--host 127.0.0.1]
                                [--api-keys FILE] [--max-tokens N] [--max-new-tokens N] [--max-response-mb N]
-                               [--timeout-s S] [--max-batch ROWS] [--max-queue JOBS]
+                               [--timeout-s S] [--max-batch ROWS] [--max-queue JOBS] [--allow-host NAME ...]
             Serves the model at http://HOST:PORT: the API under /v1 (described at /v1/openapi.json), the web UI
             at /ui/, Prometheus metrics at /metrics. Requests are micro-batched (--max-batch 1 turns it off).
             API keys: one per line in --api-keys FILE, or comma-separated in LOUPE_API_KEYS; without either the
-            API is open. Each request is logged as one JSON line on stdout.
+            API is open. With keys, /v1 and /metrics need the key; the UI's static pages (/ui/, which hold no data
+            and ask for the key to call /v1) and /v1/openapi.json stay open. Without keys the server answers only
+            Host names it knows (localhost, its address, IP literals, --allow-host NAME), so a web page elsewhere
+            cannot reach it by DNS rebinding; requests that change state from another site's Origin are refused.
+            Each request is logged as one JSON line on stdout.
               --sae [NAME=]DIR     serve a sparse autoencoder (SAELens layout; repeatable); a features.db from
                                    'loupe sae features' beside it adds feature dashboards (default name: the folder)
+              --transcoders DIR    transcoders (circuit-tracer folder): attribution graphs (/v1/attribute, the UI's
+                                   Graph tab) and feature edits (/v1/features/intervene)
               --name NAME          the model's name in the API (default: the file or folder name)
               --max-tokens N       longest input in tokens (default 1024)
               --max-new-tokens N   most tokens one generation may ask for (default 256)
               --max-response-mb N  largest response (default 64)
               --timeout-s S        time limit per request, queueing included (default 60)
+              --allow-host NAME    a further Host name a keyless server answers (repeatable)
             """ + ModelOptions.USAGE;
     }
 
     @Override
     public int run(String[] argv) throws Exception {
         Args args = new Args(name(), argv, 0, ModelOptions.with("sae", "name", "port", "host", "api-keys", "max-tokens", "max-new-tokens",
-                "max-response-mb", "timeout-s", "max-batch", "max-queue"), Set.of());
+                "max-response-mb", "timeout-s", "max-batch", "max-queue", "transcoders", "allow-host"), Set.of());
         LoadedModel m = ModelOptions.load(args);
         String name = args.get("name") != null ? args.get("name") : m.source().getFileName().toString();
         Limits d = Limits.DEFAULT;
@@ -54,10 +61,11 @@ final class ServeCommand implements Command {
                 1000L * args.intOr("timeout-s", (int) (d.timeoutMillis() / 1000)));
         ApiKeys keys = args.get("api-keys") != null ? ApiKeys.fromFile(Path.of(args.get("api-keys"))) : ApiKeys.fromEnvironment();
         LoupeServer.Config cfg = new LoupeServer.Config(args.get("host") != null ? args.get("host") : "127.0.0.1", args.intOr("port", 7070), keys,
-                limits, args.intOr("max-batch", 32), args.intOr("max-queue", 256));
+                limits, args.intOr("max-batch", 32), args.intOr("max-queue", 256), args.all("allow-host"));
         List<ServedSae> saes = new ArrayList<>();
         for (String s : args.all("sae")) saes.add(ServedSae.load(s, m.transformer()));
-        LoupeServer server = new LoupeServer(m, name, saes, cfg, System.out::println);
+        var transcoders = args.has("transcoders") ? dev.loupe.sae.transcoder.CircuitTracerFormat.read(Path.of(args.get("transcoders"))) : null;
+        LoupeServer server = new LoupeServer(m, name, saes, transcoders, cfg, System.out::println);
         System.err.println("loupe: serving " + name + " at http://" + cfg.host() + ":" + server.port() + "/ (UI /ui/, API /v1, "
                 + (keys.required() ? "API keys required" : "no API keys: open to anyone who can reach the port") + ")");
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));

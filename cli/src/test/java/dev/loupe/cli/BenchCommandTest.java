@@ -36,9 +36,37 @@ class BenchCommandTest {
         assertTrue(fwd.get("peak_heap_mib").asLong() > 0);
 
         JsonNode dec = result(run("bench", "decode", "--model", model.toString(), "--tokens", "6", "--prompt-len", "2",
-                "--warmup", "0", "--iters", "1"));
+                "--warmup", "0", "--iters", "1", "--read-mib", "8"));
         assertEquals(6, dec.get("generated").size());
         assertEquals(2, dec.get("ids").size());
+        assertTrue(dec.get("read_gb_s").asDouble() > 0 && dec.get("bandwidth_pct").asDouble() > 0);
+        assertEquals(m.transformer().weights().parameters().values().stream().filter(t -> t.rank() == 2 && !t.hasData())
+                .mapToLong(t -> t.residentBytes()).sum(), dec.get("weight_bytes_per_token").asLong(),
+                "every packed matrix streamed once (the unembedding is the tied token table)");
+    }
+
+    @Test
+    void shapesHaveThePublishedParameterCounts() {
+        long[][] published = {{124_439_808L}, {1_235_814_400L}, {596_049_920L}, {2_614_341_888L}, {8_030_261_248L}};
+        ModelShape[] shapes = {ModelShape.GPT2_SMALL, ModelShape.LLAMA_3_2_1B, ModelShape.QWEN3_0_6B, ModelShape.GEMMA_2_2B,
+                ModelShape.LLAMA_3_1_8B};
+        for (int i = 0; i < shapes.length; i++) assertEquals(published[i][0], shapes[i].parameters(), shapes[i].id);
+        assertEquals(ModelShape.QWEN3_0_6B, ModelShape.byName("qwen3-0.6b"));
+    }
+
+    @Test
+    void aBf16ModelWithItsTokenizerLoadsKept16Bit() throws Exception {
+        Path model = dir.resolve("bf16");
+        run("bench", "make-model", "--out", model.toString(), "--layers", "1", "--d-model", "16", "--heads", "2",
+                "--vocab", "300", "--ctx", "8", "--dtype", "bf16");
+        dev.loupe.model.tokenizer.TrainedBpe.synthetic(300).write(model.resolve("tokenizer.json"));
+        LoadedModel m = ModelLoader.load(model.toString(), null);
+        assertEquals(300, m.requireTokenizer().vocabSize());
+        var qkv = m.transformer().weights().blocks().get(0).attn().qkv().weight();
+        assertEquals(dev.loupe.core.kernels.PackedMatrix.Precision.BF16, qkv.packedTranspose().precision());
+        assertEquals(qkv.packedTranspose().bytes(), qkv.residentBytes(), "BF16 weights held only as 16-bit panels");
+        int[] ids = m.tokens("hello world");
+        assertEquals("hello world", m.requireTokenizer().decode(ids));
     }
 
     @Test

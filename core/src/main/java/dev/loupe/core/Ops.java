@@ -5,6 +5,7 @@ import dev.loupe.core.kernels.Attention;
 import dev.loupe.core.kernels.Elementwise;
 import dev.loupe.core.kernels.Norms;
 import dev.loupe.core.kernels.Rotary;
+import dev.loupe.core.kernels.SoftCap;
 import dev.loupe.core.kernels.Sgemm;
 import dev.loupe.core.kernels.Softmax;
 import java.util.Arrays;
@@ -95,6 +96,29 @@ public final class Ops {
     public static Tensor scale(Tensor x, float s) {
         Tensor out = scaled(x, s);
         Autograd.record(out, g -> Autograd.accumulate(x, scaled(g, s)), x);
+        return out;
+    }
+
+    /** x + c elementwise for a constant c (e.g. Gemma's norm gain 1 + w). */
+    public static Tensor shift(Tensor x, float c) {
+        float[] xd = x.data(), o = new float[xd.length];
+        for (int i = 0; i < o.length; i++) o[i] = xd[i] + c;
+        Tensor out = Tensor.of(o, x.shape());
+        Autograd.record(out, g -> Autograd.accumulate(x, g), x);
+        return out;
+    }
+
+    /** Soft-capping c·tanh(x / c) elementwise (Gemma 2's final logits); -inf stays -inf. */
+    public static Tensor softcap(Tensor x, float cap) {
+        float[] o = x.data().clone();
+        int d = x.size(-1);
+        byRows(o.length / d, d, (lo, hi) -> SoftCap.apply(o, lo * d, (hi - lo) * d, cap));
+        Tensor out = Tensor.of(o, x.shape());
+        Autograd.record(out, g -> {
+            float[] gd = g.data().clone();
+            Attention.softcapBackward(o, gd, cap);
+            Autograd.accumulate(x, Tensor.of(gd, x.shape()));
+        }, x);
         return out;
     }
 
@@ -279,12 +303,16 @@ public final class Ops {
         return y;
     }
 
-    /** Attention scores [batch, heads, pos, keys], scaled and causally masked with -inf. */
+    /** Attention scores [batch, heads, pos, keys], scaled, soft-capped when {@code d} says so, and masked with -inf. */
     public static Tensor attentionScores(Tensor q, Tensor k, Attention.Dims d, float scale) {
         Tensor s = Tensor.zeros(d.batch(), d.heads(), d.pos(), d.keys());
         Attention.scores(q.data(), k.data(), d, scale, s.data());
         Autograd.record(s, g -> {
             float[] gd = g.data();
+            if (d.softcap() > 0) {
+                gd = gd.clone();
+                Attention.softcapBackward(s.data(), gd, d.softcap());
+            }
             if (q.tracked()) {
                 Tensor gq = Tensor.zeros(q.shape());
                 Attention.scoresGradQuery(gd, k.data(), d, scale, gq.data());

@@ -3,18 +3,13 @@ package dev.loupe.model;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.core.kernels.Attention;
-import dev.loupe.core.kernels.Rotary;
-import dev.loupe.model.TransformerConfig.NormKind;
-import dev.loupe.model.TransformerConfig.Positions;
 import dev.loupe.model.TransformerWeights.Block;
 import dev.loupe.model.TransformerWeights.Linear;
 import dev.loupe.model.TransformerWeights.Norm;
 import dev.loupe.model.hooks.ActivationCache;
 import dev.loupe.model.hooks.HookIndex;
-import dev.loupe.model.hooks.HookIndex.Placement;
 import dev.loupe.model.hooks.Hooks;
 import dev.loupe.model.hooks.Site;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,17 +21,14 @@ import java.util.List;
 public final class HookedTransformer {
     private final TransformerConfig cfg;
     private final TransformerWeights w;
-    private final Rotary rotary;
     private final HookIndex hookIndex;
 
-    public HookedTransformer(TransformerConfig cfg, TransformerWeights weights, Rotary rotary) {
-        if ((cfg.positions() == Positions.ROTARY) != (rotary != null)) {
-            throw new IllegalArgumentException("rotary embedding must be given exactly when positions are rotary");
-        }
+    /** The model; the weights' shapes and optional parts are checked against {@code cfg}, errors naming the tensor. */
+    public HookedTransformer(TransformerConfig cfg, TransformerWeights weights) {
+        WeightCheck.check(cfg, weights);
         this.cfg = cfg;
         this.w = weights;
-        this.rotary = rotary;
-        this.hookIndex = new HookIndex(hookOrder(cfg, weights.embed()), cfg.nLayers(), this::shapeOf);
+        this.hookIndex = HookPlan.index(cfg, weights.embed());
     }
 
     public TransformerConfig config() {
@@ -87,9 +79,9 @@ public final class HookedTransformer {
         if (kv != null) kv.advance(pos);
         if (opt.stopAfterLayer() >= 0 || !cfg.hasUnembed()) return x;
 
-        if (cfg.finalNorm()) x = hooks.fire(-1, Site.LN_FINAL, norm(x, w.lnFinal()), start); // [batch, pos, d_model]
+        if (has(-1, Site.LN_FINAL)) x = hooks.fire(-1, Site.LN_FINAL, norm(x, w.lnFinal()), start); // [batch, pos, d_model]
         if (opt.lastPositionLogits()) x = Ops.lastPosition(x);
-        return linear(x, w.unembed()); // [batch, pos, d_vocab]
+        return logits(x); // [batch, pos, d_vocab]
     }
 
     /**
@@ -100,22 +92,35 @@ public final class HookedTransformer {
     public Tensor unembed(Tensor residual) {
         if (!cfg.hasUnembed()) throw new IllegalArgumentException(cfg.architecture() + " has no unembedding to map a residual to logits");
         Tensor x = cfg.finalNorm() ? norm(residual, w.lnFinal()) : residual;
-        return linear(x, w.unembed());
+        return logits(x);
+    }
+
+    /** The unembedding, then the final soft-cap where the model has one. */
+    private Tensor logits(Tensor x) {
+        Tensor logits = linear(x, w.unembed());
+        return cfg.finalSoftcap() > 0 ? Ops.softcap(logits, cfg.finalSoftcap()) : logits;
+    }
+
+    /** Whether this model's forward has hook point {@code site} at {@code layer}: the switch for every optional step. */
+    private boolean has(int layer, Site site) {
+        return hookIndex.index(layer, site) >= 0;
     }
 
     /** Token (+ position, token type) embeddings, and the embedding norm where there is one → [batch, pos, d_model]. */
     private Tensor embed(int[][] tokens, Hooks hooks, int start) {
         int batch = tokens.length, pos = tokens[0].length;
-        Tensor x = hooks.fire(-1, Site.EMBED, Ops.embedding(w.embed().tokens(), tokens), start); // [batch, pos, d_model]
-        if (cfg.positions() == Positions.LEARNED) {
+        Tensor tok = Ops.embedding(w.embed().tokens(), tokens);
+        if (cfg.embedScale() != 1f) tok = Ops.scale(tok, cfg.embedScale());
+        Tensor x = hooks.fire(-1, Site.EMBED, tok, start); // [batch, pos, d_model]
+        if (has(-1, Site.POS_EMBED)) {
             Tensor pe = hooks.fire(-1, Site.POS_EMBED, Ops.positionRows(w.embed().positions(), batch, pos, start), start); // [batch, pos, d_model]
             x = Ops.add(x, pe);
         }
-        if (w.embed().tokenTypes() != null) {
+        if (has(-1, Site.TOKEN_TYPE_EMBED)) {
             Tensor tt = hooks.fire(-1, Site.TOKEN_TYPE_EMBED, Ops.embedding(w.embed().tokenTypes(), new int[batch][pos]), start);
             x = Ops.add(x, tt);
         }
-        if (w.embed().norm() != null) {
+        if (has(-1, Site.EMBED_LN)) {
             x = hooks.fire(-1, Site.EMBED_LN, norm(x, w.embed().norm()), start);
         }
         return x;
@@ -134,17 +139,26 @@ public final class HookedTransformer {
         Block b = w.blocks().get(l);
         Tensor residPre = hooks.fire(l, Site.RESID_PRE, x, start); // [batch, pos, d_model]
         Tensor attnIn = hooks.fire(l, Site.LN1, norm(residPre, b.ln1()), start);
-        Tensor attnOut = hooks.fire(l, Site.ATTN_OUT, attention(l, attnIn, hooks, kv, start), start);
-        if (cfg.attnOnly()) return hooks.fire(l, Site.RESID_POST, Ops.add(residPre, attnOut), start);
-        if (cfg.parallelResidual()) {
+        Tensor attnOut = attention(l, attnIn, hooks, kv, start);
+        if (has(l, Site.LN1_POST)) attnOut = hooks.fire(l, Site.LN1_POST, norm(attnOut, b.ln1Post()), start);
+        attnOut = hooks.fire(l, Site.ATTN_OUT, attnOut, start);
+        if (!has(l, Site.LN2)) return hooks.fire(l, Site.RESID_POST, Ops.add(residPre, attnOut), start); // attention-only
+        if (!has(l, Site.RESID_MID)) { // parallel residual: the MLP reads the block input too
             Tensor mlpIn = hooks.fire(l, Site.LN2, norm(residPre, b.ln2()), start);
-            Tensor mlpOut = hooks.fire(l, Site.MLP_OUT, mlp(l, mlpIn, hooks, start), start);
+            Tensor mlpOut = mlpOut(l, mlpIn, hooks, start);
             return hooks.fire(l, Site.RESID_POST, Ops.add(residPre, attnOut, mlpOut), start);
         }
         Tensor residMid = hooks.fire(l, Site.RESID_MID, Ops.add(residPre, attnOut), start);
         Tensor mlpIn = hooks.fire(l, Site.LN2, norm(residMid, b.ln2()), start);
-        Tensor mlpOut = hooks.fire(l, Site.MLP_OUT, mlp(l, mlpIn, hooks, start), start);
+        Tensor mlpOut = mlpOut(l, mlpIn, hooks, start);
         return hooks.fire(l, Site.RESID_POST, Ops.add(residMid, mlpOut), start);
+    }
+
+    /** The MLP, its post-norm where the block has one, and hook_mlp_out. */
+    private Tensor mlpOut(int l, Tensor mlpIn, Hooks hooks, int start) {
+        Tensor out = mlp(l, mlpIn, hooks, start);
+        if (has(l, Site.LN2_POST)) out = hooks.fire(l, Site.LN2_POST, norm(out, w.blocks().get(l).ln2Post()), start);
+        return hooks.fire(l, Site.MLP_OUT, out, start);
     }
 
     /** BERT: sublayer, add, then LayerNorm; ln2's output is the block output. */
@@ -167,9 +181,14 @@ public final class HookedTransformer {
         Tensor q = hooks.fire(l, Site.Q, Ops.columns(qkv, 0, h * dh).reshape(batch, pos, h, dh), start);
         Tensor k = hooks.fire(l, Site.K, Ops.columns(qkv, h * dh, kvh * dh).reshape(batch, pos, kvh, dh), start);
         Tensor v = hooks.fire(l, Site.V, Ops.columns(qkv, (h + kvh) * dh, kvh * dh).reshape(batch, pos, kvh, dh), start);
-        if (rotary != null) {
-            q = hooks.fire(l, Site.ROT_Q, Ops.rotary(q, rotary, start), start); // [batch, pos, n_heads, d_head]
-            k = hooks.fire(l, Site.ROT_K, Ops.rotary(k, rotary, start), start); // [batch, pos, n_kv_heads, d_head]
+        if (has(l, Site.Q_NORM)) {
+            q = hooks.fire(l, Site.Q_NORM, norm(q, a.qNorm()), start); // [batch, pos, n_heads, d_head]
+            k = hooks.fire(l, Site.K_NORM, norm(k, a.kNorm()), start); // [batch, pos, n_kv_heads, d_head]
+        }
+        TransformerConfig.LayerAttention spec = cfg.attention(l);
+        if (has(l, Site.ROT_Q)) {
+            q = hooks.fire(l, Site.ROT_Q, Ops.rotary(q, spec.rotary(), start), start); // [batch, pos, n_heads, d_head]
+            k = hooks.fire(l, Site.ROT_K, Ops.rotary(k, spec.rotary(), start), start); // [batch, pos, n_kv_heads, d_head]
         }
         Tensor keys = k, values = v;
         int capacity = pos;
@@ -179,9 +198,10 @@ public final class HookedTransformer {
             values = kv.values(l);
             capacity = kv.capacity();
         }
-        Attention.Dims dims = new Attention.Dims(batch, pos, start + pos, capacity, h, kvh, dh, cfg.causal());
-        float scale = (float) (1.0 / Math.sqrt(dh));
-        Tensor z;
+        Attention.Dims dims = new Attention.Dims(batch, pos, start + pos, capacity, h, kvh, dh, cfg.causal(), spec.window(),
+                cfg.attnSoftcap());
+        float scale = cfg.attnScale();
+        Tensor z; // the [batch, n_heads, query_pos, key_pos] tensors are made only where a hook reads them
         if (hooks.active(l, Site.ATTN_SCORES) || hooks.active(l, Site.PATTERN)) {
             Tensor scores = hooks.fire(l, Site.ATTN_SCORES, Ops.attentionScores(q, keys, dims, scale), start); // [batch, n_heads, query_pos, key_pos]
             Tensor pattern = hooks.fire(l, Site.PATTERN, Ops.softmax(scores), start);
@@ -207,60 +227,14 @@ public final class HookedTransformer {
     }
 
     private Tensor norm(Tensor x, Norm n) {
-        return cfg.norm() == NormKind.RMS_NORM
-                ? Ops.rmsNorm(x, n.gain(), cfg.normEps())
-                : Ops.layerNorm(x, n.gain(), n.bias(), cfg.normEps());
+        return switch (cfg.norm()) {
+            case RMS_NORM -> Ops.rmsNorm(x, n.gain(), cfg.normEps());
+            case GEMMA_RMS_NORM -> Ops.rmsNorm(x, Ops.shift(n.gain(), 1f), cfg.normEps());
+            case LAYER_NORM -> Ops.layerNorm(x, n.gain(), n.bias(), cfg.normEps());
+        };
     }
 
     private static Tensor linear(Tensor x, Linear lin) {
         return Ops.linear(x, lin.weight(), lin.bias());
-    }
-
-    /** Hook points in the order this configuration's forward pass reaches them. */
-    private static List<Placement> hookOrder(TransformerConfig cfg, TransformerWeights.Embedding embed) {
-        List<Placement> order = new ArrayList<>();
-        order.add(new Placement(Site.EMBED, -1));
-        if (cfg.positions() == Positions.LEARNED) order.add(new Placement(Site.POS_EMBED, -1));
-        if (embed.tokenTypes() != null) order.add(new Placement(Site.TOKEN_TYPE_EMBED, -1));
-        if (embed.norm() != null) order.add(new Placement(Site.EMBED_LN, -1));
-        List<Site> attn = new ArrayList<>(List.of(Site.Q, Site.K, Site.V));
-        if (cfg.positions() == Positions.ROTARY) attn.addAll(List.of(Site.ROT_Q, Site.ROT_K));
-        attn.addAll(List.of(Site.ATTN_SCORES, Site.PATTERN, Site.Z, Site.ATTN_OUT));
-        List<Site> mlp = cfg.gatedMlp()
-                ? List.of(Site.MLP_PRE, Site.MLP_PRE_LINEAR, Site.MLP_POST, Site.MLP_OUT)
-                : List.of(Site.MLP_PRE, Site.MLP_POST, Site.MLP_OUT);
-        for (int l = 0; l < cfg.nLayers(); l++) {
-            List<Site> block = new ArrayList<>();
-            block.add(Site.RESID_PRE);
-            if (cfg.postNorm()) {
-                block.addAll(attn);
-                block.addAll(List.of(Site.RESID_MID, Site.LN1));
-                block.addAll(mlp);
-                block.addAll(List.of(Site.RESID_POST, Site.LN2));
-            } else if (cfg.attnOnly()) {
-                block.add(Site.LN1);
-                block.addAll(attn);
-                block.add(Site.RESID_POST);
-            } else {
-                block.add(Site.LN1);
-                block.addAll(attn);
-                if (!cfg.parallelResidual()) block.add(Site.RESID_MID);
-                block.add(Site.LN2);
-                block.addAll(mlp);
-                block.add(Site.RESID_POST);
-            }
-            for (Site s : block) order.add(new Placement(s, l));
-        }
-        if (cfg.finalNorm()) order.add(new Placement(Site.LN_FINAL, -1));
-        return order;
-    }
-
-    private String shapeOf(Site site) {
-        return site.shape()
-                .replace("n_kv_heads", "n_kv_heads=" + cfg.nKvHeads())
-                .replace("n_heads,", "n_heads=" + cfg.nHeads() + ",")
-                .replace("d_head", "d_head=" + cfg.dHead())
-                .replace("d_model", "d_model=" + cfg.dModel())
-                .replace("d_mlp", "d_mlp=" + cfg.dMlp());
     }
 }

@@ -33,10 +33,15 @@ public record TransformerWeights(Embedding embed, List<Block> blocks, Norm lnFin
             String p = "blocks." + l + ".";
             put.accept(p + "ln1.gain", b.ln1().gain());
             put.accept(p + "ln1.bias", b.ln1().bias());
+            if (b.attn().qNorm() != null) {
+                put.accept(p + "attn.q_norm.gain", b.attn().qNorm().gain());
+                put.accept(p + "attn.k_norm.gain", b.attn().kNorm().gain());
+            }
             put.accept(p + "attn.qkv.weight", b.attn().qkv().weight());
             put.accept(p + "attn.qkv.bias", b.attn().qkv().bias());
             put.accept(p + "attn.out.weight", b.attn().out().weight());
             put.accept(p + "attn.out.bias", b.attn().out().bias());
+            if (b.ln1Post() != null) put.accept(p + "ln1_post.gain", b.ln1Post().gain());
             if (b.mlp() == null) continue; // attention-only: no ln2, no MLP
             put.accept(p + "ln2.gain", b.ln2().gain());
             put.accept(p + "ln2.bias", b.ln2().bias());
@@ -48,6 +53,7 @@ public record TransformerWeights(Embedding embed, List<Block> blocks, Norm lnFin
             put.accept(p + "mlp.in.bias", b.mlp().in().bias());
             put.accept(p + "mlp.out.weight", b.mlp().out().weight());
             put.accept(p + "mlp.out.bias", b.mlp().out().bias());
+            if (b.ln2Post() != null) put.accept(p + "ln2_post.gain", b.ln2Post().gain());
         }
         if (lnFinal != null) {
             put.accept("ln_final.gain", lnFinal.gain());
@@ -77,12 +83,26 @@ public record TransformerWeights(Embedding embed, List<Block> blocks, Norm lnFin
         }
     }
 
-    /** Fused q/k/v projection and the output projection. */
-    public record Attention(Linear qkv, Linear out) {}
+    /**
+     * Fused q/k/v projection and the output projection; {@code qNorm}/{@code kNorm} are the per-head norms
+     * (gain [d_head]) applied to queries and keys before rotary, or null (Gemma 3, Qwen 3 have them).
+     */
+    public record Attention(Linear qkv, Linear out, Norm qNorm, Norm kNorm) {
+        public Attention(Linear qkv, Linear out) {
+            this(qkv, out, null, null);
+        }
+    }
 
     /** {@code gate} is null for ungated MLPs; {@code in} is the up projection. */
     public record Mlp(Linear gate, Linear in, Linear out) {}
 
-    /** One block; {@code ln2} and {@code mlp} are null in an attention-only model. */
-    public record Block(Norm ln1, Attention attn, Norm ln2, Mlp mlp) {}
+    /**
+     * One block; {@code ln2} and {@code mlp} are null in an attention-only model. {@code ln1Post} and
+     * {@code ln2Post} normalise the attention and MLP outputs before they join the residual (Gemma), else null.
+     */
+    public record Block(Norm ln1, Attention attn, Norm ln2, Mlp mlp, Norm ln1Post, Norm ln2Post) {
+        public Block(Norm ln1, Attention attn, Norm ln2, Mlp mlp) {
+            this(ln1, attn, ln2, mlp, null, null);
+        }
+    }
 }

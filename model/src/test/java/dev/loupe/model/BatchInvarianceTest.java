@@ -1,6 +1,7 @@
 package dev.loupe.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.loupe.core.Tensor;
 import dev.loupe.model.hooks.ActivationCache;
@@ -19,7 +20,8 @@ class BatchInvarianceTest {
     private static final int BATCH = 8, ROW = 3, POS = 7;
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny-random", "stories260K-hf", "pythia-tiny-random"})
+    @ValueSource(strings = {"gpt2-tiny-random", "stories260K-hf", "pythia-tiny-random", "gemma2-tiny-random", "gemma3-tiny-random",
+            "qwen3-tiny-random", "mistral-tiny-random"})
     void aPromptAloneMatchesItsRowInABatch(String name) {
         HookedTransformer m = SharedModels.load(name);
         Random r = new Random(11);
@@ -34,6 +36,35 @@ class BatchInvarianceTest {
         for (String hook : one.names()) assertArrayEquals(one.get(hook).data(), row(many.get(hook)), hook);
         assertArrayEquals(logitsOne.data(), row(logitsMany), "logits");
         assertArrayEquals(m.forward(alone).data(), row(m.forward(batch)), "logits without hooks");
+    }
+
+    /**
+     * A prompt longer than the streamed attention's query block: the logits are the same bits whether attention
+     * streams (no hook reads scores or pattern), or one layer materialises its pattern for a hook; and the same bits
+     * alone as in a batch.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gemma2-tiny-random", "mistral-tiny-random", "gpt2-tiny-random"})
+    void longPromptStreamedOrHookedGivesTheSameBits(String name) {
+        HookedTransformer m = SharedModels.load(name);
+        Random r = new Random(5);
+        int[][] batch = new int[2][Math.min(150, m.config().nCtx())];
+        for (int[] row : batch) for (int p = 0; p < row.length; p++) row[p] = r.nextInt(m.config().dVocab());
+        Tensor streamed = m.forward(batch);
+        ActivationCache cache = new ActivationCache();
+        Tensor hooked = m.runWithCache(batch, List.of("blocks.1.attn.hook_pattern"), cache);
+        assertArrayEquals(streamed.data(), hooked.data(), "streamed vs materialised attention");
+        assertEquals(List.of("blocks.1.attn.hook_pattern"), List.copyOf(cache.names()), "only the hooked layer's pattern is kept");
+        Tensor pattern = cache.get("blocks.1.attn.hook_pattern"); // [batch, heads, query_pos, key_pos]
+        int keys = pattern.size(3), window = m.config().attention(1).window();
+        for (int q = 0; q < keys; q++) {
+            for (int k = 0; k < keys; k++) {
+                boolean visible = k <= q && (window == 0 || k > q - window);
+                if (!visible) assertEquals(0f, pattern.get(0, 0, q, k), "masked pattern entry " + q + ", " + k);
+            }
+        }
+        assertArrayEquals(m.forward(new int[][] {batch[1]}).data(), Arrays.copyOfRange(streamed.data(), streamed.numel() / 2, streamed.numel()),
+                "a long prompt alone and in a batch");
     }
 
     /** Batch row ROW of a [batch, ...] tensor. */

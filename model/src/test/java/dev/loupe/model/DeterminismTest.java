@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class DeterminismTest {
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny-random", "stories260K-hf"})
+    @ValueSource(strings = {"gpt2-tiny-random", "stories260K-hf", "gemma2-tiny-random"})
     void repeatedRunsAreBitIdentical(String name) {
         HookedTransformer m = SharedModels.load(name);
         int[][] tokens = {{1, 7, 99, 23}, {1, 300, 2, 45}};

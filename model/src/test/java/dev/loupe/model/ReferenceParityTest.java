@@ -23,7 +23,8 @@ public class ReferenceParityTest {
     static final double TOLERANCE = 1e-4;
 
     @ParameterizedTest
-    @ValueSource(strings = {"stories260K-hf", "gpt2-tiny-random", "pythia-tiny-random"})
+    @ValueSource(strings = {"stories260K-hf", "gpt2-tiny-random", "pythia-tiny-random", "gemma2-tiny-random", "gemma3-tiny-random",
+            "qwen3-tiny-random", "qwen3-tiny-random-bf16", "mistral-tiny-random"})
     void everyHookMatchesReference(String name) throws Exception {
         HookedTransformer model = SharedModels.load(name);
         Map<String, Double> worst = new TreeMap<>();
@@ -54,7 +55,8 @@ public class ReferenceParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"stories260K-hf", "gpt2-tiny-random", "pythia-tiny-random"})
+    @ValueSource(strings = {"stories260K-hf", "gpt2-tiny-random", "pythia-tiny-random", "gemma2-tiny-random", "gemma3-tiny-random",
+            "qwen3-tiny-random", "qwen3-tiny-random-bf16", "mistral-tiny-random"})
     void lossAndEveryHookGradientMatchReference(String name) throws Exception {
         HookedTransformer model = SharedModels.load(name);
         Map<String, Double> worst = new TreeMap<>();

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class WeightGradientCheckTest {
     @ParameterizedTest
-    @ValueSource(strings = {"stories260K-hf", "gpt2-tiny-random", "pythia-tiny-random"})
+    @ValueSource(strings = {"stories260K-hf", "gpt2-tiny-random", "pythia-tiny-random", "gemma2-tiny-random", "gemma3-tiny-random"})
     void weightGradientsMatchFiniteDifferences(String name) {
         HookedTransformer model = SharedModels.load(name);
         int[][] tokens = {{1, 45, 300, 7, 99, 12, 250, 3}};

@@ -4,6 +4,7 @@ import dev.loupe.core.Autograd;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.format.AtomicFile;
 import dev.loupe.model.hooks.HookSpec;
 import dev.loupe.model.hooks.Hooks;
 import dev.loupe.model.format.Json;
@@ -106,8 +107,7 @@ public final class FeatureScan {
     private static void write(Path out, HookedTransformer model, Tokenizer tok, Sae sae, long[] count, double[] sum, float[] max, long[][] hist,
                               PriorityQueue<Example>[] heaps, long tokens, int logits) throws IOException {
         Path abs = out.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        Path tmp = AtomicFile.temporary(abs); // a killed run's temporary and SQLite journal are cleaned here
         Files.delete(tmp);
         try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + tmp)) {
             db.setAutoCommit(false);
@@ -171,6 +171,7 @@ public final class FeatureScan {
             db.commit();
         } catch (SQLException e) {
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + "-journal"));
             throw new IOException("writing feature store " + out + ": " + e.getMessage(), e);
         }
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

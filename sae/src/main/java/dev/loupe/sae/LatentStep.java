@@ -9,18 +9,18 @@ package dev.loupe.sae;
  * the loss is wanted). Shared by SAE and transcoder training, so each architecture's penalty is written once.
  */
 public final class LatentStep {
-    final Latents latents;
-    final int rows;
-    final float coefficient;
-    final float bandwidth;
-    final float[] pre;
-    final SparseCodes codes;
-    final float[] dCodes;
-    final float[] dOut;
-    final int outOffset;
-    final int outStride;
-    final float[] gradWDec;
-    final float[] gradThreshold;
+    public final Latents latents;
+    public final int rows;
+    public final float coefficient;
+    public final float bandwidth;
+    public final float[] pre;
+    public final SparseCodes codes;
+    public final float[] dCodes;
+    public final float[] dOut;
+    public final int outOffset;
+    public final int outStride;
+    public final float[] gradWDec;
+    public final float[] gradThreshold;
 
     LatentStep(Latents latents, int rows, float coefficient, float bandwidth, float[] pre, SparseCodes codes, float[] dCodes, float[] dOut,
                int outOffset, int outStride, float[] gradWDec, float[] gradThreshold) {
@@ -38,12 +38,12 @@ public final class LatentStep {
         this.gradThreshold = gradThreshold;
     }
 
-    boolean wantsGradients() {
+    public boolean wantsGradients() {
         return gradWDec != null;
     }
 
     /** dOut of row r · decoder row j: the gradient reaching code (r, j) from the output. */
-    float upstream(int r, int j) {
+    public float upstream(int r, int j) {
         int w = latents.width();
         return Vec.dot(dOut, outOffset + r * outStride, latents.wDec(), j * w, w);
     }

@@ -41,8 +41,8 @@ public final class SaeArchitectures {
      */
     public static SaeArchitecture resolve(String architecture, String activationFn) {
         SaeArchitecture a = get(architecture);
-        if (a.activationFn().equals(activationFn)) return a;
-        return BY_NAME.values().stream().filter(b -> b.activationFn().equals(activationFn) && b.name().equals(activationFn)).findFirst().orElse(a);
+        if (!a.name().equals("standard") || a.activationFn().equals(activationFn)) return a;
+        return BY_NAME.values().stream().filter(b -> b.activationFn().equals(activationFn)).findFirst().orElse(a);
     }
 
     public static Iterable<String> names() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Tensor;
+import dev.loupe.core.kernels.Elementwise;
 import dev.loupe.model.format.AtomicFile;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
@@ -65,7 +66,12 @@ public final class SaeLensFormat {
             if (!SaeArchitectures.get(cfg.architecture()).hasThreshold()) threshold = null;
             else if (threshold == null) throw new IllegalArgumentException(weights + ": a " + cfg.architecture() + " SAE needs a 'threshold' tensor [d_sae]");
             try {
-                return Sae.of(cfg, need(ws, "W_enc", weights), need(ws, "b_enc", weights), need(ws, "W_dec", weights), need(ws, "b_dec", weights), threshold);
+                Sae sae = Sae.of(cfg, need(ws, "W_enc", weights), need(ws, "b_enc", weights), need(ws, "W_dec", weights), need(ws, "b_dec", weights), threshold);
+                sae.parameters().forEach((name, values) -> {
+                    int bad = Elementwise.firstNonFinite(values);
+                    if (bad >= 0) throw new IllegalArgumentException(weights + ": tensor '" + name + "' holds " + values[bad] + " at element " + bad + "; parameters must be finite");
+                });
+                return sae;
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(weights + " does not match " + cfgFile + " (d_in=" + cfg.dIn() + ", d_sae=" + cfg.dSae() + "): " + e.getMessage(), e);
             }
@@ -74,6 +80,7 @@ public final class SaeLensFormat {
 
     private static Tensor need(WeightStore ws, String name, Path file) {
         if (!ws.contains(name)) throw new IllegalArgumentException(file + " has no tensor '" + name + "' (has " + ws.names() + ")");
+        if (!ws.info(name).dtype().isFloating()) throw new IllegalArgumentException(file + ": tensor '" + name + "' is " + ws.info(name).dtype() + ", expected a floating-point type");
         return ws.tensor(name);
     }
 
@@ -122,19 +129,27 @@ public final class SaeLensFormat {
         JsonNode meta = o.has("metadata") ? o.get("metadata") : o.has("meta") ? o.get("meta") : o;
         String activation = text(o, "activation_fn_str", text(o, "activation_fn", "relu"));
         String arch = SaeArchitectures.resolve(text(o, "architecture", "standard"), activation).name();
-        int k = o.has("k") ? o.get("k").asInt() : o.path("activation_fn_kwargs").path("k").asInt(0);
+        int k = o.has("k") ? integer(o, "k", 0, label) : integer(o.path("activation_fn_kwargs"), "k", 0, label);
         if (!o.has("d_in") || !o.has("d_sae")) throw new IllegalArgumentException(label + ": needs integer fields d_in and d_sae");
         String norm = text(o, "normalize_activations", "none");
         if (!norm.equals("none")) {
             throw new IllegalArgumentException(label + ": normalize_activations '" + norm + "' is not supported; Loupe reads SAEs whose scaling is folded into the weights ('none')");
         }
         try {
-            return new SaeConfig(arch, o.get("d_in").asInt(), o.get("d_sae").asInt(), text(meta, "hook_name", text(o, "hook_name", text(o, "hook_point", ""))),
-                    meta.path("hook_layer").asInt(o.path("hook_layer").asInt(-1)), text(meta, "model_name", text(o, "model_name", "")), k,
-                    o.path("apply_b_dec_to_input").asBoolean(true), norm, meta.path("context_size").asInt(o.path("context_size").asInt(0)));
+            return new SaeConfig(arch, integer(o, "d_in", 0, label), integer(o, "d_sae", 0, label), text(meta, "hook_name", text(o, "hook_name", text(o, "hook_point", ""))),
+                    integer(meta, "hook_layer", integer(o, "hook_layer", -1, label), label), text(meta, "model_name", text(o, "model_name", "")), k,
+                    o.path("apply_b_dec_to_input").asBoolean(true), norm, integer(meta, "context_size", integer(o, "context_size", 0, label), label));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(label + ": " + e.getMessage(), e);
         }
+    }
+
+    /** An int field (fallback when absent or null); 2^32+512 is refused, not truncated to 512. */
+    private static int integer(JsonNode o, String field, int fallback, String label) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) return fallback;
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) throw new IllegalArgumentException(label + ": field '" + field + "' is " + v + ", expected an int");
+        return v.intValue();
     }
 
     private static String text(JsonNode o, String field, String fallback) {

@@ -45,7 +45,7 @@ public final class SaeTrainer {
         Rng rng = new Rng(opt.seed());
         Sae sae = SaeArchitectures.create(cfg, rng, opt.initialThreshold());
         TrainState st = opt.checkpoint() != null && Files.exists(opt.checkpoint())
-                ? TrainCheckpoint.read(opt.checkpoint(), blank(sae), source)
+                ? TrainCheckpoint.read(opt.checkpoint(), blank(sae), opt, source)
                 : start(sae, rng);
         SaeArchitecture arch = sae.architecture();
         Map<String, float[]> params = trainable(sae);
@@ -74,7 +74,7 @@ public final class SaeTrainer {
             if (bar != null) bar.update(st.step, b, stats, numDead, st.step == opt.steps());
             listener.afterStep(st.step, stats);
             if (opt.checkpoint() != null && (st.step % opt.checkpointEvery() == 0 || st.step == opt.steps())) {
-                TrainCheckpoint.write(opt.checkpoint(), st, source);
+                TrainCheckpoint.write(opt.checkpoint(), st, opt, source);
             }
         }
         Sae out = sae.withConfig(cfg);

@@ -2,6 +2,7 @@ package dev.loupe.sae;
 
 import dev.loupe.core.Tensor;
 import dev.loupe.model.format.DType;
+import dev.loupe.model.format.RunFingerprint;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
 import dev.loupe.model.format.WeightStore;
@@ -28,7 +29,7 @@ final class TrainCheckpoint {
 
     private TrainCheckpoint() {}
 
-    static void write(Path file, TrainState st, ActivationSource source) throws IOException {
+    static void write(Path file, TrainState st, TrainOptions opt, ActivationSource source) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             source.save(out);
@@ -47,21 +48,28 @@ final class TrainCheckpoint {
                 .metadata("adam_steps", Long.toString(st.adam.steps))
                 .metadata("rng_state", Long.toString(st.rngState))
                 .metadata("config", st.config)
+                .metadata("options", settings(opt))
                 .metadata("crc32", Long.toString(checksum(arrays, st.lastFired, sourceState)));
         w.write(file);
     }
 
     /**
      * The state saved in {@code file}, loaded into {@code blank} (a state of the same dictionary, whose config
-     * the saved one must equal); {@code source} is moved to the saved position.
+     * the saved one must equal, trained under the same options {@code opt}: a changed one is named);
+     * {@code source} is moved to the saved position.
      */
-    static TrainState read(Path file, TrainState blank, ActivationSource source) throws IOException {
+    static TrainState read(Path file, TrainState blank, TrainOptions opt, ActivationSource source) throws IOException {
         try (WeightStore ws = SafeTensors.open(file)) {
             Map<String, String> meta = ws.metadata();
             if (!FORMAT.equals(meta.get("format"))) throw corrupt(file, "no '" + FORMAT + "' format tag", null);
             if (!blank.config.equals(meta.get("config"))) {
                 throw new IllegalArgumentException("checkpoint " + file + " is for a different dictionary (" + meta.get("config") + ") than the one being trained ("
                         + blank.config + "); delete it or pass another checkpoint path");
+            }
+            String differs = RunFingerprint.firstDifference(meta.get("options"), settings(opt));
+            if (differs != null) {
+                throw new IllegalArgumentException("checkpoint " + file + " was written under other training options (" + differs
+                        + "); resume with the same options, or delete it or pass another checkpoint path");
             }
             TrainState st = new TrainState(blank.config, blank.params, blank.adam, Long.parseLong(meta.get("step")), Long.parseLong(meta.get("tokens")),
                     blank.scales, blank.lastFired, Long.parseLong(meta.get("rng_state")));
@@ -88,6 +96,13 @@ final class TrainCheckpoint {
             if (e.getMessage() != null && e.getMessage().startsWith("checkpoint ")) throw e;
             throw corrupt(file, e.getMessage(), e);
         }
+    }
+
+    /** The options that decide the trained weights (not where or how often checkpoints go, nor the progress bar). */
+    static String settings(TrainOptions opt) {
+        return new TrainOptions(opt.batchSize(), opt.steps(), opt.lr(), opt.schedule(), opt.coefficient(), opt.coefficientWarmupSteps(),
+                opt.auxKCoefficient(), opt.kAux(), opt.deadAfterTokens(), opt.bandwidth(), opt.initialThreshold(), opt.bDecInit(),
+                opt.normalize(), opt.seed(), null, 1, false).toString();
     }
 
     /** Parameters and Adam moments by checkpoint tensor name, live. */

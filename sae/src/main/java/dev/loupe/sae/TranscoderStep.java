@@ -19,10 +19,10 @@ final class TranscoderStep {
      * adds the loss gradients to it (same parameter names as {@link TranscoderWeights#parameters()}).
      *
      * @param fired when non-null, set true for every feature active in this batch (source layer i's j at i·d_tc + j)
-     * @param pre reusable scratch of at least rows·d_tc floats (or null)
+     * @param pre reusable scratch, per source layer at least rows·d_tc floats (or null)
      */
     static StepStats run(TranscoderWeights w, float[] x, float[] y, int rows, float coefficient, float bandwidth, TranscoderWeights grads,
-                         boolean[] fired, float[] pre) {
+                         boolean[] fired, float[][] pre) {
         TranscoderSpec spec = w.spec;
         SaeArchitecture arch = spec.architecture();
         int nl = spec.nLayers(), d = spec.dModel(), n = spec.dTranscoder(), stride = nl * d;
@@ -30,7 +30,7 @@ final class TranscoderStep {
         float[][] pres = new float[nl][];
         float[] recon = w.biasRows(rows);
         for (int i = 0; i < nl; i++) {
-            pres[i] = i == 0 && pre != null && pre.length >= rows * n ? pre : new float[rows * n];
+            pres[i] = pre != null && pre[i].length >= rows * n ? pre[i] : new float[rows * n];
             w.preActivations(i, x, rows, pres[i]);
             codes[i] = arch.activateForTraining(w.latents(i), pres[i], rows);
             w.decodeInto(i, codes[i], x, recon);

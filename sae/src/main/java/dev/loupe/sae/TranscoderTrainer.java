@@ -43,14 +43,14 @@ public final class TranscoderTrainer {
         Rng rng = new Rng(opt.seed());
         TranscoderWeights w = TranscoderWeights.initialize(spec, rng, arch.initialDecoderNorm(), opt.initialThreshold());
         TrainState st = opt.checkpoint() != null && Files.exists(opt.checkpoint())
-                ? TrainCheckpoint.read(opt.checkpoint(), blank(w), source)
+                ? TrainCheckpoint.read(opt.checkpoint(), blank(w), opt, source)
                 : start(w, rng);
         Map<String, float[]> params = st.params;
         TranscoderWeights grads = TranscoderWeights.zeros(spec);
         Map<String, float[]> gradByName = grads.parameters();
         int b = opt.batchSize(), nl = spec.nLayers(), d = spec.dModel(), total = nl * spec.dTranscoder();
         float[] row = new float[b * 2 * nl * d], x = new float[b * nl * d], y = new float[b * nl * d];
-        float[] pre = new float[b * spec.dTranscoder()];
+        float[][] pre = new float[nl][b * spec.dTranscoder()];
         boolean[] fired = new boolean[total], dead = new boolean[total];
         Progress bar = opt.progress() ? new Progress(System.err, st.step, opt.steps()) : null;
         while (st.step < opt.steps()) {
@@ -68,7 +68,7 @@ public final class TranscoderTrainer {
             if (bar != null) bar.update(st.step, b, stats, numDead, st.step == opt.steps());
             listener.afterStep(st.step, stats);
             if (opt.checkpoint() != null && (st.step % opt.checkpointEvery() == 0 || st.step == opt.steps())) {
-                TrainCheckpoint.write(opt.checkpoint(), st, source);
+                TrainCheckpoint.write(opt.checkpoint(), st, opt, source);
             }
         }
         TranscoderWeights out = w.copy();

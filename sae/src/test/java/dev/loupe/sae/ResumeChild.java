@@ -11,16 +11,24 @@ import java.nio.file.Path;
  * per-step sleep in ms, kind), so the parent can kill it mid-run.
  */
 public final class ResumeChild {
-    public static void main(String[] args) throws Exception {
-        Path ckpt = args[0].equals("-") ? null : Path.of(args[0]);
-        long sleep = Long.parseLong(args[2]);
-        SaeConfig cfg = new SaeConfig("topk", 16, 64, "blocks.0.hook_resid_post", 0, "synthetic", 4, true, "none", 0);
+    static final SaeConfig CONFIG = new SaeConfig("topk", 16, 64, "blocks.0.hook_resid_post", 0, "synthetic", 4, true, "none", 0);
+
+    /** The SAE run's options, checkpointing to {@code ckpt} (null: none). */
+    static TrainOptions.Builder options(Path ckpt) {
         TrainOptions.Builder o = TrainOptions.builder(120);
         o.batchSize = 64;
         o.kAux = 8;
         o.deadAfterTokens = 640;
         o.checkpoint = ckpt;
         o.checkpointEvery = 10;
+        return o;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path ckpt = args[0].equals("-") ? null : Path.of(args[0]);
+        long sleep = Long.parseLong(args[2]);
+        SaeConfig cfg = CONFIG;
+        TrainOptions.Builder o = options(ckpt);
         SaeTrainer.StepListener pause = (step, stats) -> {
             if (sleep > 0) {
                 try {

@@ -67,12 +67,34 @@ class ResumeTest {
         byte[] bytes = Files.readAllBytes(ckpt);
         bytes[bytes.length - 100] ^= 0x55; // flip bits in the tensor data
         Files.write(ckpt, bytes);
-        SaeConfig cfg = new SaeConfig("topk", 16, 64, "blocks.0.hook_resid_post", 0, "synthetic", 4, true, "none", 0);
-        var e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, SaeTrainer.blank(SaeArchitectures.create(cfg, new Rng(0), 0f)), new TensorSource(data(), 16, 9)));
+        SaeConfig cfg = ResumeChild.CONFIG;
+        TrainOptions opt = ResumeChild.options(ckpt).build();
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, blank(), opt, new TensorSource(data(), 16, 9)));
         assertTrue(e.getMessage().contains(ckpt.toString()) && e.getMessage().contains("checksum"), e.getMessage());
         Files.write(ckpt, new byte[] {1, 2, 3}, StandardOpenOption.TRUNCATE_EXISTING);
-        e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, SaeTrainer.blank(SaeArchitectures.create(cfg, new Rng(0), 0f)), new TensorSource(data(), 16, 9)));
+        e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, blank(), opt, new TensorSource(data(), 16, 9)));
         assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+    }
+
+    private static TrainState blank() {
+        return SaeTrainer.blank(SaeArchitectures.create(ResumeChild.CONFIG, new Rng(0), 0f));
+    }
+
+    @Test
+    void resumingUnderOtherOptionsIsRefusedNamingTheField() throws Exception {
+        Path ckpt = dir.resolve("o.ckpt");
+        assertEquals(0, run(ckpt.toString(), dir.resolve("o"), 0, "sae").waitFor());
+        TrainOptions.Builder same = ResumeChild.options(ckpt);
+        same.checkpointEvery = 7; // where and how often checkpoints go is not a training option
+        TrainCheckpoint.read(ckpt, blank(), same.build(), new TensorSource(data(), 16, 9));
+        TrainOptions.Builder other = ResumeChild.options(ckpt);
+        other.lr = 1e-3;
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, blank(), other.build(), new TensorSource(data(), 16, 9)));
+        assertTrue(e.getMessage().contains(ckpt.toString()) && e.getMessage().contains("lr: the checkpoint has 4.0E-4, this run has 0.001"), e.getMessage());
+        TrainOptions.Builder seed = ResumeChild.options(ckpt);
+        seed.seed = 7;
+        e = assertThrows(IllegalArgumentException.class, () -> TrainCheckpoint.read(ckpt, blank(), seed.build(), new TensorSource(data(), 16, 9)));
+        assertTrue(e.getMessage().contains("seed: the checkpoint has 42, this run has 7"), e.getMessage());
     }
 
     private static long checkpointStep(Path ckpt) {

@@ -22,7 +22,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SAE training reads a collected store in order, cycles it, and resumes at the same row. */
+/**
+ * SAE training reads a collected store in order, cycles it, and resumes at the same row; the store and the live source
+ * hand out several hooks side by side, row-aligned.
+ */
 class StoreSourceTest {
     @TempDir
     Path dir;
@@ -52,5 +55,38 @@ class StoreSourceTest {
         }
         var e = assertThrows(IllegalArgumentException.class, () -> new StoreSource(store, "blocks.3.hook_resid_post"));
         assertTrue(e.getMessage().contains("no activations for 'blocks.3.hook_resid_post'") && e.getMessage().contains(hook), e.getMessage());
+    }
+
+    /** blocks.0.hook_resid_post and blocks.1.hook_resid_pre are the same vector: every paired row's halves must agree. */
+    @Test
+    void pairedHooksStayRowAlignedThroughStoreShuffleAndLiveBuffer() throws Exception {
+        LoadedModel m = ModelLoader.load(SharedModels.path("stories260K/stories260K.bin").toString(), null);
+        Path data = dir.resolve("docs.jsonl");
+        Files.writeString(data, "{\"text\": \"Once upon a time there was a little dog. The dog liked to run in the park with Tom.\"}\n"
+                + "{\"text\": \"Lily had a red ball. She played with it every day, and she was very happy.\"}\n");
+        List<String> pair = List.of("blocks.0.hook_resid_post", "blocks.1.hook_resid_pre");
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        new Collection(data, "text", List.of("blocks.0.hook_resid_post", "blocks.1.hook_resid_pre", "blocks.1.hook_mlp_out"), 16, dir.resolve("c"), -1,
+                DType.F32, 2, 1 << 12).run(m, quiet);
+        new dev.loupe.activations.Shuffler(dir.resolve("c"), dir.resolve("s"), 1 << 20, 3, quiet).run();
+        try (StoreSource src = new StoreSource(dir.resolve("s"), pair)) {
+            assertEquals(128, src.dIn());
+            assertHalvesEqual(src, 50);
+        }
+        TextContexts texts = new TextContexts(TextContexts.read(data, "text"), m.requireTokenizer(), 16);
+        assertHalvesEqual(new LiveModelSource(m.transformer(), pair, texts, 256, 2, 7, true), 50);
+    }
+
+    private static void assertHalvesEqual(ActivationSource src, int rows) throws Exception {
+        float[] x = new float[rows * 128];
+        src.next(x, rows);
+        boolean nonZero = false;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < 64; c++) {
+                assertEquals(x[r * 128 + c], x[r * 128 + 64 + c], 0f, "row " + r);
+                nonZero |= x[r * 128 + c] != 0;
+            }
+        }
+        assertTrue(nonZero);
     }
 }

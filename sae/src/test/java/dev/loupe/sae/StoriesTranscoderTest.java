@@ -1,21 +1,9 @@
 package dev.loupe.sae;
 
-import dev.loupe.sae.transcoder.TranscoderHooks;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.loupe.activations.Collection;
-import dev.loupe.activations.HookSelection;
-import dev.loupe.activations.Shuffler;
-import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.LoadedModel;
-import dev.loupe.model.ModelLoader;
-import dev.loupe.model.SharedModels;
-import dev.loupe.model.format.DType;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
  * 0.510 where five PLTs of the same width and k reach 0.598 (500 steps each; asserted: CLT below the PLTs).
  */
 class StoriesTranscoderTest {
-    static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
     @TempDir
     static Path tmp;
     static Path store;
@@ -36,36 +23,20 @@ class StoriesTranscoderTest {
 
     @BeforeAll
     static void collect() throws Exception {
-        loaded = ModelLoader.load(SharedModels.path("stories260K").resolve("stories260K.bin").toString(), null);
-        Path brown = SharedModels.ROOT.resolveSibling("data").resolve("brown.jsonl");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(brown), "../shared/data/brown.jsonl is absent; skipping");
-        Path docs = tmp.resolve("brown-60.jsonl");
-        try (var lines = Files.lines(brown)) {
-            Files.write(docs, lines.limit(60).toList());
-        }
-        List<String> hooks = HookSelection.mlpPairs("all", 5);
-        Path collected = tmp.resolve("collected");
-        new Collection(docs, "text", hooks, 128, collected, 1 << 15, DType.F32, 8, 8L << 20).run(loaded, QUIET);
-        store = tmp.resolve("shuffled");
-        new Shuffler(collected, store, 64L << 20, 5, QUIET).run();
-    }
-
-    static TranscoderWeights train(TranscoderSpec spec, int steps, double lr) throws Exception {
-        TrainOptions.Builder o = TrainOptions.builder(steps);
-        o.batchSize = 512;
-        o.lr = lr;
-        o.deadAfterTokens = 100_000;
-        try (StoreSource src = new StoreSource(store, spec.rowHooks())) {
-            return new TranscoderTrainer(spec, o.build(), src).train();
-        }
+        loaded = StoriesTranscoders.model();
+        store = StoriesTranscoders.pairedStore(loaded, tmp);
     }
 
     static TranscoderReport evaluate(TranscoderWeights w) throws Exception {
-        return TranscoderEvaluator.evaluate(loaded.transformer(), w, StoriesTopKTest.texts(450, 50, 128), 4, 16);
+        return TranscoderEvaluator.evaluate(loaded.transformer(), w, StoriesTranscoders.heldOut(), 4, 16);
+    }
+
+    static TranscoderWeights train(TranscoderSpec spec, int steps, double lr) throws Exception {
+        return StoriesTranscoders.train(store, spec, steps, lr);
     }
 
     static TranscoderSpec spec(String kind, int[] layers, int width, int k) {
-        return new TranscoderSpec(kind, "topk", layers, 64, width, k, TranscoderHooks.MLP, "stories260K");
+        return StoriesTranscoders.topk(kind, layers, width, k);
     }
 
     @Test

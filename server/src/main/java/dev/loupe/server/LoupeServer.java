@@ -4,14 +4,20 @@ import com.sun.net.httpserver.HttpServer;
 import dev.loupe.interp.trace.TraceLimits;
 import dev.loupe.interp.trace.TraceSae;
 import dev.loupe.model.LoadedModel;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.server.api.LensArrays;
 import dev.loupe.server.api.Limits;
 import dev.loupe.server.api.ModelApi;
+import dev.loupe.sae.transcoder.Transcoders;
 import dev.loupe.server.batch.Scheduler;
+import dev.loupe.server.circuits.CircuitsApi;
 import dev.loupe.server.http.ApiError;
 import dev.loupe.server.http.ApiKeys;
 import dev.loupe.server.http.Body;
 import dev.loupe.server.http.Call;
+import dev.loupe.server.http.MemoryBudget;
 import dev.loupe.server.http.Router;
+import dev.loupe.server.http.SameOrigin;
 import dev.loupe.server.obs.Metrics;
 import dev.loupe.server.obs.PhaseEvent;
 import dev.loupe.server.sae.SaeApi;
@@ -41,8 +47,33 @@ public final class LoupeServer implements AutoCloseable {
      * @param host address to bind ("127.0.0.1" keeps it on this machine)
      * @param maxBatchRows rows per shared pass (1: no micro-batching)
      * @param maxQueued jobs waiting before 429
+     * @param allowedHosts Host names a keyless server answers besides localhost, its address and IP literals
      */
-    public record Config(String host, int port, ApiKeys keys, Limits limits, int maxBatchRows, int maxQueued) {}
+    public record Config(String host, int port, ApiKeys keys, Limits limits, int maxBatchRows, int maxQueued, List<String> allowedHosts) {
+        public Config(String host, int port, ApiKeys keys, Limits limits, int maxBatchRows, int maxQueued) {
+            this(host, port, keys, limits, maxBatchRows, maxQueued, List.of());
+        }
+    }
+
+    /**
+     * Connection limits of the JDK's HTTP server, read once per process when the first server starts (a property
+     * set on the command line wins): at most 512 connections; a request's headers and body must arrive within
+     * 30 s (slowloris clients are cut off); an idle keep-alive connection, or an accepted one that sends nothing,
+     * is closed after 30 s; a response (queueing, model work and the write to a slow reader) must finish within
+     * 10 minutes; at most 100 request headers. Idle connections are looked at every second.
+     */
+    static final java.util.Map<String, String> CONNECTION_LIMITS = java.util.Map.of(
+            "jdk.httpserver.maxConnections", "512",
+            "sun.net.httpserver.maxReqTime", "30",
+            "sun.net.httpserver.idleInterval", "30",
+            "sun.net.httpserver.maxRspTime", "600",
+            "sun.net.httpserver.maxReqHeaders", "100",
+            "sun.net.httpserver.clockTick", "1000", // how often idle connections are looked at (default 10 s)
+            // without TCP_NODELAY, a response written in two segments waits for the client's delayed ACK (~40 ms)
+            "sun.net.httpserver.nodelay", "true");
+
+    /** Share of the heap that request bodies and responses in flight may hold together. */
+    private static final double BUDGET_OF_HEAP = 0.5;
 
     /** Stored trace values live an hour after their last use; each API key may keep 256 MiB and run 4 traces at once. */
     static final long STORED_TTL_MILLIS = 3_600_000, STORED_QUOTA_BYTES = 256L << 20;
@@ -54,10 +85,20 @@ public final class LoupeServer implements AutoCloseable {
 
     /** @param saes sparse autoencoders to serve (loaded at start-up; may be empty) */
     public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, Config config, Consumer<String> requestLog) throws IOException {
+        this(model, name, saes, null, config, requestLog);
+    }
+
+    /** @param transcoders the MLP replacement for attribution graphs and feature edits, or null */
+    public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, Transcoders transcoders, Config config, Consumer<String> requestLog)
+            throws IOException {
         scheduler = new Scheduler(model.transformer(), new Scheduler.Settings(config.maxBatchRows(), config.maxQueued()), metrics);
         SaeApi sae = new SaeApi(saes);
         ModelApi api = new ModelApi(model, name, config.limits(), scheduler, sae.directions());
-        Router r = new Router(config.keys(), metrics, requestLog);
+        CONNECTION_LIMITS.forEach((k, v) -> {
+            if (System.getProperty(k) == null) System.setProperty(k, v);
+        });
+        Router r = new Router(config.keys(), new SameOrigin(config.host(), config.keys().required(), config.allowedHosts()),
+                MemoryBudget.ofHeap(BUDGET_OF_HEAP), metrics, requestLog);
         int body = config.limits().maxBodyBytes();
         r.get("/v1/openapi.json", false, c -> c.send(200, "application/json", resource("openapi.json")));
         r.get("/v1/model", true, c -> c.json(200, api.info()));
@@ -70,7 +111,11 @@ public final class LoupeServer implements AutoCloseable {
         r.prefix("/v1/saes/", true, c -> c.json(200, sae.features(c.path().substring("/v1/saes/".length()))));
         r.post("/v1/sae/encode", c -> respond(c, sae.encode(api, Body.parse(c.body(body)), c.id()), config.limits()));
         r.post("/v1/sae/decode", c -> respond(c, sae.decode(Body.parse(c.body(body))), config.limits()));
-        r.post("/v1/lens", c -> c.json(200, api.lens(Body.parse(c.body(body)), c.id())));
+        r.post("/v1/lens", c -> {
+            ObjectNode lens = api.lens(Body.parse(c.body(body)), c.id());
+            if (TensorEncoding.negotiate(c.header("Accept")) == TensorEncoding.JSON) c.json(200, lens);
+            else respond(c, LensArrays.of(lens), config.limits());
+        });
         Map<String, TraceSae> traceSaes = new java.util.LinkedHashMap<>();
         for (ServedSae s : saes) traceSaes.put(s.name(), new SaeForTraces(s.sae()));
         TraceApi traces = new TraceApi(model, scheduler, traceSaes, new ValueStore(STORED_TTL_MILLIS, STORED_QUOTA_BYTES), TraceLimits.DEFAULT,
@@ -78,7 +123,11 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/trace", c -> respond(c, traces.trace(c.body(TraceApi.MAX_BODY_BYTES), config.keys().check(c.header("Authorization")), c.id()), config.limits()));
         r.post("/v1/values", c -> respond(c, traces.values(Body.parse(c.body(body)), config.keys().check(c.header("Authorization"))), config.limits()));
         r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body))));
-        r.get("/metrics", false, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        CircuitsApi circuits = new CircuitsApi(model, transcoders, api);
+        r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body)))));
+        r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body)))));
+        r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()))));
+        r.get("/metrics", true, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         r.get("/", false, c -> {
             c.header("Location", "/ui/");
             c.send(302, "text/plain", new byte[0]);
@@ -89,8 +138,6 @@ public final class LoupeServer implements AutoCloseable {
             if (!file.matches("[a-z0-9-]+\\.(html|js|css)")) throw new ApiError(404, "no such page: " + c.path());
             c.send(200, contentType(file), resource("ui/" + file));
         });
-        // without TCP_NODELAY, a response written in two segments waits for the client's delayed ACK (~40 ms)
-        System.setProperty("sun.net.httpserver.nodelay", "true");
         http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
         http.createContext("/", r);
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -112,6 +159,7 @@ public final class LoupeServer implements AutoCloseable {
             throw ApiError.tooLarge("the response would be about " + raw + " bytes; the limit is " + limits.maxResponseBytes()
                     + " (reduce on the server: positions, heads, reduce, norm, topk or project)");
         }
+        c.reserve(raw, "the response");
         PhaseEvent ev = PhaseEvent.start(c.id(), "serialize");
         byte[] bytes = enc.encode(res.extras(), res.tensors());
         ev.commit();

@@ -35,7 +35,7 @@ class ObservabilityTest {
 
             ts.client.run(LoupeClient.request().put("prompt", "Once upon a time").set("cache", Body.JSON.readTree("[\"blocks.0.hook_resid_post\"]")));
             ts.client.post("/v1/tokenize", LoupeClient.request().put("prompt", "Once"));
-            String metrics = new String(Http.send(ts, HttpRequest.newBuilder(ts.uri().resolve("/metrics"))).body(), StandardCharsets.UTF_8);
+            String metrics = new String(Http.send(ts, HttpRequest.newBuilder(ts.uri().resolve("/metrics")).header("Authorization", "Bearer " + TestServer.KEY)).body(), StandardCharsets.UTF_8);
             for (String m : new String[] {"loupe_requests_total{route=\"/v1/run\",status=\"200\"} 1", "loupe_request_seconds_bucket{route=\"/v1/run\",le=\"+Inf\"} 1",
                     "loupe_queue_depth 0", "loupe_batch_rows_count 1", "loupe_tokens_per_second", "loupe_queue_wait_seconds_count 1"}) {
                 assertTrue(metrics.contains(m), "metrics lack " + m + ":\n" + metrics);

@@ -32,17 +32,30 @@ final class TestServer implements AutoCloseable {
 
     /** @param saes {@code DIR} or {@code NAME=DIR} specs of SAEs to serve */
     TestServer(Limits limits, int maxBatchRows, int maxQueued, List<String> saes) {
+        this(stories(), "stories260K", limits, maxBatchRows, maxQueued, saes);
+    }
+
+    /** A server of {@code model}, named {@code name}. */
+    TestServer(LoadedModel model, String name, Limits limits, int maxBatchRows, int maxQueued, List<String> saes) {
+        this.model = model;
         try {
-            var bin = SharedModels.path("stories260K/stories260K.bin");
-            model = ModelLoader.load(bin.toString(), bin.resolveSibling("tok512.bin"));
             List<ServedSae> served = new java.util.ArrayList<>();
             for (String s : saes) served.add(ServedSae.load(s, model.transformer()));
-            server = new LoupeServer(model, "stories260K", served, new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(KEY)), limits,
+            server = new LoupeServer(model, name, served, new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(KEY)), limits,
                     maxBatchRows, maxQueued), log::add);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         client = new LoupeClient(uri(), KEY);
+    }
+
+    private static LoadedModel stories() {
+        try {
+            var bin = SharedModels.path("stories260K/stories260K.bin");
+            return ModelLoader.load(bin.toString(), bin.resolveSibling("tok512.bin"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     TestServer() {

@@ -5,7 +5,6 @@ import dev.loupe.core.kernels.Activation;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.TransformerConfig;
 import dev.loupe.model.TransformerConfig.NormKind;
-import dev.loupe.model.TransformerConfig.Positions;
 import dev.loupe.model.TransformerWeights;
 import dev.loupe.model.TransformerWeights.Block;
 import dev.loupe.model.TransformerWeights.Linear;
@@ -29,8 +28,8 @@ public record GptShape(int layers, int dModel, int heads, int dMlp, int nCtx, in
     }
 
     public TransformerConfig config() {
-        return new TransformerConfig("GPT2LMHeadModel", dModel, layers, heads, heads, dModel / heads, dMlp, vocab, nCtx,
-                NormKind.LAYER_NORM, 1e-5f, Positions.LEARNED, Activation.GELU_TANH, false, false, false, true, true, true);
+        return TransformerConfig.builder("GPT2LMHeadModel").dModel(dModel).nLayers(layers).nHeads(heads).dMlp(dMlp).dVocab(vocab)
+                .nCtx(nCtx).norm(NormKind.LAYER_NORM, 1e-5f).activation(Activation.GELU_TANH).build();
     }
 
     /**
@@ -53,7 +52,7 @@ public record GptShape(int layers, int dModel, int heads, int dMlp, int nCtx, in
             }
         }
         var weights = new TransformerWeights(embed, blocks, norm(), new Linear(embed.tokens(), null));
-        return new HookedTransformer(config(), weights, null);
+        return new HookedTransformer(config(), weights);
     }
 
     private Norm norm() {

@@ -53,9 +53,20 @@ public final class LmTrainer {
      */
     public static Result train(LmRun run, PackedDataset data, String dataDescription, int endOfTextId, Path out, Listener listener)
             throws IOException {
+        return train(run, data, dataDescription, endOfTextId, out, listener, null);
+    }
+
+    /**
+     * As {@link #train(LmRun, PackedDataset, String, int, Path, Listener)}, starting from {@code initial}'s weights where
+     * it has them (e.g. adding MLPs to a trained attention-only model: the MLPs and their norms start fresh).
+     * {@code dataDescription} should name {@code initial}, since it enters the run's fingerprint.
+     */
+    public static Result train(LmRun run, PackedDataset data, String dataDescription, int endOfTextId, Path out, Listener listener,
+            HookedTransformer initial) throws IOException {
         Files.createDirectories(out);
         HookedTransformer model = run.shape().initialize(run.seed());
         Map<String, Tensor> params = model.weights().parameters();
+        if (initial != null) copyInto(params, initial.weights().parameters());
         params.values().forEach(p -> p.requiresGrad(true));
         AdamW opt = new AdamW(params, decayed(params), run.beta1(), run.beta2(), 1e-8, run.weightDecay());
         LrSchedule schedule = new LrSchedule(run.lr(), run.warmup(), run.steps(), run.minLrFraction());
@@ -99,6 +110,19 @@ public final class LmTrainer {
         double tps = timedNanos == 0 ? Double.NaN : timedTokens * 1e9 / timedNanos;
         params.values().forEach(p -> p.requiresGrad(false));
         return new Result(model, log, start, tps);
+    }
+
+    /** Copies every tensor of {@code from} into the parameter of the same name; each must exist with the same shape. */
+    static void copyInto(Map<String, Tensor> params, Map<String, Tensor> from) {
+        from.forEach((name, t) -> {
+            Tensor p = params.get(name);
+            if (p == null) throw new IllegalArgumentException("--init: the starting model has " + name + ", which the new shape lacks");
+            if (!java.util.Arrays.equals(p.shape(), t.shape())) {
+                throw new IllegalArgumentException("--init: " + name + " is " + java.util.Arrays.toString(t.shape()) + " in the starting model, "
+                        + java.util.Arrays.toString(p.shape()) + " in the new shape");
+            }
+            System.arraycopy(t.data(), 0, p.data(), 0, p.data().length);
+        });
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.loupe.train;
 
 import dev.loupe.core.Tensor;
+import dev.loupe.model.format.RunFingerprint;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
 import dev.loupe.model.format.WeightStore;
@@ -44,9 +45,10 @@ public final class TrainCheckpoint {
         if (!Files.exists(file)) return null;
         try (WeightStore st = SafeTensors.open(file)) {
             String theirs = st.metadata().get(FINGERPRINT);
-            if (!fingerprint.equals(theirs)) {
-                throw new IllegalArgumentException(file + " belongs to another run: it was made with\n  " + theirs
-                        + "\nbut this run is\n  " + fingerprint + "\nuse another --out folder or delete the checkpoint");
+            String differs = RunFingerprint.firstDifference(theirs, fingerprint);
+            if (differs != null) {
+                throw new IllegalArgumentException(file + " belongs to another run (" + differs + "); resume with the same settings,"
+                        + " or use another --out folder or delete the checkpoint");
             }
             params.forEach((name, p) -> {
                 copy(st.tensor("param." + name), p.data(), file, name);

@@ -4,6 +4,8 @@ import dev.loupe.model.tokenizer.BpeTrainer;
 import dev.loupe.model.tokenizer.HuggingFaceTokenizer;
 import dev.loupe.model.tokenizer.Tokenizer;
 import dev.loupe.model.tokenizer.TrainedBpe;
+import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.ModelLoader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,9 +24,19 @@ public final class TrainLm {
     public static final String TRAIN_PREFIX = "train:";
     static final String TOKENIZER_FILE = "tokenizer.json";
 
-    /** What to train; {@code dMlp} is ignored when {@code attnOnly}. */
+    /**
+     * What to train; {@code dMlp} is ignored when {@code attnOnly}; {@code init} (or null) is a model folder whose weights
+     * the run starts from where the shapes share them.
+     */
     public record Options(Path dataset, String tokenizer, int layers, int dModel, int heads, boolean attnOnly, int dMlp,
-                          int context, long tokens, int batch, double lr, long seed, double repeatFraction, int checkpointEvery, Path out) {}
+                          int context, long tokens, int batch, double lr, long seed, double repeatFraction, int checkpointEvery, Path out,
+                          Path init) {
+        /** Options for a run from a fresh initialisation. */
+        public Options(Path dataset, String tokenizer, int layers, int dModel, int heads, boolean attnOnly, int dMlp,
+                       int context, long tokens, int batch, double lr, long seed, double repeatFraction, int checkpointEvery, Path out) {
+            this(dataset, tokenizer, layers, dModel, heads, attnOnly, dMlp, context, tokens, batch, lr, seed, repeatFraction, checkpointEvery, out, null);
+        }
+    }
 
     private TrainLm() {}
 
@@ -49,9 +61,14 @@ public final class TrainLm {
                 o.repeatFraction());
         PackedDataset data = new PackedDataset(tokens, o.context(), o.seed(), o.repeatFraction());
         String description = o.dataset().getFileName() + " (" + tokens.length + " tokens, " + data.contexts() + " contexts)";
+        HookedTransformer start = null;
+        if (o.init() != null) {
+            start = ModelLoader.load(o.init().toString(), null).transformer();
+            description += ", starting from " + o.init().getFileName();
+        }
         log.printf("training %s: %d steps of %d tokens (%.2f epochs)%n", shape, run.steps(), run.tokensPerStep(),
                 (double) run.steps() * run.batch() / data.contexts());
-        LmTrainer.Result r = LmTrainer.train(run, data, description, eot, o.out(), listener);
+        LmTrainer.Result r = LmTrainer.train(run, data, description, eot, o.out(), listener, start);
         if (r.resumedFrom() > 0) log.println("resumed from step " + r.resumedFrom());
         Gpt2Folder.write(r.model(), eot, o.out());
         JsonFiles.write(o.out().resolve(LmTrainer.RECORD), LmTrainer.record(run, command, description, r));

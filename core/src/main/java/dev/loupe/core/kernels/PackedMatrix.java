@@ -50,22 +50,54 @@ public final class PackedMatrix {
 
     /** Packs the transpose of {@code w} [n, k] (row-major, from offset 0). */
     public static PackedMatrix transposeOf(float[] w, int n, int k) {
-        return packFloats(w, n, k, k, 1);
+        requireFits(w.length, n, k);
+        float[] panels = new float[size(n, k)];
+        Parallel.forRange(panelCount(n), 1, (q0, q1) -> {
+            int j0 = q0 * NR, j1 = Math.min(n, q1 * NR);
+            Sgemm.pack(w, j0 * k, k, 1, j1 - j0, k, NR, panels, j0 * k);
+        });
+        return new PackedMatrix(k, n, Precision.F32, panels, null);
     }
 
     /** Packs {@code wt} [k, n], a weight already stored transposed (GPT-2's Conv1D). */
     public static PackedMatrix of(float[] wt, int k, int n) {
-        return packFloats(wt, n, k, 1, n);
+        requireFits(wt.length, n, k);
+        return read(n, k, true, Precision.F32, arrays(wt, null));
     }
 
     /** Packs the transpose of {@code w} [n, k] of 16-bit values ({@code precision} BF16 or F16), keeping them 16-bit. */
     public static PackedMatrix transposeOf(short[] w, int n, int k, Precision precision) {
-        return packHalves(w, n, k, k, 1, precision);
+        if (precision == Precision.F32) throw new IllegalArgumentException("16-bit values cannot be packed as " + precision);
+        requireFits(w.length, n, k);
+        return read(n, k, false, precision, arrays(null, w));
     }
 
-    /** Packs {@code wt} [k, n] of 16-bit values, a weight already stored transposed. */
-    public static PackedMatrix of(short[] wt, int k, int n, Precision precision) {
-        return packHalves(wt, n, k, 1, n, precision);
+    private static Stored arrays(float[] f, short[] h) {
+        return new Stored() {
+            @Override
+            public void floats(long from, int count, float[] dst) {
+                System.arraycopy(f, (int) from, dst, 0, count);
+            }
+
+            @Override
+            public void halves(long from, int count, short[] dst) {
+                System.arraycopy(h, (int) from, dst, 0, count);
+            }
+        };
+    }
+
+    private static void requireFits(int length, int n, int k) {
+        if ((long) n * k > length) throw new IllegalArgumentException("packing a [" + n + ", " + k + "] weight from " + length + " values");
+    }
+
+    private static int panelCount(int n) {
+        return (n + NR - 1) / NR;
+    }
+
+    private static int size(int n, int k) {
+        long size = (long) panelCount(n) * NR * k;
+        if (size > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("weight [" + n + ", " + k + "] is too large to pack");
+        return (int) size;
     }
 
     /**
@@ -126,47 +158,6 @@ public final class PackedMatrix {
             }
         }
         return out;
-    }
-
-    /** W^T(p, j) = src[j * rs + p * ps]. */
-    private static PackedMatrix packFloats(float[] src, int n, int k, int rs, int ps) {
-        requireFits(src.length, n, k);
-        float[] panels = new float[size(n, k)];
-        Parallel.forRange(panelCount(n), 1, (q0, q1) -> {
-            int j0 = q0 * NR, j1 = Math.min(n, q1 * NR);
-            Sgemm.pack(src, j0 * rs, rs, ps, j1 - j0, k, NR, panels, j0 * k);
-        });
-        return new PackedMatrix(k, n, Precision.F32, panels, null);
-    }
-
-    private static PackedMatrix packHalves(short[] src, int n, int k, int rs, int ps, Precision precision) {
-        if (precision == Precision.F32) throw new IllegalArgumentException("16-bit values cannot be packed as " + precision);
-        requireFits(src.length, n, k);
-        short[] halves = new short[size(n, k)];
-        Parallel.forRange(panelCount(n), 1, (q0, q1) -> {
-            for (int q = q0; q < q1; q++) {
-                int j0 = q * NR, h = Math.min(NR, n - j0), d = j0 * k;
-                for (int p = 0; p < k; p++) {
-                    int row = d + p * NR, s = j0 * rs + p * ps;
-                    for (int c = 0; c < h; c++) halves[row + c] = src[s + c * rs];
-                }
-            }
-        });
-        return new PackedMatrix(k, n, precision, null, halves);
-    }
-
-    private static void requireFits(int length, int n, int k) {
-        if ((long) n * k > length) throw new IllegalArgumentException("packing a [" + n + ", " + k + "] weight from " + length + " values");
-    }
-
-    private static int panelCount(int n) {
-        return (n + NR - 1) / NR;
-    }
-
-    private static int size(int n, int k) {
-        long size = (long) panelCount(n) * NR * k;
-        if (size > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("weight [" + n + ", " + k + "] is too large to pack");
-        return (int) size;
     }
 
     /**

@@ -1,8 +1,8 @@
 package dev.loupe.core.kernels;
 
 /**
- * Rotary position embeddings for one model: the inverse frequencies (with any context-extension
- * scaling already applied) and the pairing layout. Angles are computed in float32 as Hugging Face does,
+ * Rotary position embeddings for one model (one table of a model with several): the inverse frequencies
+ * (with any context-extension scaling already applied), the pairing layout, and the cos/sin table built once. Angles are computed in float32 as Hugging Face does,
  * so results match it to the last bits at any position.
  */
 public final class Rotary {
@@ -67,39 +67,65 @@ public final class Rotary {
         rotate(x, out, batch, pos, heads, headDim, start, -1f);
     }
 
+    /**
+     * cos and sin of every angle for positions [0, positions), row p at p * rotaryDim / 2: computed once per
+     * table and extended (doubling) when a longer sequence comes, never per call.
+     */
+    private record Table(int positions, float[] cos, float[] sin) {}
+
+    private volatile Table table = new Table(0, new float[0], new float[0]);
+
+    private Table table(int positions) {
+        Table t = table;
+        if (t.positions() >= positions) return t;
+        synchronized (this) {
+            t = table;
+            if (t.positions() >= positions) return t;
+            int n = Math.max(positions, Math.max(64, 2 * t.positions()));
+            int half = rotaryDim / 2;
+            float[] cos = java.util.Arrays.copyOf(t.cos(), n * half), sin = java.util.Arrays.copyOf(t.sin(), n * half);
+            for (int p = t.positions(); p < n; p++) {
+                float position = p;
+                for (int i = 0; i < half; i++) {
+                    float angle = position * invFreq[i];
+                    cos[p * half + i] = (float) Math.cos(angle);
+                    sin[p * half + i] = (float) Math.sin(angle);
+                }
+            }
+            table = t = new Table(n, cos, sin);
+            return t;
+        }
+    }
+
     private void rotate(float[] x, float[] out, int batch, int pos, int heads, int headDim, int start, float direction) {
         int half = rotaryDim / 2;
-        float[] cos = new float[half];
-        float[] sin = new float[half];
+        Table t = table(start + pos);
         for (int p = 0; p < pos; p++) {
-            float position = start + p;
-            for (int i = 0; i < half; i++) {
-                float angle = position * invFreq[i];
-                cos[i] = (float) Math.cos(angle);
-                sin[i] = direction * (float) Math.sin(angle);
-            }
+            int row = (start + p) * half;
             for (int b = 0; b < batch; b++) {
                 for (int h = 0; h < heads; h++) {
                     int o = ((b * pos + p) * heads + h) * headDim;
-                    rotateHead(x, out, o, half, cos, sin);
+                    rotateHead(x, out, o, half, t.cos(), t.sin(), row, direction);
                     if (out != x) System.arraycopy(x, o + rotaryDim, out, o + rotaryDim, headDim - rotaryDim);
                 }
             }
         }
     }
 
-    private void rotateHead(float[] x, float[] out, int o, int half, float[] cos, float[] sin) {
+    private void rotateHead(float[] x, float[] out, int o, int half, float[] cos, float[] sinTable, int row, float direction) {
         if (layout == RopeLayout.ROTATE_HALF) {
             for (int i = 0; i < half; i++) {
+                float c = cos[row + i], sn = direction * sinTable[row + i];
                 float x1 = x[o + i], x2 = x[o + i + half];
-                out[o + i] = x1 * cos[i] - x2 * sin[i];
-                out[o + i + half] = x2 * cos[i] + x1 * sin[i];
+                out[o + i] = x1 * c - x2 * sn;
+                out[o + i + half] = x2 * c + x1 * sn;
             }
         } else {
             for (int i = 0; i < half; i++) {
+                float c = cos[row + i], sn = direction * sinTable[row + i];
                 float x1 = x[o + 2 * i], x2 = x[o + 2 * i + 1];
-                out[o + 2 * i] = x1 * cos[i] - x2 * sin[i];
-                out[o + 2 * i + 1] = x2 * cos[i] + x1 * sin[i];
+                out[o + 2 * i] = x1 * c - x2 * sn;
+                out[o + 2 * i + 1] = x2 * c + x1 * sn;
             }
         }
     }

@@ -54,6 +54,11 @@ public final class Sgemm {
     static final int NCP = 512;
     /** Below this many multiply-adds a product runs on the calling thread. */
     private static final long PARALLEL_MIN_WORK = 1L << 23;
+    /**
+     * Below this many elements of a packed weight a few-row product runs on the calling thread: above it, a
+     * decode step's read of the weight (bandwidth-bound) is split between the cores.
+     */
+    private static final long PACKED_PARALLEL_MIN_WEIGHT = 1L << 18;
     /** Below this many elements of B a few-row product runs on the calling thread. */
     private static final long SMALL_PARALLEL_MIN_WORK = 1L << 21;
 
@@ -130,7 +135,7 @@ public final class Sgemm {
             }
             return;
         }
-        boolean parallel = (long) m * n * k >= PARALLEL_MIN_WORK || (long) n * k >= SMALL_PARALLEL_MIN_WORK;
+        boolean parallel = (long) m * n * k >= PARALLEL_MIN_WORK || (long) n * k >= PACKED_PARALLEL_MIN_WEIGHT;
         // Split columns while every core can then pack all of A in one MC block; else split the larger side.
         if (m <= MC || (n + NR - 1) / NR >= (m + MR - 1) / MR) {
             Parallel.forRange(n, parallel ? NR : n, (j0, j1) -> packedBlocked(0, m, j0, j1, a, aOff, lda, b, bias, c, cOff, ldc));

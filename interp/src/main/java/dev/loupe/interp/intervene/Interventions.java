@@ -44,7 +44,7 @@ public final class Interventions {
             ActivationCache resampled = iv.op() instanceof Operation.Resample r ? resample(model, r, hooks, tokenize, field) : null;
             for (HookSpec hook : hooks) {
                 Layout layout = Layout.of(hook, model.config());
-                checkScope(iv.scope(), layout, hook, field);
+                checkScope(iv.scope(), layout, hook, field, model.config().nCtx());
                 ScopedEdit.Replacement rep = replacement(iv.op(), new Target(field, hook, layout, iv.scope()), resolver, resampled);
                 edits.add(new CompiledInterventions.Placed(hook, new ScopedEdit(field, layout, iv.scope(), rep)));
             }
@@ -79,7 +79,10 @@ public final class Interventions {
         };
     }
 
-    private static void checkScope(Scope scope, Layout layout, HookSpec hook, String field) {
+    private static void checkScope(Scope scope, Layout layout, HookSpec hook, String field, int nCtx) {
+        if (scope.positions() instanceof Positions.At at && at.positions().length > 0 && at.positions()[at.positions().length - 1] >= nCtx) {
+            throw new SpecException(field + ".positions", "position " + at.positions()[at.positions().length - 1] + " is past the model's context of " + nCtx);
+        }
         if (scope.heads() == null) return;
         if (!layout.hasHeads()) throw new SpecException(field + ".heads", hook.name() + " has no heads axis (shape " + hook.shape() + ")");
         for (int h : scope.heads()) {

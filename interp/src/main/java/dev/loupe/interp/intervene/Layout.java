@@ -1,7 +1,9 @@
 package dev.loupe.interp.intervene;
 
 import dev.loupe.model.TransformerConfig;
+import dev.loupe.model.hooks.Dim;
 import dev.loupe.model.hooks.HookSpec;
+import java.util.List;
 
 /**
  * How the activation at one hook divides into slices addressed by (batch row, absolute position, head),
@@ -22,14 +24,14 @@ record Layout(Kind kind, int heads, int width, String widthName) {
         PATTERN
     }
 
+    /** Read from the site's axes ({@link dev.loupe.model.hooks.Site#dims()}), the one description of its shape. */
     static Layout of(HookSpec hook, TransformerConfig c) {
-        return switch (hook.site()) {
-            case Q, ROT_Q, Z -> new Layout(Kind.HEADS, c.nHeads(), c.dHead(), "d_head=" + c.dHead());
-            case K, V, ROT_K -> new Layout(Kind.HEADS, c.nKvHeads(), c.dHead(), "d_head=" + c.dHead());
-            case ATTN_SCORES, PATTERN -> new Layout(Kind.PATTERN, c.nHeads(), -1, "key_pos");
-            case MLP_PRE, MLP_PRE_LINEAR, MLP_POST -> new Layout(Kind.VECTOR, 1, c.dMlp(), "d_mlp=" + c.dMlp());
-            default -> new Layout(Kind.VECTOR, 1, c.dModel(), "d_model=" + c.dModel());
-        };
+        List<Dim> dims = hook.site().dims();
+        Dim last = dims.get(dims.size() - 1);
+        int headAxis = hook.site().rowAxis(Dim::heads);
+        int heads = headAxis < 0 ? 1 : c.size(dims.get(headAxis + 1));
+        if (dims.contains(Dim.QUERY_POS)) return new Layout(Kind.PATTERN, heads, -1, last.label());
+        return new Layout(headAxis < 0 ? Kind.VECTOR : Kind.HEADS, heads, c.size(last), last.label() + "=" + c.size(last));
     }
 
     boolean hasHeads() {

@@ -1,5 +1,7 @@
 package dev.loupe.interp.intervene;
 
+import java.util.Arrays;
+
 /**
  * Which absolute sequence positions an intervention touches. Absolute means counted from the start of the
  * sequence, so during generation position 7 is the same token whether it is reached in the prefill or at
@@ -16,12 +18,15 @@ public sealed interface Positions {
         }
     }
 
-    /** The listed positions. */
+    /** The listed positions (kept sorted and distinct, so a long list with repeats costs no more than its distinct values). */
     record At(int[] positions) implements Positions {
+        public At {
+            positions = Arrays.stream(positions).sorted().distinct().toArray();
+        }
+
         @Override
         public boolean contains(int position) {
-            for (int p : positions) if (p == position) return true;
-            return false;
+            return Arrays.binarySearch(positions, position) >= 0;
         }
     }
 

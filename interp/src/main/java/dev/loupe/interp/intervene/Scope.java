@@ -1,5 +1,7 @@
 package dev.loupe.interp.intervene;
 
+import java.util.Arrays;
+
 /**
  * Where in an activation an intervention applies.
  *
@@ -10,6 +12,12 @@ package dev.loupe.interp.intervene;
 public record Scope(Positions positions, int[] heads, int[] rows) {
     public static final Scope EVERYWHERE = new Scope(Positions.ALL, null, null);
 
+    /** Heads and rows are kept sorted and distinct, so a long list of repeats costs no more than its distinct values. */
+    public Scope {
+        heads = distinct(heads);
+        rows = distinct(rows);
+    }
+
     public boolean hasRow(int row) {
         return contains(rows, row);
     }
@@ -19,8 +27,10 @@ public record Scope(Positions positions, int[] heads, int[] rows) {
     }
 
     private static boolean contains(int[] list, int v) {
-        if (list == null) return true;
-        for (int x : list) if (x == v) return true;
-        return false;
+        return list == null || Arrays.binarySearch(list, v) >= 0;
+    }
+
+    private static int[] distinct(int[] list) {
+        return list == null ? null : Arrays.stream(list).sorted().distinct().toArray();
     }
 }

@@ -43,6 +43,18 @@ final class ScopedEdit implements HookFn {
         int selected = layout.forEach(shape, ctx.startPosition(), scope, (row, pos, head, off, len) -> Arrays.fill(mask, off, off + len, true));
         if (selected == 0) return x;
         Tensor y = replacement.apply(x, ctx.startPosition());
-        return selected == x.numel() ? y : Ops.where(mask, y, x);
+        Tensor out = selected == x.numel() ? y : Ops.where(mask, y, x);
+        checkFinite(x, out);
+        return out;
+    }
+
+    /** An edit that turns a finite activation into Inf or NaN (an overflowing scale, say) is refused, naming the spec entry. */
+    private void checkFinite(Tensor x, Tensor out) {
+        float[] in = x.data(), o = out.data();
+        for (int i = 0; i < o.length; i++) {
+            if (!Float.isFinite(o[i]) && Float.isFinite(in[i])) {
+                throw new SpecException(field, "the edit turned the finite value " + in[i] + " into " + o[i] + " (float32 overflow); use a smaller value or scale");
+            }
+        }
     }
 }

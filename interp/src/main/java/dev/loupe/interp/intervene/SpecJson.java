@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.model.format.JsonErrors;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -33,8 +34,7 @@ final class SpecJson {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new SpecException("spec", "not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            throw new SpecException("spec", "not valid JSON: " + JsonErrors.describe(e));
         }
         if (root == null || !root.isObject()) throw new SpecException("spec", "expected a JSON object with \"version\" and \"interventions\"");
         allowOnly(root, "spec", List.of("version", "interventions", "features"));
@@ -151,12 +151,12 @@ final class SpecJson {
             if (required) throw new SpecException(p, "missing");
             return null;
         }
-        if (scalarOk && v.isNumber()) return new TensorRef.Scalar(v.floatValue());
+        if (scalarOk && v.isNumber()) return new TensorRef.Scalar(finite(v, p));
         if (v.isArray()) {
             float[] f = new float[v.size()];
             for (int i = 0; i < f.length; i++) {
                 if (!v.get(i).isNumber()) throw new SpecException(p + "[" + i + "]", "expected a number, got " + v.get(i));
-                f[i] = v.get(i).floatValue();
+                f[i] = finite(v.get(i), p + "[" + i + "]");
             }
             if (f.length == 0) throw new SpecException(p, "expected a non-empty array");
             return new TensorRef.Inline(f);
@@ -179,7 +179,14 @@ final class SpecJson {
         JsonNode v = n.get(field);
         if (v == null) return fallback;
         if (!v.isNumber()) throw new SpecException(path + "." + field, "expected a number, got " + v);
-        return v.asDouble();
+        return finite(v, path + "." + field);
+    }
+
+    /** A number as float32, refused when it is not finite there (1e39 overflows to Inf). */
+    private static float finite(JsonNode v, String path) {
+        float f = v.floatValue();
+        if (!Float.isFinite(f)) throw new SpecException(path, v + " is not a finite float32");
+        return f;
     }
 
     private static long integer(JsonNode n, String path, String field, long fallback) {

@@ -26,8 +26,8 @@ final class ToyInductionModel {
     private ToyInductionModel() {}
 
     static HookedTransformer build() {
-        var cfg = new TransformerConfig("ToyInduction", D, 2, HEADS, HEADS, D_HEAD, 1, VOCAB, CTX, TransformerConfig.NormKind.RMS_NORM, 1e-6f,
-                TransformerConfig.Positions.LEARNED, Activation.RELU, false, false, false, true, true, true);
+        var cfg = TransformerConfig.builder("ToyInduction").dModel(D).nLayers(2).nHeads(HEADS).dHead(D_HEAD).dMlp(1).dVocab(VOCAB)
+                .nCtx(CTX).norm(TransformerConfig.NormKind.RMS_NORM, 1e-6f).activation(Activation.RELU).build();
         Tensor tokens = Tensor.zeros(VOCAB, D), positions = Tensor.zeros(CTX, D);
         for (int t = 0; t < VOCAB; t++) tokens.set(1, t, T + t);
         for (int p = 0; p < CTX; p++) positions.set(1, p, P + p);
@@ -54,7 +54,7 @@ final class ToyInductionModel {
         Tensor unembed = Tensor.zeros(VOCAB, D);
         for (int t = 0; t < VOCAB; t++) unembed.set(2, t, O + t);
         return new HookedTransformer(cfg, new TransformerWeights(new TransformerWeights.Embedding(tokens, positions, null, null),
-                List.of(block(qkv0, out0), block(qkv1, out1)), ones(), new Linear(unembed, null)), null);
+                List.of(block(qkv0, out0), block(qkv1, out1)), ones(), new Linear(unembed, null)));
     }
 
     private static Block block(Tensor qkv, Tensor out) {

@@ -74,6 +74,40 @@ class TraceRunnerTest {
         assertArrayEquals(g.gradients().get("blocks.0.hook_resid_pre").data(), run(t).saved().get("g").tensor().data());
     }
 
+    /** One user's trace: an edit of its own at the last position, the logits, and a gradient from a logit difference. */
+    static Trace user(int[] ids, float scale, boolean backward) {
+        Trace t = Trace.of(ids);
+        Trace.Value x = t.hook("blocks.2.hook_resid_post");
+        t.write("blocks.2.hook_resid_post", 0, x.indexPut(x.index(Trace.ALL, -1).mul(scale), Trace.ALL, -1));
+        Trace.Value logits = t.hook("logits");
+        t.save("logits", logits);
+        if (backward) {
+            t.backward(logits.index(0, -1, 17).sub(logits.index(0, -1, 23)));
+            t.save("grad", t.grad("blocks.1.hook_resid_pre", 0));
+        }
+        return t;
+    }
+
+    @Test
+    void tracesOfDifferentUsersShareAPassWithTheBitsTheyGetAlone() {
+        for (boolean backward : new boolean[] {false, true}) {
+            int[][] inputs = {A, B, {1, 9, 8, 7, 6, 5, 4, 3}};
+            List<TracePlan> plans = new java.util.ArrayList<>();
+            for (int i = 0; i < inputs.length; i++) {
+                plans.add(TracePlan.validate(user(inputs[i], 1f + i, backward).graph(), M, Map.of(), h -> null, TraceLimits.DEFAULT));
+            }
+            for (TracePlan p : plans) assertTrue(TraceRunner.canShare(plans.getFirst(), p));
+            List<TraceRunner.Result> together = TraceRunner.runTogether(M, plans, System.nanoTime() + 60_000_000_000L, 1L << 30);
+            for (int i = 0; i < plans.size(); i++) {
+                TraceRunner.Result alone = TraceRunner.run(M, plans.get(i), System.nanoTime() + 60_000_000_000L, 1L << 30);
+                assertEquals(3, together.get(i).batchRows());
+                for (String k : alone.saved().keySet()) {
+                    assertArrayEquals(alone.saved().get(k).tensor().data(), together.get(i).saved().get(k).tensor().data(), k + " of trace " + i + (backward ? " with backward" : ""));
+                }
+            }
+        }
+    }
+
     static String refused(String nodes) {
         String json = "{\"version\": 1, \"invokes\": [{\"tokens\": [1, 2, 3, 4, 5]}], \"nodes\": " + nodes + "}";
         TraceException e = assertThrows(TraceException.class, () -> TracePlan.validate(TraceGraph.parse(json, 100_000), M, Map.of(), h -> null, TraceLimits.DEFAULT));

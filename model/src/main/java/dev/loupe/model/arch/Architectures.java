@@ -9,7 +9,8 @@ import java.util.Map;
 
 /** The registry of supported architectures, by Hugging Face architecture name. */
 public final class Architectures {
-    private static final List<Architecture> ALL = List.of(new Gpt2(), new Llama(), new GptNeox(), new Bert());
+    private static final List<Architecture> ALL = List.of(new Gpt2(), new Llama(), new GptNeox(), new Bert(), new Gemma2(), new Gemma3(),
+            new Qwen3());
     private static final Map<String, Architecture> BY_NAME = new LinkedHashMap<>();
 
     static {

@@ -4,7 +4,6 @@ import dev.loupe.core.kernels.Activation;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.TransformerConfig;
 import dev.loupe.model.TransformerConfig.NormKind;
-import dev.loupe.model.TransformerConfig.Positions;
 import dev.loupe.model.TransformerWeights;
 import dev.loupe.model.TransformerWeights.Block;
 import dev.loupe.model.format.Checkpoint;
@@ -20,6 +19,11 @@ import java.util.List;
  * names may carry the {@code bert.} prefix that Hugging Face's task models put before the encoder.
  */
 final class Bert implements Architecture {
+    private static final ConfigFields FIELDS = ConfigFields.reads("hidden_size", "num_attention_heads", "intermediate_size",
+                    "num_hidden_layers", "vocab_size", "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "hidden_act",
+                    "position_embedding_type")
+            .onlyAt("is_decoder", false).onlyAt("add_cross_attention", false);
+
     @Override
     public List<String> names() {
         return List.of("BertModel", "bert");
@@ -28,6 +32,7 @@ final class Bert implements Architecture {
     @Override
     public HookedTransformer build(Checkpoint ckpt) {
         HfConfig c = ckpt.config();
+        FIELDS.check(c, c.architecture());
         String positions = c.stringOr("position_embedding_type", "absolute");
         if (!positions.equals("absolute")) {
             throw new IllegalArgumentException(c.source() + ": position_embedding_type '" + positions + "' is not supported (only absolute)");
@@ -36,10 +41,11 @@ final class Bert implements Architecture {
         int heads = c.requireInt("num_attention_heads");
         if (d % heads != 0) throw new IllegalArgumentException(c.source() + ": hidden_size " + d + " is not divisible by num_attention_heads " + heads);
         int dMlp = c.requireInt("intermediate_size");
-        TransformerConfig cfg = new TransformerConfig(c.architecture(), d, c.requireInt("num_hidden_layers"), heads, heads,
-                d / heads, dMlp, c.requireInt("vocab_size"), c.requireInt("max_position_embeddings"),
-                NormKind.LAYER_NORM, (float) c.doubleOr("layer_norm_eps", 1e-12), Positions.LEARNED,
-                Activation.fromHf(c.stringOr("hidden_act", "gelu")), false, false, true, false, false, false);
+        TransformerConfig cfg = TransformerConfig.builder(c.architecture()).dModel(d).nLayers(c.requireInt("num_hidden_layers"))
+                .nHeads(heads).dMlp(dMlp).dVocab(c.requireInt("vocab_size")).nCtx(c.requireInt("max_position_embeddings"))
+                .norm(NormKind.LAYER_NORM, (float) c.doubleOr("layer_norm_eps", 1e-12))
+                .activation(Activation.fromHf(c.stringOr("hidden_act", "gelu")))
+                .postNorm(true).causal(false).finalNorm(false).hasUnembed(false).build();
 
         WeightReader r = new WeightReader(ckpt.weights(), ckpt.source().toString());
         String p = r.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
@@ -57,6 +63,6 @@ final class Bert implements Architecture {
                     r.norm(b + "output.LayerNorm", d, true),
                     new TransformerWeights.Mlp(null, r.linear(b + "intermediate.dense", dMlp, d), r.linear(b + "output.dense", d, dMlp))));
         }
-        return new HookedTransformer(cfg, new TransformerWeights(embed, blocks, null, null), null);
+        return new HookedTransformer(cfg, new TransformerWeights(embed, blocks, null, null));
     }
 }

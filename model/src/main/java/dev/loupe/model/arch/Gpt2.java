@@ -4,7 +4,6 @@ import dev.loupe.core.kernels.Activation;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.TransformerConfig;
 import dev.loupe.model.TransformerConfig.NormKind;
-import dev.loupe.model.TransformerConfig.Positions;
 import dev.loupe.model.TransformerWeights;
 import dev.loupe.model.TransformerWeights.Block;
 import dev.loupe.model.format.Checkpoint;
@@ -22,6 +21,11 @@ final class Gpt2 implements Architecture {
     /** The config.json extension field that marks an attention-only model. */
     static final String ATTN_ONLY = "loupe_attn_only";
 
+    private static final ConfigFields FIELDS = ConfigFields.reads("n_embd", "hidden_size", "n_head", "num_attention_heads", "n_inner",
+                    "n_layer", "num_hidden_layers", "vocab_size", "n_positions", "n_ctx", "layer_norm_epsilon", "activation_function",
+                    ATTN_ONLY, "tie_word_embeddings", "reorder_and_upcast_attn")
+            .onlyAt("scale_attn_weights", true).onlyAt("scale_attn_by_inverse_layer_idx", false).onlyAt("add_cross_attention", false);
+
     @Override
     public List<String> names() {
         return List.of("GPT2LMHeadModel", "GPT2Model", "gpt2");
@@ -30,15 +34,16 @@ final class Gpt2 implements Architecture {
     @Override
     public HookedTransformer build(Checkpoint ckpt) {
         HfConfig c = ckpt.config();
+        FIELDS.check(c, c.architecture());
         int d = c.requireInt("n_embd", "hidden_size");
         int heads = c.requireInt("n_head", "num_attention_heads");
         if (d % heads != 0) throw new IllegalArgumentException(c.source() + ": n_embd " + d + " is not divisible by n_head " + heads);
         int dMlp = c.intOr("n_inner", 4 * d);
         boolean attnOnly = c.booleanOr(ATTN_ONLY, false);
-        TransformerConfig cfg = new TransformerConfig(c.architecture(), d, c.requireInt("n_layer", "num_hidden_layers"), heads, heads,
-                d / heads, attnOnly ? 0 : dMlp, c.requireInt("vocab_size"), c.requireInt("n_positions", "n_ctx"),
-                NormKind.LAYER_NORM, (float) c.doubleOr("layer_norm_epsilon", 1e-5), Positions.LEARNED,
-                Activation.fromHf(c.stringOr("activation_function", "gelu_new")), false, false, false, true, true, true);
+        TransformerConfig cfg = TransformerConfig.builder(c.architecture()).dModel(d).nLayers(c.requireInt("n_layer", "num_hidden_layers"))
+                .nHeads(heads).dMlp(attnOnly ? 0 : dMlp).dVocab(c.requireInt("vocab_size")).nCtx(c.requireInt("n_positions", "n_ctx"))
+                .norm(NormKind.LAYER_NORM, (float) c.doubleOr("layer_norm_epsilon", 1e-5))
+                .activation(Activation.fromHf(c.stringOr("activation_function", "gelu_new"))).build();
 
         WeightReader r = new WeightReader(ckpt.weights(), ckpt.source().toString());
         String p = r.has("transformer.wte.weight") ? "transformer." : "";
@@ -60,7 +65,7 @@ final class Gpt2 implements Architecture {
         var unembed = r.has("lm_head.weight")
                 ? new TransformerWeights.Linear(r.matrix("lm_head.weight", cfg.dVocab(), d), null)
                 : new TransformerWeights.Linear(embed.tokens(), null);
-        return new HookedTransformer(cfg, new TransformerWeights(embed, blocks, r.norm(p + "ln_f", d, true), unembed), null);
+        return new HookedTransformer(cfg, new TransformerWeights(embed, blocks, r.norm(p + "ln_f", d, true), unembed));
     }
 
     private static void requireZero(dev.loupe.core.Tensor t, String source, String name) {

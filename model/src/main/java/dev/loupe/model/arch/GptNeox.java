@@ -7,7 +7,6 @@ import dev.loupe.core.kernels.Rotary;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.TransformerConfig;
 import dev.loupe.model.TransformerConfig.NormKind;
-import dev.loupe.model.TransformerConfig.Positions;
 import dev.loupe.model.TransformerWeights;
 import dev.loupe.model.TransformerWeights.Block;
 import dev.loupe.model.TransformerWeights.Linear;
@@ -21,6 +20,10 @@ import java.util.List;
  * first rotary_pct of each head), fused query_key_value laid out per head as [q, k, v], untied embed_out.
  */
 final class GptNeox implements Architecture {
+    private static final ConfigFields FIELDS = ConfigFields.reads("hidden_size", "num_attention_heads", "intermediate_size",
+            "num_hidden_layers", "vocab_size", "max_position_embeddings", "layer_norm_eps", "hidden_act", "use_parallel_residual",
+            "rotary_pct", "rotary_emb_base", "rope_theta", "tie_word_embeddings", "attention_bias");
+
     @Override
     public List<String> names() {
         return List.of("GPTNeoXForCausalLM", "gpt_neox");
@@ -29,15 +32,19 @@ final class GptNeox implements Architecture {
     @Override
     public HookedTransformer build(Checkpoint ckpt) {
         HfConfig c = ckpt.config();
+        FIELDS.check(c, c.architecture());
         int d = c.requireInt("hidden_size");
         int heads = c.requireInt("num_attention_heads");
         int dHead = d / heads;
         int dMlp = c.requireInt("intermediate_size");
-        TransformerConfig cfg = new TransformerConfig(c.architecture(), d, c.requireInt("num_hidden_layers"), heads, heads,
-                dHead, dMlp, c.requireInt("vocab_size"), c.requireInt("max_position_embeddings"),
-                NormKind.LAYER_NORM, (float) c.doubleOr("layer_norm_eps", 1e-5), Positions.ROTARY,
-                Activation.fromHf(c.stringOr("hidden_act", "gelu")), false, c.booleanOr("use_parallel_residual", true),
-                false, true, true, true);
+        int rotaryDim = (int) (dHead * c.doubleOr("rotary_pct", 1.0));
+        double base = c.has("rotary_emb_base") ? c.requireDouble("rotary_emb_base") : c.doubleOr("rope_theta", 10000.0);
+        TransformerConfig cfg = TransformerConfig.builder(c.architecture()).dModel(d).nLayers(c.requireInt("num_hidden_layers"))
+                .nHeads(heads).dHead(dHead).dMlp(dMlp).dVocab(c.requireInt("vocab_size")).nCtx(c.requireInt("max_position_embeddings"))
+                .norm(NormKind.LAYER_NORM, (float) c.doubleOr("layer_norm_eps", 1e-5))
+                .rotary(new Rotary(Rotary.defaultInvFreq(rotaryDim, base), rotaryDim, RopeLayout.ROTATE_HALF))
+                .activation(Activation.fromHf(c.stringOr("hidden_act", "gelu")))
+                .parallelResidual(c.booleanOr("use_parallel_residual", true)).build();
 
         WeightReader r = new WeightReader(ckpt.weights(), ckpt.source().toString());
         var embed = new TransformerWeights.Embedding(r.matrix("gpt_neox.embed_in.weight", cfg.dVocab(), d), null, null, null);
@@ -53,9 +60,7 @@ final class GptNeox implements Architecture {
         boolean tied = c.booleanOr("tie_word_embeddings", false);
         var unembed = new Linear(tied ? embed.tokens() : r.matrix("embed_out.weight", cfg.dVocab(), d), null);
         var weights = new TransformerWeights(embed, blocks, r.norm("gpt_neox.final_layer_norm", d, true), unembed);
-        int rotaryDim = (int) (dHead * c.doubleOr("rotary_pct", 1.0));
-        double base = c.has("rotary_emb_base") ? c.requireDouble("rotary_emb_base") : c.doubleOr("rope_theta", 10000.0);
-        return new HookedTransformer(cfg, weights, new Rotary(Rotary.defaultInvFreq(rotaryDim, base), rotaryDim, RopeLayout.ROTATE_HALF));
+        return new HookedTransformer(cfg, weights);
     }
 
     /** Rows [h0: q k v, h1: q k v, ...] → [q (all heads); k (all heads); v (all heads)], in the packed form. */

@@ -8,19 +8,28 @@ import dev.loupe.model.TransformerConfig;
 import dev.loupe.model.TransformerConfig.NormKind;
 import dev.loupe.model.TransformerConfig.Positions;
 import dev.loupe.model.TransformerWeights;
-import dev.loupe.model.TransformerWeights.Block;
 import dev.loupe.model.format.Checkpoint;
+import dev.loupe.model.format.ConfigException;
 import dev.loupe.model.format.HfConfig;
 import dev.loupe.model.format.Llama2cCheckpoint;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The Llama family ({@code LlamaForCausalLM}, also Qwen2 and Mistral layouts): RMSNorm, rotary positions
  * (with Llama 3 or linear rope_scaling), grouped-query attention, SwiGLU MLP, tied or untied head,
- * optional q/k/v biases (Qwen2).
+ * optional q/k/v biases (Qwen2), and a sliding window where the config has one: Mistral (and any Llama-family
+ * config with {@code sliding_window}) on every block; Qwen 2 only with {@code use_sliding_window}, from block
+ * {@code max_window_layers} on; or as {@code layer_types} lists.
  */
 final class Llama implements Architecture {
+    /** The config fields of the Llama family (Qwen 3 reads the same). */
+    static final ConfigFields FIELDS = ConfigFields.reads("hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim",
+                    "intermediate_size", "num_hidden_layers", "vocab_size", "max_position_embeddings", "rms_norm_eps", "hidden_act",
+                    "tie_word_embeddings", "rope_theta", "rope_scaling", "partial_rotary_factor", "attention_bias", "mlp_bias",
+                    "sliding_window", "use_sliding_window", "max_window_layers", "layer_types", Llama2cCheckpoint.ROPE_LAYOUT_KEY)
+            .and("is_llama_config") // SmolLM's marker, no behaviour
+            .onlyAt("use_mrope", false).onlyAt("rope_interleaved", false);
+
     @Override
     public List<String> names() {
         return List.of("LlamaForCausalLM", "Qwen2ForCausalLM", "MistralForCausalLM", "llama", "qwen2", "mistral");
@@ -29,38 +38,48 @@ final class Llama implements Architecture {
     @Override
     public HookedTransformer build(Checkpoint ckpt) {
         HfConfig c = ckpt.config();
+        FIELDS.check(c, c.architecture());
+        TransformerConfig cfg = decoder(c).build();
+        return new HookedTransformer(cfg, weights(ckpt, cfg));
+    }
+
+    /** Sizes, RMSNorm, SiLU-gated MLP, rotary and sliding windows of a Llama-family config.json. */
+    static TransformerConfig.Builder decoder(HfConfig c) {
         int d = c.requireInt("hidden_size");
         int heads = c.requireInt("num_attention_heads");
-        int kvHeads = c.intOr("num_key_value_heads", heads);
         int dHead = c.intOr("head_dim", d / heads);
-        int dMlp = c.requireInt("intermediate_size");
-        TransformerConfig cfg = new TransformerConfig(c.architecture(), d, c.requireInt("num_hidden_layers"), heads, kvHeads,
-                dHead, dMlp, c.requireInt("vocab_size"), c.requireInt("max_position_embeddings"),
-                NormKind.RMS_NORM, (float) c.doubleOr("rms_norm_eps", 1e-6), Positions.ROTARY,
-                Activation.fromHf(c.stringOr("hidden_act", "silu")), true, false, false, true, true, true);
+        int layers = c.requireInt("num_hidden_layers");
+        return TransformerConfig.builder(c.architecture()).dModel(d).nLayers(layers).nHeads(heads)
+                .nKvHeads(c.intOr("num_key_value_heads", heads)).dHead(dHead).dMlp(c.requireInt("intermediate_size"))
+                .dVocab(c.requireInt("vocab_size")).nCtx(c.requireInt("max_position_embeddings"))
+                .norm(NormKind.RMS_NORM, (float) c.doubleOr("rms_norm_eps", 1e-6)).positions(Positions.ROTARY)
+                .layers(windows(c, layers, rotary(c, dHead)))
+                .activation(Activation.fromHf(c.stringOr("hidden_act", "silu"))).gatedMlp(true);
+    }
 
+    static TransformerWeights weights(Checkpoint ckpt, TransformerConfig cfg) {
         WeightReader r = new WeightReader(ckpt.weights(), ckpt.source().toString());
-        var embed = new TransformerWeights.Embedding(r.matrix("model.embed_tokens.weight", cfg.dVocab(), d), null, null, null);
-        List<Block> blocks = new ArrayList<>();
-        for (int l = 0; l < cfg.nLayers(); l++) {
-            String b = "model.layers." + l + ".";
-            var qkv = WeightReader.stack(List.of(r.linear(b + "self_attn.q_proj", heads * dHead, d),
-                    r.linear(b + "self_attn.k_proj", kvHeads * dHead, d), r.linear(b + "self_attn.v_proj", kvHeads * dHead, d)));
-            blocks.add(new Block(r.norm(b + "input_layernorm", d, false),
-                    new TransformerWeights.Attention(qkv, r.linear(b + "self_attn.o_proj", d, heads * dHead)),
-                    r.norm(b + "post_attention_layernorm", d, false),
-                    new TransformerWeights.Mlp(r.linear(b + "mlp.gate_proj", dMlp, d), r.linear(b + "mlp.up_proj", dMlp, d),
-                            r.linear(b + "mlp.down_proj", d, dMlp))));
+        return LlamaLayout.read(r, cfg, "model.", "lm_head.weight", ckpt.config().booleanOr("tie_word_embeddings", false));
+    }
+
+    private static List<TransformerConfig.LayerAttention> windows(HfConfig c, int layers, Rotary rotary) {
+        if (c.mentions("use_sliding_window")) { // Qwen 2/3: only when switched on, from max_window_layers on
+            boolean on = c.booleanOr("use_sliding_window", false);
+            int from = c.intOr("max_window_layers", 28);
+            return AttentionLayers.of(c, layers, on ? c.requireInt("sliding_window") : 0, l -> on && l >= from, rotary, rotary);
         }
-        boolean tied = c.booleanOr("tie_word_embeddings", false) || !r.has("lm_head.weight");
-        var unembed = new TransformerWeights.Linear(tied ? embed.tokens() : r.matrix("lm_head.weight", cfg.dVocab(), d), null);
-        var weights = new TransformerWeights(embed, blocks, r.norm("model.norm", d, false), unembed);
-        return new HookedTransformer(cfg, weights, rotary(c, dHead));
+        int window = c.intOr("sliding_window", 0); // Mistral and any Llama-family config with a window: every block
+        return AttentionLayers.of(c, layers, window, l -> window > 0, rotary, rotary);
     }
 
     static Rotary rotary(HfConfig c, int dHead) {
+        return rotary(c, dHead, c.doubleOr("rope_theta", 10000.0));
+    }
+
+    /** The rotary table of base {@code theta} with the config's {@code rope_scaling} and {@code partial_rotary_factor}. */
+    static Rotary rotary(HfConfig c, int dHead, double theta) {
         int rotaryDim = (int) (dHead * c.doubleOr("partial_rotary_factor", 1.0));
-        float[] invFreq = Rotary.defaultInvFreq(rotaryDim, c.doubleOr("rope_theta", 10000.0));
+        float[] invFreq = Rotary.defaultInvFreq(rotaryDim, theta);
         var scaling = c.ropeScaling();
         if (scaling.isPresent()) {
             HfConfig s = scaling.get();
@@ -70,8 +89,8 @@ final class Llama implements Architecture {
                 case "llama3" -> Rotary.llama3Scaled(invFreq, s.requireDouble("factor"), s.requireDouble("low_freq_factor"),
                         s.requireDouble("high_freq_factor"), s.requireInt("original_max_position_embeddings"));
                 case "linear" -> scale(invFreq, 1 / s.requireDouble("factor"));
-                default -> throw new IllegalArgumentException(c.source() + ": rope_scaling type '" + type
-                        + "' is not supported (supported: llama3, linear)");
+                default -> throw new ConfigException(c.source() + ": field '" + c.qualified("rope_scaling") + "' has type '" + type
+                        + "', which Loupe does not implement (supported: default, llama3, linear)");
             };
         }
         RopeLayout layout = Llama2cCheckpoint.ROPE_INTERLEAVED.equals(c.stringOr(Llama2cCheckpoint.ROPE_LAYOUT_KEY, ""))

@@ -4,6 +4,8 @@ import dev.loupe.core.Tensor;
 import dev.loupe.core.kernels.PackedMatrix;
 import dev.loupe.model.TransformerWeights.Linear;
 import dev.loupe.model.TransformerWeights.Norm;
+import dev.loupe.model.format.FiniteWeights;
+import dev.loupe.model.format.TensorInfo;
 import dev.loupe.model.format.WeightStore;
 import java.util.Arrays;
 import java.util.List;
@@ -22,10 +24,19 @@ final class WeightReader {
         return store.contains(name);
     }
 
-    /** The tensor {@code name}, which must have exactly {@code shape}. */
+    /**
+     * The tensor {@code name}, which must have exactly {@code shape}, a floating-point dtype and only finite values
+     * (checked as it is decoded, so a NaN in a checkpoint is named at load instead of surfacing as NaN logits).
+     */
     Tensor tensor(String name, int... shape) {
         tensorShape(name, shape);
-        return store.tensor(name);
+        TensorInfo info = store.info(name);
+        if (!info.dtype().isFloating()) {
+            throw new IllegalArgumentException(source + ": tensor '" + name + "' is " + info.dtype() + "; weights must be a floating-point type");
+        }
+        Tensor t = store.tensor(name);
+        FiniteWeights.check(source, name, t.data());
+        return t;
     }
 
     private void tensorShape(String name, int... shape) {
@@ -38,7 +49,8 @@ final class WeightReader {
 
     /**
      * The matrix {@code name} [rows, cols] as a weight held once, packed, 16-bit when stored so (see
-     * {@link WeightStore#matrix}): linear weights and embedding tables.
+     * {@link WeightStore#matrix}, which checks its values are finite as it packs them): linear weights and
+     * embedding tables.
      */
     Tensor matrix(String name, int rows, int cols) {
         tensorShape(name, rows, cols);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A Hugging Face {@code config.json} with typed accessors that fail with a message naming the
@@ -17,6 +18,14 @@ import java.util.Optional;
  */
 public final class HfConfig {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Sizes and counts that divide or allocate: zero or negative is refused where it is read, naming the field. */
+    private static final Set<String> POSITIVE = Set.of("hidden_size", "n_embd", "num_attention_heads", "n_head", "num_key_value_heads",
+            "num_hidden_layers", "n_layer", "vocab_size", "max_position_embeddings", "n_positions", "n_ctx", "head_dim",
+            "type_vocab_size", "original_max_position_embeddings");
+    /** Normalisation epsilons: a positive, small number (an absurd one silently flattens every activation). */
+    private static final Set<String> EPSILONS = Set.of("layer_norm_eps", "layer_norm_epsilon", "rms_norm_eps", "norm_eps");
+    private static final double MAX_EPSILON = 0.1;
 
     private final ObjectNode json;
     private final String source;
@@ -41,7 +50,7 @@ public final class HfConfig {
         try {
             root = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new FormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw new FormatException(file + ": not valid JSON: " + JsonErrors.describe(e), e);
         }
         if (!(root instanceof ObjectNode obj)) throw new FormatException(file + ": expected a JSON object");
         return new HfConfig(obj, file.toString());
@@ -69,6 +78,38 @@ public final class HfConfig {
         if (archs != null && archs.isArray() && !archs.isEmpty() && archs.get(0).isTextual()) return archs.get(0).textValue();
         JsonNode type = json.get("model_type");
         return type != null && type.isTextual() ? type.textValue() : null;
+    }
+
+    /** True when {@code field} is in the file at all, even as null (where null and absent differ, e.g. Gemma 2's soft-caps). */
+    public boolean mentions(String field) {
+        return json.has(field);
+    }
+
+    /** The names of the fields present (not null), in file order. */
+    public java.util.List<String> fields() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        json.fieldNames().forEachRemaining(f -> {
+            if (has(f)) out.add(f);
+        });
+        return out;
+    }
+
+    /** The name of {@code field} as errors write it (with the parent object's name for a nested config). */
+    public String qualified(String field) {
+        return prefix + field;
+    }
+
+    /** A list of strings (e.g. {@code layer_types}), or empty when absent. */
+    public java.util.List<String> stringsOr(String field) {
+        if (!has(field)) return java.util.List.of();
+        JsonNode n = json.get(field);
+        if (!n.isArray()) throw wrongType(field, n, "a list of strings");
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : n) {
+            if (!e.isTextual()) throw wrongType(field, n, "a list of strings");
+            out.add(e.textValue());
+        }
+        return out;
     }
 
     /** True when {@code field} is present and not null. */
@@ -140,12 +181,15 @@ public final class HfConfig {
 
     private int asInt(String field, JsonNode n) {
         if (!n.isNumber() || !n.canConvertToExactIntegral() || !n.canConvertToInt()) throw wrongType(field, n, "an int");
+        if (POSITIVE.contains(field) && n.intValue() <= 0) throw wrongType(field, n, "a positive size");
         return n.intValue();
     }
 
     private double asDouble(String field, JsonNode n) {
-        if (!n.isNumber()) throw wrongType(field, n, "a number");
-        return n.doubleValue();
+        if (!n.isNumber() || !Double.isFinite(n.doubleValue())) throw wrongType(field, n, "a finite number");
+        double v = n.doubleValue();
+        if (EPSILONS.contains(field) && !(v > 0 && v <= MAX_EPSILON)) throw wrongType(field, n, "an epsilon in (0, " + MAX_EPSILON + "]");
+        return v;
     }
 
     private boolean asBoolean(String field, JsonNode n) {

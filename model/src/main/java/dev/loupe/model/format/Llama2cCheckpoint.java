@@ -48,8 +48,8 @@ public final class Llama2cCheckpoint {
             MemorySegment seg = mapping.segment();
             Llama2cHeader h = header(label, seg);
             h.validate(label);
-            Layout layout = h.version() == 0 ? layoutV0(h) : layoutV1(h);
-            long expected = layout.offset;
+            // the size first, without a slot per layer, so a header claiming 10^8 layers costs nothing
+            long expected = layout(h, false).offset;
             if (seg.byteSize() != expected) {
                 throw new FormatException(label + ": file is " + seg.byteSize() + " bytes but its llama2.c v" + h.version()
                         + " header (dim " + h.dim() + ", hidden_dim " + h.hiddenDim() + ", " + h.nLayers() + " layers, vocab "
@@ -57,7 +57,7 @@ public final class Llama2cCheckpoint {
                         + " classifier) implies " + expected + (seg.byteSize() < expected ? " (truncated?)" : ""));
             }
             Map<String, String> metadata = Map.of("format", "llama2.c", "llama2c_version", Integer.toString(h.version()));
-            WeightStore weights = mapping.toStore(label, layout.slots, metadata);
+            WeightStore weights = mapping.toStore(label, layout(h, true).slots, metadata);
             return new Checkpoint(new HfConfig(h.toHfJson(), label + " (llama2.c header)"), weights, file);
         } catch (ArithmeticException e) {
             mapping.close();
@@ -92,8 +92,13 @@ public final class Llama2cCheckpoint {
         return out;
     }
 
-    private static Layout layoutV0(Llama2cHeader h) {
-        Layout l = new Layout(h, 28);
+    /** The tensors' offsets; with {@code slots} false only the total size is computed. */
+    private static Layout layout(Llama2cHeader h, boolean slots) {
+        return h.version() == 0 ? layoutV0(new Layout(h, 28, slots)) : layoutV1(new Layout(h, V1_HEADER_BYTES, slots));
+    }
+
+    private static Layout layoutV0(Layout l) {
+        Llama2cHeader h = l.h;
         l.single("model.embed_tokens.weight", h.vocabSize(), h.dim());
         l.perLayer("input_layernorm.weight", h.dim());
         l.attention();
@@ -105,8 +110,8 @@ public final class Llama2cCheckpoint {
         return l;
     }
 
-    private static Layout layoutV1(Llama2cHeader h) {
-        Layout l = new Layout(h, V1_HEADER_BYTES);
+    private static Layout layoutV1(Layout l) {
+        Llama2cHeader h = l.h;
         l.perLayer("input_layernorm.weight", h.dim());
         l.perLayer("post_attention_layernorm.weight", h.dim());
         l.single("model.norm.weight", h.dim());
@@ -121,20 +126,26 @@ public final class Llama2cCheckpoint {
     private static final class Layout {
         final Map<String, MappedWeightStore.Slot> slots = new LinkedHashMap<>();
         final Llama2cHeader h;
+        final boolean record;
         long offset;
 
-        Layout(Llama2cHeader h, long start) {
+        Layout(Llama2cHeader h, long start, boolean record) {
             this.h = h;
             this.offset = start;
+            this.record = record;
         }
 
         void single(String name, int... shape) {
             TensorInfo info = new TensorInfo(name, DType.F32, shape);
-            slots.put(name, new MappedWeightStore.Slot(info, offset));
+            if (record) slots.put(name, new MappedWeightStore.Slot(info, offset));
             offset = Math.addExact(offset, info.nbytes());
         }
 
         void perLayer(String suffix, int... shape) {
+            if (!record) {
+                offset = Math.addExact(offset, Math.multiplyExact(h.nLayers(), new TensorInfo(suffix, DType.F32, shape).nbytes()));
+                return;
+            }
             for (int layer = 0; layer < h.nLayers(); layer++) single("model.layers." + layer + "." + suffix, shape);
         }
 

@@ -92,11 +92,13 @@ final class MappedWeightStore implements WeightStore {
             @Override
             public void floats(long from, int count, float[] dst) {
                 System.arraycopy(Decode.floats(file, s.offset() + from * dtype.itemSize(), dtype, count), 0, dst, 0, count);
+                FiniteWeights.check(label, name, dst, count, from); // in the pass that packs, no extra read
             }
 
             @Override
             public void halves(long from, int count, short[] dst) {
                 MemorySegment.copy(file, Decode.I16, s.offset() + 2 * from, dst, 0, count);
+                FiniteWeights.checkHalves(label, name, dst, count, from, precision == Precision.BF16);
             }
         };
         int n = transposed ? shape[1] : shape[0], k = transposed ? shape[0] : shape[1];

@@ -39,6 +39,14 @@ final class OnnxGraph {
     }
 
     static OnnxGraph parse(String label, MemorySegment file) throws FormatException {
+        try {
+            return read(label, file);
+        } catch (ArithmeticException e) { // a dimension or size past what an int or long holds
+            throw new FormatException(label + ": a tensor's dimensions or byte range do not fit in 64 bits (" + e.getMessage() + "); not an ONNX model?", e);
+        }
+    }
+
+    private static OnnxGraph read(String label, MemorySegment file) throws FormatException {
         OnnxGraph g = new OnnxGraph(label, file);
         Protobuf model = new Protobuf(label, file, 0, file.byteSize());
         boolean sawGraph = false;

@@ -84,7 +84,7 @@ final class SafeTensorsHeader {
                 throw new FormatException(label + ": unexpected content after the header's JSON object");
             }
         } catch (JsonProcessingException e) {
-            throw new FormatException(label + ": header is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new FormatException(label + ": header is not valid JSON: " + JsonErrors.describe(e), e);
         } catch (FormatException e) {
             throw e;
         } catch (IOException e) {

@@ -38,7 +38,7 @@ public record SafeTensorsIndex(Path file, Map<String, String> weightMap, Map<Str
         try {
             root = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new FormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw new FormatException(file + ": not valid JSON: " + JsonErrors.describe(e), e);
         }
         JsonNode wm = root == null ? null : root.get("weight_map");
         if (wm == null || !wm.isObject()) throw new FormatException(file + ": missing object 'weight_map'");

@@ -23,11 +23,13 @@ public interface WeightStore extends AutoCloseable {
     /**
      * The 2-D floating tensor {@code name} as a weight W held once, packed ({@link Tensor#packed}): W is the
      * stored [rows, cols] matrix, or its transpose when {@code transposed} (GPT-2's Conv1D stores W^T).
-     * Stores over mapped files keep BF16/F16 as 16-bit; this default widens through {@link #tensor}.
+     * Stores over mapped files keep BF16/F16 as 16-bit; this default widens through {@link #tensor}. Non-finite
+     * values are refused ({@link FiniteWeights}).
      */
     default Tensor matrix(String name, boolean transposed) {
         int[] shape = requireMatrix(info(name));
         float[] v = tensor(name).data();
+        FiniteWeights.check("weights", name, v);
         return Tensor.packed(transposed ? PackedMatrix.of(v, shape[0], shape[1]) : PackedMatrix.transposeOf(v, shape[0], shape[1]));
     }
 

@@ -3,6 +3,7 @@ package dev.loupe.model.tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Hugging Face's {@code BPE} model: one initial symbol per character (looked up in the
@@ -13,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * is emitted directly. Results are cached per word, since natural text repeats words heavily.
  */
 final class BpeModel implements WordModel {
-    private static final int CACHE_LIMIT = 100_000;
+    /** The word cache holds words up to this many chars, and about this many bytes in all (then it starts afresh). */
+    private static final int CACHE_WORD_CHARS = 64;
+    private static final long CACHE_BYTES = 16L << 20;
 
     private final Map<String, Integer> vocab;
     private final MergeRules merges;
@@ -25,6 +28,7 @@ final class BpeModel implements WordModel {
     private final String suffix;
     private final int[] byteIds;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private final AtomicLong cacheBytes = new AtomicLong();
 
     BpeModel(Map<String, Integer> vocab, MergeRules merges, int unkId, boolean fuseUnk,
              boolean byteFallback, boolean ignoreMerges, String prefix, String suffix) {
@@ -44,15 +48,26 @@ final class BpeModel implements WordModel {
 
     @Override
     public void encodeWord(String word, IntList out) {
+        if (word.length() > CACHE_WORD_CHARS) {
+            out.addAll(encodeUncached(word)); // long words are rare in text and would pin the most memory
+            return;
+        }
         int[] cached = cache.get(word);
         if (cached == null) {
             cached = encodeUncached(word);
-            if (cache.size() >= CACHE_LIMIT) {
+            long bytes = 2L * word.length() + 4L * cached.length + 96; // chars, ids, entry and object headers
+            if (cacheBytes.addAndGet(bytes) > CACHE_BYTES) {
                 cache.clear();
+                cacheBytes.set(bytes);
             }
             cache.put(word, cached);
         }
         out.addAll(cached);
+    }
+
+    /** Bytes the word cache holds now (as estimated against its bound). */
+    long cachedBytes() {
+        return cacheBytes.get();
     }
 
     private int[] encodeUncached(String word) {

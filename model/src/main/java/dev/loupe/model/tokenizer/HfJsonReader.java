@@ -58,6 +58,11 @@ final class HfJsonReader {
         PreTokenizer preTokenizer = preTokenizer(root.get("pre_tokenizer"), "pre_tokenizer");
         Decoder decoder = decoder(root.get("decoder"), "decoder");
         Template template = postProcessor(root.get("post_processor"), "post_processor", vocab.ids(), added);
+        for (int[] ids : new int[][] {template.prefix(), template.suffix()}) {
+            for (int id : ids) {
+                if (id < 0 || id >= tokens.length) throw error("post_processor", "adds token id " + id + ", outside the " + tokens.length + " ids defined");
+            }
+        }
 
         OptionalInt bos = template.prefix().length > 0 ? OptionalInt.of(template.prefix()[0])
                 : find(vocab.ids(), added, "<|begin_of_text|>", "<s>", "<|startoftext|>", "[CLS]", "<|endoftext|>");
@@ -78,10 +83,25 @@ final class HfJsonReader {
             ids.put(e.getKey(), id);
             max = Math.max(max, id);
         }
+        checkIdBound(max, node.size(), what);
         String[] tokens = new String[max + 1];
         ids.forEach((t, id) -> tokens[id] = t);
         return new Vocab(ids, tokens);
     }
+
+    /**
+     * The id table is as long as the largest id, so an id far past the number of tokens the file defines (10^9 in a
+     * vocabulary of ten) would allocate gigabytes for nothing: ids must stay below twice the count plus some slack.
+     */
+    static void checkIdBound(long maxId, int defined, String what) throws TokenizerFormatException {
+        long bound = 2L * defined + ID_SLACK;
+        if (maxId >= bound) {
+            throw new TokenizerFormatException(what + ": id " + maxId + " is far past the " + defined
+                    + " tokens defined (ids must be below " + bound + ")");
+        }
+    }
+
+    private static final int ID_SLACK = 1024;
 
     private List<AddedToken> addedTokens() throws TokenizerFormatException {
         List<AddedToken> out = new ArrayList<>();
@@ -94,6 +114,7 @@ final class HfJsonReader {
             if (!t.path("id").canConvertToInt() || !t.path("content").isTextual()) {
                 throw error("added_tokens[" + i + "]", "needs an integer id and a string content");
             }
+            if (t.get("id").asInt() < 0) throw error("added_tokens[" + i + "].id", "is " + t.get("id") + ", expected a non-negative integer");
             out.add(new AddedToken(t.get("id").asInt(), t.get("content").asText(), t.path("special").asBoolean(false),
                     t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false)));
             i++;
@@ -101,11 +122,12 @@ final class HfJsonReader {
         return out;
     }
 
-    private static String[] allTokens(Vocab vocab, List<AddedToken> added) {
+    private String[] allTokens(Vocab vocab, List<AddedToken> added) throws TokenizerFormatException {
         int size = vocab.tokens().length;
         for (AddedToken t : added) {
             size = Math.max(size, t.id() + 1);
         }
+        checkIdBound(size - 1L, vocab.ids().size() + added.size(), where + " added_tokens");
         String[] tokens = java.util.Arrays.copyOf(vocab.tokens(), size);
         for (AddedToken t : added) {
             tokens[t.id()] = t.content();

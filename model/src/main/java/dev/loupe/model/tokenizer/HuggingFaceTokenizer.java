@@ -226,6 +226,11 @@ public final class HuggingFaceTokenizer implements Tokenizer {
         return eos;
     }
 
+    /** The word model (for tests of its cache). */
+    WordModel wordModel() {
+        return model;
+    }
+
     @Override
     public String tokenString(int id) {
         String t = idToToken[id];

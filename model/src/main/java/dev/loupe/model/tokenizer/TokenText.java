@@ -10,7 +10,7 @@ import java.io.ByteArrayOutputStream;
  * <p>The text is found by decoding the token after an anchor token and removing the anchor's text, so every
  * tokenizer format's own decoder (byte-level, SentencePiece with its dummy-prefix stripping, WordPiece {@code ##})
  * applies unchanged. Special tokens ({@code <|endoftext|>}, {@code <s>}), which decode to nothing, read as their
- * vocabulary piece; a token holding part of a multi-byte UTF-8 character reads as its bytes, {@code <0xE2><0x80>}.
+ * vocabulary piece without surrounding whitespace; a token holding part of a multi-byte UTF-8 character reads as its bytes, {@code <0xE2><0x80>}.
  */
 public final class TokenText {
     /** Shown for a space: a middle dot (the web UI draws it faintly). */
@@ -33,7 +33,7 @@ public final class TokenText {
         String with = tok.decode(concat(a, new int[] {id}));
         if (with.length() > before.length() && with.startsWith(before)) return with.substring(before.length());
         // Nothing decoded: a special token (no text even between anchors), or an incomplete UTF-8 character.
-        if (tok.decode(concat(a, new int[] {id}, a)).equals(tok.decode(concat(a, a)))) return raw;
+        if (tok.decode(concat(a, new int[] {id}, a)).equals(tok.decode(concat(a, a)))) return raw.strip();
         return bytes(raw);
     }
 
@@ -78,7 +78,8 @@ public final class TokenText {
 
     /** A byte-level piece ({@code âĢ}) as the bytes it stands for; other pieces (already {@code <0xXX>}) unchanged. */
     private static String bytes(String raw) {
-        if (Llama2cTokenizer.byteToken(raw) >= 0 || raw.chars().anyMatch(c -> ByteLevelAlphabet.byteOf((char) c) < 0)) return raw;
+        if (Llama2cTokenizer.byteToken(raw) >= 0) return raw;
+        if (raw.chars().anyMatch(c -> ByteLevelAlphabet.byteOf((char) c) < 0)) return raw.strip(); // a special token, e.g. llama2.c's "\n<s>\n"
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteLevelAlphabet.decodeInto(raw, out);
         StringBuilder sb = new StringBuilder();

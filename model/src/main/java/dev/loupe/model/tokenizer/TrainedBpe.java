@@ -18,6 +18,30 @@ import java.util.List;
 public record TrainedBpe(List<String> tokens, List<String> merges) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * A byte-level BPE of exactly {@code vocabSize} tokens whose merges join existing tokens in a fixed order
+     * (each byte token, then each merged token, with every byte): a working tokenizer with a real model's
+     * vocabulary size, for random-weight benchmark models.
+     */
+    public static TrainedBpe synthetic(int vocabSize) {
+        if (vocabSize < 257) throw new IllegalArgumentException("a byte-level BPE needs at least 257 tokens, not " + vocabSize);
+        List<String> tokens = new java.util.ArrayList<>(vocabSize);
+        List<String> merges = new java.util.ArrayList<>(vocabSize - 257);
+        for (int b = 0; b < 256; b++) tokens.add(String.valueOf(ByteLevelAlphabet.charOf(b)));
+        var seen = new java.util.HashSet<>(tokens);
+        for (int left = 0; tokens.size() < vocabSize - 1; left++) {
+            for (int b = 0; b < 256 && tokens.size() < vocabSize - 1; b++) {
+                String l = tokens.get(left), r = tokens.get(b);
+                if (seen.add(l + r)) {
+                    tokens.add(l + r);
+                    merges.add(l + " " + r);
+                }
+            }
+        }
+        tokens.add(BpeTrainer.END_OF_TEXT);
+        return new TrainedBpe(List.copyOf(tokens), List.copyOf(merges));
+    }
+
     /** The id of {@value BpeTrainer#END_OF_TEXT}. */
     public int endOfTextId() {
         return tokens.size() - 1;

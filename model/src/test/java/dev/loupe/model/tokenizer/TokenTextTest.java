@@ -50,6 +50,7 @@ class TokenTextTest {
         StringBuilder joined = new StringBuilder();
         for (int id : ids) joined.append(tok.tokenText(id));
         assertEquals(" Once upon a time", joined.toString()); // the dummy prefix reads as the space it is
+        assertEquals("<s>", tok.tokenText(1)); // stored as "\n<s>\n"
     }
 
     @Test

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 /**
  * SAELens's per-layer transcoders: a folder with {@code cfg.json} ({@code architecture} {@code transcoder},
- * {@code skip_transcoder} or {@code jumprelu_transcoder}; {@code d_in}, {@code d_sae}, {@code d_out}; the input hook as
+ * {@code skip_transcoder}, {@code jumprelu_transcoder} or {@code jumprelu_skip_transcoder}; {@code d_in}, {@code d_sae}, {@code d_out}; the input hook as
  * {@code hook_name}, flat or under {@code metadata}, and optionally {@code hook_name_out}) and
  * {@code sae_weights.safetensors} with {@code W_enc} [d_in, d_sae], {@code b_enc}, {@code W_dec} [d_sae, d_out],
  * {@code b_dec} [d_out], {@code threshold} [d_sae] (JumpReLU) and {@code W_skip} [d_out, d_in] (skip). Transcoders read
@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
 public final class SaeLensTranscoder {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern LAYER = Pattern.compile("blocks\\.(\\d+)\\.");
+    private static final java.util.List<String> ARCHITECTURES = java.util.List.of("transcoder", "skip_transcoder", "jumprelu_transcoder", "jumprelu_skip_transcoder");
 
     private SaeLensTranscoder() {}
 
@@ -41,8 +42,8 @@ public final class SaeLensTranscoder {
         JsonNode o = JSON.readTree(Files.readString(cfgFile));
         JsonNode meta = o.has("metadata") ? o.get("metadata") : o;
         String arch = o.path("architecture").asText("");
-        if (!arch.equals("transcoder") && !arch.equals("skip_transcoder") && !arch.equals("jumprelu_transcoder")) {
-            throw new IllegalArgumentException(cfgFile + ": architecture '" + arch + "' is not a SAELens transcoder (transcoder, skip_transcoder, jumprelu_transcoder)");
+        if (!ARCHITECTURES.contains(arch)) {
+            throw new IllegalArgumentException(cfgFile + ": architecture '" + arch + "' is not a SAELens transcoder " + ARCHITECTURES);
         }
         int dIn = o.path("d_in").asInt(-1), width = o.path("d_sae").asInt(-1), dOut = o.path("d_out").asInt(-1);
         if (dIn <= 0 || width <= 0 || dOut <= 0) throw new IllegalArgumentException(cfgFile + ": needs positive integer fields d_in, d_sae and d_out");
@@ -55,23 +56,20 @@ public final class SaeLensTranscoder {
         if (layer < 0) throw new IllegalArgumentException(cfgFile + ": no layer: give hook_layer or a hook_name like blocks.L.ln2.hook_normalized (got '" + hook + "')");
         try (WeightStore ws = SafeTensors.open(weights)) {
             String w = weights + ": ";
-            boolean jump = arch.equals("jumprelu_transcoder");
+            boolean jump = arch.startsWith("jumprelu_"), skip = arch.contains("skip_");
             return new Transcoder(layer, dIn, width, jump ? ActivationFunction.JUMPRELU : ActivationFunction.RELU,
                     Ops.transpose(need(ws, "W_enc", weights).requireShape(w + "W_enc", dIn, width)).data(),
                     need(ws, "b_enc", weights).requireShape(w + "b_enc", width).data(), need(ws, "W_dec", weights).requireShape(w + "W_dec", width, dOut).data(),
                     need(ws, "b_dec", weights).requireShape(w + "b_dec", dOut).data(),
                     jump ? need(ws, "threshold", weights).requireShape(w + "threshold", width).data() : null, 0,
-                    arch.equals("skip_transcoder") ? need(ws, "W_skip", weights).requireShape(w + "W_skip", dOut, dIn).data() : null);
+                    skip ? need(ws, "W_skip", weights).requireShape(w + "W_skip", dOut, dIn).data() : null);
         }
     }
 
-    /** Writes {@code t} (ReLU, JumpReLU or skip; SAELens has no TopK transcoder) reading {@code hooks} at its layer. */
+    /** Writes {@code t} (ReLU or JumpReLU, with or without skip; SAELens has no TopK transcoder) reading {@code hooks} at its layer. */
     public static void write(Transcoder t, TranscoderHooks hooks, String modelName, Path dir) throws IOException {
-        if (t.activation() == ActivationFunction.TOPK || (t.activation() == ActivationFunction.JUMPRELU && t.wSkip() != null)) {
-            throw new IllegalArgumentException("SAELens has no " + t.activation().configName() + (t.wSkip() != null ? " skip" : "")
-                    + " transcoder; save this one in circuit-tracer's layout");
-        }
-        String arch = t.wSkip() != null ? "skip_transcoder" : t.activation() == ActivationFunction.JUMPRELU ? "jumprelu_transcoder" : "transcoder";
+        if (t.activation() == ActivationFunction.TOPK) throw new IllegalArgumentException("SAELens has no topk transcoder; save this one in circuit-tracer's layout");
+        String arch = (t.activation() == ActivationFunction.JUMPRELU ? "jumprelu_" : "") + (t.wSkip() != null ? "skip_" : "") + "transcoder";
         int d = t.dModel(), w = t.width();
         SafeTensorsWriter out = new SafeTensorsWriter().add("W_enc", Ops.transpose(Tensor.of(t.wEnc(), w, d))).add("b_enc", Tensor.of(t.bEnc(), w))
                 .add("W_dec", Tensor.of(t.wDec(), w, d)).add("b_dec", Tensor.of(t.bDec(), d));

@@ -1,5 +1,6 @@
 package dev.loupe.server.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Ops;
@@ -55,6 +56,7 @@ public final class ModelApi {
     private final Limits limits;
     private final Scheduler scheduler;
     private final TensorResolver tensors;
+    private final int longestToken;
 
     /** @param tensors what {@code {"ref": name}} in an intervention may name (e.g. SAE decoder directions) */
     public ModelApi(LoadedModel loaded, String name, Limits limits, Scheduler scheduler, TensorResolver tensors) {
@@ -64,6 +66,16 @@ public final class ModelApi {
         this.name = name;
         this.limits = limits;
         this.scheduler = scheduler;
+        int longest = 1;
+        Tokenizer t = loaded.tokenizer();
+        for (int id = 0; t != null && id < t.vocabSize(); id++) {
+            try {
+                longest = Math.max(longest, t.tokenString(id).length());
+            } catch (IndexOutOfBoundsException hole) {
+                // an id the vocabulary leaves unused
+            }
+        }
+        this.longestToken = longest;
     }
 
     /** A response: small JSON fields plus named arrays. */
@@ -123,18 +135,9 @@ public final class ModelApi {
         b.allow(with(INPUT, "cache", "interventions"));
         int[] ids = tokens(b);
         List<Readout> readouts = readouts(b, "cache");
-        CompiledInterventions ivs = interventions(b);
-        List<String> patterns = new ArrayList<>();
-        long bytes = 0;
-        for (Readout r : readouts) {
-            if (r.hook().equals(LOGITS)) continue;
-            for (HookSpec s : select(r.hook(), "cache")) bytes += 4 * Shapes.numel(Shapes.row(model.config(), s, ids.length));
-            patterns.add(r.hook());
-        }
-        if (bytes > limits.maxCacheBytes()) {
-            throw ApiError.tooLarge("caching these hooks records " + bytes + " bytes for " + ids.length + " tokens; the limit is "
-                    + limits.maxCacheBytes() + " (select fewer hooks, or fewer tokens)");
-        }
+        CompiledInterventions ivs = interventions(b, requestId);
+        List<String> patterns = readouts.stream().map(Readout::hook).filter(h -> !h.equals(LOGITS)).toList();
+        checkCost(readouts, ids.length, "cache");
         boolean logits = readouts.stream().anyMatch(r -> r.hook().equals(LOGITS));
         ForwardJob.Result res = forward(requestId, ids, ivs, patterns, logits);
         List<NamedTensor> out = new ArrayList<>();
@@ -165,10 +168,10 @@ public final class ModelApi {
         b.allow(with(INPUT, "grads", "objective", "interventions"));
         int[] ids = tokens(b);
         List<Readout> readouts = readouts(b, "grads");
-        CompiledInterventions ivs = interventions(b);
+        CompiledInterventions ivs = interventions(b, requestId);
         Function<Tensor, Tensor> objective = objective(b.has("objective") ? Body.of(b.raw("objective"), b.field("objective")) : null, ids);
         List<String> patterns = readouts.stream().map(Readout::hook).filter(h -> !h.equals(LOGITS)).distinct().toList();
-        for (String p : patterns) select(p, "grads");
+        checkCost(readouts, ids.length, "grads");
         CompletableFuture<GradientRun> f = new CompletableFuture<>();
         scheduler.submit(new SoloJob<>(requestId, deadline(), () -> GradientRun.of(model, new int[][] {ids}, patterns, objective,
                 h -> RowInterventions.install(h, java.util.Collections.singletonList(ivs))), f));
@@ -250,7 +253,7 @@ public final class ModelApi {
             throw ApiError.badRequest(b.path() + ": " + e.getMessage());
         }
         OptionalInt eos = b.bool("stop_at_eos", true) && loaded.tokenizer() != null ? loaded.tokenizer().eosId() : OptionalInt.empty();
-        return new Generation(requestId, ids, max, sampling, eos, interventions(b));
+        return new Generation(requestId, ids, max, sampling, eos, interventions(b, requestId));
     }
 
     /**
@@ -307,15 +310,56 @@ public final class ModelApi {
         return out;
     }
 
+    /**
+     * What a request's readouts cost, from shapes alone and before anything runs: the activations recorded (each
+     * selected hook, for every readout that names it) against {@code max_cache_bytes}, and the largest array each
+     * readout builds on the way to its answer against {@code max_response_bytes}.
+     */
+    private void checkCost(List<Readout> readouts, int tokens, String field) {
+        long recorded = 0, built = 0;
+        for (Readout r : readouts) {
+            if (r.hook().equals(LOGITS)) {
+                built = saturatingAdd(built, r.peakBytes(new int[] {tokens, model.config().dVocab()}, Axes.PLAIN));
+                continue;
+            }
+            for (HookSpec s : select(r.hook(), field)) {
+                int[] shape = Shapes.row(model.config(), s, tokens);
+                recorded = saturatingAdd(recorded, 4 * Shapes.numel(shape));
+                built = saturatingAdd(built, r.peakBytes(shape, Axes.of(s.site())));
+            }
+        }
+        if (recorded > limits.maxCacheBytes()) {
+            throw ApiError.tooLarge(field + ": these hooks record " + recorded + " bytes for " + tokens + " tokens; the limit is "
+                    + limits.maxCacheBytes() + " (select fewer hooks, or fewer tokens)");
+        }
+        if (built > limits.maxResponseBytes()) {
+            throw ApiError.tooLarge(field + ": these readouts build " + built + " bytes of arrays (positions, heads and project multiply a row);"
+                    + " the limit is " + limits.maxResponseBytes() + " (fewer or distinct positions, heads or directions)");
+        }
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
+    }
+
     private List<Readout> readouts(Body b, String field) {
         List<Readout> out = new ArrayList<>();
         for (Body.Element e : b.array(field)) out.add(Readout.parse(e.node(), e.path()));
         return out;
     }
 
-    /** The request's interventions in the library's spec format, compiled (null when none). */
-    public CompiledInterventions interventions(Body b) {
-        return RowInterventions.compile(b.raw("interventions"), b.field("interventions"), loaded, tensors);
+    /**
+     * The request's interventions in the library's spec format, compiled (null when none). A spec with
+     * {@code resample} entries compiles on the model thread, queued like any model work: each resample input is a
+     * forward pass, under the same queue, time and token limits as the request's own.
+     */
+    public CompiledInterventions interventions(Body b, String requestId) {
+        JsonNode field = b.raw("interventions");
+        Function<String, int[]> tokenize = loaded.tokenizer() == null ? null : text -> checkLength(loaded.tokens(checkChars(text, b.field("interventions"))), b.field("interventions"));
+        if (RowInterventions.resamples(field) == 0) return RowInterventions.compile(field, b.field("interventions"), loaded, tensors, tokenize);
+        CompletableFuture<CompiledInterventions> f = new CompletableFuture<>();
+        scheduler.submit(new SoloJob<>(requestId, deadline(), () -> RowInterventions.compile(field, b.field("interventions"), loaded, tensors, tokenize), f));
+        return await(f);
     }
 
     private List<HookSpec> select(String pattern, String field) {
@@ -334,18 +378,36 @@ public final class ModelApi {
         if (ids == null) {
             String prompt = b.string("prompt", null);
             if (prompt == null) throw ApiError.badRequest(b.path() + ": 'prompt' (text) or 'tokens' (ids) is required");
+            checkChars(prompt, b.field("prompt"));
             ids = b.bool("bos", true) ? loaded.tokens(prompt) : tokenizer().encode(prompt);
         } else {
             checkIds(ids, b.field("tokens"));
         }
         if (ids.length == 0) throw ApiError.badRequest(b.path() + ": the input has no tokens");
+        return checkLength(ids, b.path());
+    }
+
+    private int[] checkLength(int[] ids, String what) {
         if (ids.length > limits.maxTokens()) {
-            throw ApiError.tooLarge(b.path() + ": the input has " + ids.length + " tokens; this server accepts at most " + limits.maxTokens());
+            throw ApiError.tooLarge(what + ": the input has " + ids.length + " tokens; this server accepts at most " + limits.maxTokens());
         }
         if (ids.length > model.config().nCtx()) {
-            throw ApiError.tooLarge(b.path() + ": the input has " + ids.length + " tokens; the model's context is " + model.config().nCtx());
+            throw ApiError.tooLarge(what + ": the input has " + ids.length + " tokens; the model's context is " + model.config().nCtx());
         }
         return ids;
+    }
+
+    /**
+     * Text longer than {@code max_tokens} tokens of the vocabulary's longest string cannot fit, so it is refused
+     * before the tokenizer spends time (and its cache) on it.
+     */
+    private String checkChars(String text, String what) {
+        long most = (long) limits.maxTokens() * longestToken;
+        if (text.length() > most) {
+            throw ApiError.tooLarge(what + ": " + text.length() + " characters cannot fit in " + limits.maxTokens()
+                    + " tokens (the longest token is " + longestToken + " characters)");
+        }
+        return text;
     }
 
     private void checkIds(int[] ids, String what) {

@@ -8,20 +8,9 @@ final class Shapes {
     private Shapes() {}
 
     static int[] row(TransformerConfig cfg, HookSpec spec, int pos) {
-        String dims = spec.site().shape().replaceAll("[\\[\\]\\s]", "");
-        String[] names = dims.split(",");
-        int[] out = new int[names.length - 1];
-        for (int i = 1; i < names.length; i++) {
-            out[i - 1] = switch (names[i]) {
-                case "pos", "query_pos", "key_pos" -> pos;
-                case "d_model" -> cfg.dModel();
-                case "n_heads" -> cfg.nHeads();
-                case "n_kv_heads" -> cfg.nKvHeads();
-                case "d_head" -> cfg.dHead();
-                case "d_mlp" -> cfg.dMlp();
-                default -> throw new IllegalStateException("unknown dimension " + names[i] + " in " + spec);
-            };
-        }
+        var dims = spec.site().dims();
+        int[] out = new int[dims.size() - 1];
+        for (int i = 1; i < dims.size(); i++) out[i - 1] = dims.get(i).positional() ? pos : cfg.size(dims.get(i));
         return out;
     }
 

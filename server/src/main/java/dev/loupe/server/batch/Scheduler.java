@@ -88,6 +88,8 @@ public final class Scheduler implements AutoCloseable {
                     metrics.generated(d.step());
                 } catch (RuntimeException e) {
                     d.fail(e);
+                } catch (OutOfMemoryError e) {
+                    d.fail(outOfMemory());
                 }
                 if (d.finished()) it.remove();
             }
@@ -138,7 +140,14 @@ public final class Scheduler implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             for (Job j : group) j.fail(e);
+        } catch (OutOfMemoryError e) { // the batch's arrays are garbage now; the thread keeps serving
+            for (Job j : group) j.fail(outOfMemory());
         }
+    }
+
+    /** What a job that ran out of memory answers: a clean 503 its client can retry. */
+    static ApiError outOfMemory() {
+        return new ApiError(503, "the server ran out of memory for this work; retry shortly, or ask for fewer tokens, hooks or rows", 1);
     }
 
     private void forward(List<ForwardJob> jobs) {

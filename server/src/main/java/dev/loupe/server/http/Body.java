@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.model.format.JsonErrors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -33,8 +34,7 @@ public final class Body {
         try {
             n = JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw ApiError.badRequest("malformed JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr());
+            throw ApiError.badRequest("malformed JSON: " + JsonErrors.describe(e));
         } catch (IOException e) {
             throw ApiError.badRequest("unreadable request body: " + e.getMessage());
         }
@@ -90,7 +90,7 @@ public final class Body {
     public double number(String f, double dflt) {
         JsonNode v = node.get(f);
         if (v == null || v.isNull()) return dflt;
-        if (!v.isNumber()) throw ApiError.badRequest(field(f) + ": expected a number, got " + kind(v));
+        if (!v.isNumber() || !Double.isFinite(v.doubleValue())) throw ApiError.badRequest(field(f) + ": expected a finite number, got " + kind(v));
         return v.doubleValue();
     }
 
@@ -132,7 +132,7 @@ public final class Body {
         float[] out = new float[v.size()];
         for (int i = 0; i < out.length; i++) {
             JsonNode e = v.get(i);
-            if (!e.isNumber()) throw ApiError.badRequest(what + "[" + i + "]: expected a number, got " + kind(e));
+            if (!e.isNumber() || !Float.isFinite(e.floatValue())) throw ApiError.badRequest(what + "[" + i + "]: expected a finite float32, got " + kind(e));
             out[i] = e.floatValue();
         }
         return out;

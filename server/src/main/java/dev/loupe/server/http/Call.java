@@ -12,16 +12,39 @@ import java.nio.charset.StandardCharsets;
  * of a media type, or a stream of server-sent events. Remembers what it sent, for the request log.
  */
 public final class Call {
+    /** A parsed JSON tree takes several times its text; a body reserves this many bytes per byte read. */
+    static final int PARSE_BYTES_PER_BYTE = 8;
+
     private final HttpExchange ex;
     private final String id;
+    private final MemoryBudget budget;
+    private long reserved;
     private int status;
     private long bytesOut;
     private long bytesIn;
     private String note = "";
 
-    Call(HttpExchange ex, String id) {
+    Call(HttpExchange ex, String id, MemoryBudget budget) {
         this.ex = ex;
         this.id = id;
+        this.budget = budget;
+    }
+
+    /**
+     * Reserves {@code bytes} of the server's memory budget for this call (released when it ends), or refuses the call
+     * with 503 when requests in flight hold too much already.
+     */
+    public void reserve(long bytes, String what) {
+        if (!budget.tryReserve(bytes)) {
+            throw new ApiError(503, "server busy: " + what + " needs " + bytes + " bytes and requests in flight hold "
+                    + budget.used() + " of " + budget.capacity() + "; retry shortly", 1);
+        }
+        reserved += bytes;
+    }
+
+    void releaseAll() {
+        budget.release(reserved);
+        reserved = 0;
     }
 
     public String id() {
@@ -65,13 +88,25 @@ public final class Call {
         return status != 0;
     }
 
-    /** The body, refused with 413 past {@code limit} bytes. */
+    /** The body, refused with 413 past {@code limit} bytes (before reading, when Content-Length says so). */
     public byte[] body(int limit) throws IOException {
+        long declared = contentLength();
+        if (declared > limit) throw ApiError.tooLarge("request body is " + declared + " bytes, larger than the limit of " + limit + " bytes");
+        reserve(PARSE_BYTES_PER_BYTE * (declared >= 0 ? declared : limit), "the request body");
         try (InputStream in = ex.getRequestBody()) {
             byte[] b = in.readNBytes(limit + 1);
             bytesIn = b.length;
             if (b.length > limit) throw ApiError.tooLarge("request body is larger than the limit of " + limit + " bytes");
             return b;
+        }
+    }
+
+    private long contentLength() {
+        String v = header("Content-Length");
+        try {
+            return v == null ? -1 : Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("Content-Length '" + v + "' is not a number");
         }
     }
 
@@ -81,12 +116,22 @@ public final class Call {
 
     public void send(int code, String type, byte[] bytes) throws IOException {
         ex.getResponseHeaders().set("Content-Type", type);
+        protect();
         status = code;
         ex.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);
         }
         bytesOut = bytes.length;
+    }
+
+    /** Every response: no MIME sniffing (a JSON error is never run as a script), no framing by other sites. */
+    private void protect() {
+        var h = ex.getResponseHeaders();
+        h.set("X-Content-Type-Options", "nosniff");
+        h.set("X-Frame-Options", "DENY");
+        h.set("Content-Security-Policy", "frame-ancestors 'none'");
+        h.set("Referrer-Policy", "no-referrer");
     }
 
     public void header(String name, String value) {
@@ -96,6 +141,7 @@ public final class Call {
     /** Starts a server-sent event stream (chunked); the caller then writes events and closes it. */
     public EventStream events() throws IOException {
         ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+        protect();
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         status = 200;
         ex.sendResponseHeaders(200, 0);

@@ -27,12 +27,16 @@ public final class Router implements HttpHandler {
     private final Map<String, Route> exact = new LinkedHashMap<>();
     private final Map<String, Route> prefixes = new LinkedHashMap<>();
     private final ApiKeys keys;
+    private final SameOrigin origins;
+    private final MemoryBudget budget;
     private final Metrics metrics;
     private final Consumer<String> log;
     private final AtomicLong ids = new AtomicLong();
 
-    public Router(ApiKeys keys, Metrics metrics, Consumer<String> log) {
+    public Router(ApiKeys keys, SameOrigin origins, MemoryBudget budget, Metrics metrics, Consumer<String> log) {
         this.keys = keys;
+        this.origins = origins;
+        this.budget = budget;
         this.metrics = metrics;
         this.log = log;
     }
@@ -54,10 +58,11 @@ public final class Router implements HttpHandler {
     @Override
     public void handle(HttpExchange ex) throws IOException {
         long t0 = System.nanoTime();
-        Call c = new Call(ex, "r" + ids.incrementAndGet());
+        Call c = new Call(ex, "r" + ids.incrementAndGet(), budget);
         String route = c.path();
         String key = "-";
         try {
+            origins.check(c);
             Route r = exact.get(c.path());
             if (r == null) {
                 for (var e : prefixes.entrySet()) {
@@ -83,8 +88,13 @@ public final class Router implements HttpHandler {
             if (!c.responded()) error(c, 400, "could not read the request: " + e.getMessage(), 0);
         } catch (RuntimeException e) {
             error(c, 500, "internal error: " + e, 0);
+        } catch (OutOfMemoryError e) { // what this request allocated is garbage now; the server keeps serving
+            error(c, 503, "the server ran out of memory for this request; retry shortly, or ask for less", 1);
+        } catch (StackOverflowError e) {
+            error(c, 400, "the request is nested too deeply", 0);
         } finally {
             ex.close();
+            c.releaseAll();
             double seconds = (System.nanoTime() - t0) / 1e9;
             metrics.request(route, c.status(), seconds);
             log.accept(logLine(c, key, seconds));

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Interventions in the library's spec format ({@code docs/interventions.md}) for requests that share a forward
@@ -28,10 +29,29 @@ import java.util.Map;
  * directly, which keeps them differentiable for gradient requests.
  */
 public final class RowInterventions {
+    /** Most entries in one request's interventions, and most hook edits they may expand to (each costs a pass per forward). */
+    public static final int MAX_ENTRIES = 256, MAX_EDITS = 1024;
+    /** Most {@code resample} entries in one request: each costs a forward pass of its own input. */
+    public static final int MAX_RESAMPLES = 8;
+
     private RowInterventions() {}
 
-    /** Compiles a request's {@code interventions} field (absent: none). Entries may not name batch rows. */
-    public static CompiledInterventions compile(JsonNode field, String path, LoadedModel model, TensorResolver tensors) {
+    /** How many entries of a request's {@code interventions} field are resamples (each needs a forward pass to compile). */
+    public static int resamples(JsonNode field) {
+        JsonNode list = field == null ? null : field.isArray() ? field : field.get("interventions");
+        int n = 0;
+        if (list != null && list.isArray()) {
+            for (JsonNode e : list) if (e.isObject() && "resample".equals(e.path("op").asText(null))) n++;
+        }
+        return n;
+    }
+
+    /**
+     * Compiles a request's {@code interventions} field (absent: none). Entries may not name batch rows. Resample
+     * inputs given as text are tokenized by {@code tokenize}, which applies the request limits.
+     */
+    public static CompiledInterventions compile(JsonNode field, String path, LoadedModel model, TensorResolver tensors,
+                                                Function<String, int[]> tokenize) {
         if (field == null || field.isNull()) return null;
         ObjectNode spec;
         if (field.isArray()) {
@@ -43,6 +63,12 @@ public final class RowInterventions {
             throw ApiError.badRequest(path + ": expected an array of interventions (or a spec object), got " + field.getNodeType().name().toLowerCase());
         }
         JsonNode list = spec.get("interventions");
+        if (list != null && list.size() > MAX_ENTRIES) {
+            throw ApiError.tooLarge(path + ": " + list.size() + " entries; a request may carry at most " + MAX_ENTRIES);
+        }
+        if (resamples(field) > MAX_RESAMPLES) {
+            throw ApiError.tooLarge(path + ": " + resamples(field) + " resample entries, each a forward pass of its own; at most " + MAX_RESAMPLES);
+        }
         if (list != null && list.isArray()) {
             for (int i = 0; i < list.size(); i++) {
                 if (list.get(i).has("rows")) {
@@ -50,14 +76,19 @@ public final class RowInterventions {
                 }
             }
         }
+        CompiledInterventions compiled;
         try {
-            return Interventions.compile(InterventionSpec.parse(spec.toString()), model.transformer(), tensors,
-                    model.tokenizer() == null ? null : model::tokens);
+            compiled = Interventions.compile(InterventionSpec.parse(spec.toString()), model.transformer(), tensors, tokenize);
         } catch (SpecException e) { // names the field as "interventions[i]...."
             throw ApiError.badRequest(path.substring(0, path.length() - "interventions".length()) + e.getMessage());
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(path + ": " + e.getMessage());
         }
+        if (compiled.edits().size() > MAX_EDITS) {
+            throw ApiError.tooLarge(path + ": the entries select " + compiled.edits().size() + " hook edits (patterns expand to every hook they match),"
+                    + " each a pass over its activation per forward; at most " + MAX_EDITS);
+        }
+        return compiled;
     }
 
     /** Adds hooks applying {@code perRow.get(b)} (null: none) to row b of the batch. */

@@ -1,5 +1,6 @@
 package dev.loupe.server.readout;
 
+import dev.loupe.model.hooks.Dim;
 import dev.loupe.model.hooks.Site;
 
 /**
@@ -10,11 +11,8 @@ import dev.loupe.model.hooks.Site;
 public record Axes(int pos, int heads) {
     public static final Axes PLAIN = new Axes(0, -1);
 
+    /** Read from the site's axes ({@link Site#dims()}). */
     public static Axes of(Site site) {
-        return switch (site) {
-            case ATTN_SCORES, PATTERN -> new Axes(1, 0);
-            case Q, K, V, ROT_Q, ROT_K, Z -> new Axes(0, 1);
-            default -> PLAIN;
-        };
+        return new Axes(site.rowAxis(d -> d == Dim.POS || d == Dim.QUERY_POS), site.rowAxis(Dim::heads));
     }
 }

@@ -51,6 +51,31 @@ public record Readout(String hook, String as, int[] positions, int[] heads, floa
                 b.bool("norm", false), reduce, topk);
     }
 
+    /**
+     * Bytes of the largest array this readout builds from a row of {@code shape} (each step's output, before the
+     * next shrinks it), computed from shapes alone, so a request whose readouts would not fit is refused before the
+     * model runs: 50,000 repeated {@code positions} ask for 50,000 copies of a row.
+     */
+    public long peakBytes(int[] shape, Axes axes) {
+        long[] s = new long[shape.length];
+        for (int i = 0; i < s.length; i++) s[i] = shape[i];
+        long peak = elements(s);
+        if (positions != null) s[axes.pos()] = positions.length;
+        peak = Math.max(peak, elements(s));
+        if (heads != null && axes.heads() >= 0) s[axes.heads()] = heads.length;
+        peak = Math.max(peak, elements(s));
+        if (project != null) s[s.length - 1] = project.length;
+        peak = Math.max(peak, elements(s));
+        if (topk > 0 && !norm && reduce == null) peak = Math.max(peak, elements(s) / Math.max(1, s[s.length - 1]) * Math.min(topk, s[s.length - 1]) * 3);
+        return peak > Long.MAX_VALUE / 4 ? Long.MAX_VALUE : 4 * peak;
+    }
+
+    private static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) n = d == 0 ? 0 : n > Long.MAX_VALUE / d ? Long.MAX_VALUE : n * d;
+        return n;
+    }
+
     /** This readout of one row of the activation at {@code name}. */
     public List<NamedTensor> apply(String name, Axes axes, Array row) {
         String out = as != null ? as : name;

@@ -73,6 +73,31 @@ public final class FeatureStore {
         }
     }
 
+    /**
+     * Features whose top contexts or promoted tokens contain {@code text} (case-insensitive for ASCII), most matches
+     * first: [{id, frequency, max_act, matches}].
+     */
+    public synchronized ArrayNode search(String text, int limit) {
+        String like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        ArrayNode a = Body.JSON.createArrayNode();
+        try (PreparedStatement s = db.prepareStatement("""
+                SELECT f.id, f.frequency, f.max_act, m.n FROM features f JOIN (
+                  SELECT feature, COUNT(*) AS n FROM (
+                    SELECT feature FROM examples WHERE tokens LIKE ? ESCAPE '\\'
+                    UNION ALL SELECT feature FROM logit_effects WHERE sign > 0 AND token LIKE ? ESCAPE '\\')
+                  GROUP BY feature) m ON f.id = m.feature
+                ORDER BY m.n DESC, f.max_act DESC LIMIT ?""")) {
+            s.setString(1, like);
+            s.setString(2, like);
+            s.setInt(3, limit);
+            ResultSet r = s.executeQuery();
+            while (r.next()) a.addObject().put("id", r.getInt(1)).put("frequency", r.getDouble(2)).put("max_act", r.getDouble(3)).put("matches", r.getInt(4));
+            return a;
+        } catch (SQLException e) {
+            throw new IllegalStateException("feature store search failed: " + e.getMessage(), e);
+        }
+    }
+
     /** The most frequently firing features: [{id, frequency, max_act}]. */
     public synchronized ArrayNode top(int limit) {
         ArrayNode a = Body.JSON.createArrayNode();

@@ -56,7 +56,7 @@ public final class SaeApi {
         int topk = b.integer("topk", b.has("features") ? 0 : 8);
         int[] features = b.ints("features");
         if (features != null) for (int i = 0; i < features.length; i++) checkFeature(s, features[i], b.field("features") + "[" + i + "]");
-        ForwardJob.Result res = api.forward(requestId, ids, api.interventions(b), List.of(s.hook().name()), false);
+        ForwardJob.Result res = api.forward(requestId, ids, api.interventions(b, requestId), List.of(s.hook().name()), false);
         Tensor codes = s.sae().encode(res.activations().get(s.hook().name())); // [1, pos, d_sae]
         Array a = ModelApi.rowArray(codes);
         List<NamedTensor> out = new ArrayList<>();
@@ -99,11 +99,21 @@ public final class SaeApi {
         return new ModelApi.Result(extras, List.of(NamedTensor.ofFloats("vector", v.data(), s.sae().dIn())));
     }
 
-    /** {@code /v1/saes/NAME/features[/ID]}: the most frequent features, or one feature's dashboard. */
+    /**
+     * {@code /v1/saes/NAME/features[/ID]}: the most frequent features, or one feature's dashboard;
+     * {@code /v1/saes/NAME/search/TEXT}: features whose top contexts or promoted tokens contain TEXT.
+     */
     public ObjectNode features(String rest) {
         String[] parts = rest.split("/", -1);
+        if (parts.length >= 3 && parts[1].equals("search")) {
+            ServedSae s = sae(parts[0], "path");
+            String text = rest.substring(parts[0].length() + "/search/".length());
+            if (s.features() == null) throw new ApiError(404, "SAE '" + s.name() + "' has no feature store to search");
+            if (text.isBlank()) throw ApiError.badRequest("search text is empty: /v1/saes/" + s.name() + "/search/TEXT");
+            return Body.JSON.createObjectNode().put("sae", s.name()).put("query", text).set("features", s.features().search(text, 50));
+        }
         if (parts.length < 2 || !parts[1].equals("features") || parts.length > 3) {
-            throw new ApiError(404, "expected /v1/saes/NAME/features or /v1/saes/NAME/features/ID");
+            throw new ApiError(404, "expected /v1/saes/NAME/features, /v1/saes/NAME/features/ID or /v1/saes/NAME/search/TEXT");
         }
         ServedSae s = sae(parts[0], "path");
         if (s.features() == null) {

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Real model shapes, 16-bit (BENCHMARKS.md "## Real model shapes, 16-bit"): for each shape of
+# `loupe bench make-model --shape`, a random-weight BF16 checkpoint under $OUT, then, held BF16 (as stored)
+# and F32 (--dtype f32) where it fits: load time, prefill tok/s at 512 tokens, cached forward (every
+# hook_resid_post) at 512, greedy batch-1 decode tok/s, peak RSS, and decode weight bandwidth as a percent
+# of a read bandwidth measured in the same process; PyTorch (f32, 2 threads) on the shapes it can hold;
+# a 4,096-token prefill of llama-3.2-1b (last logits, no pattern hook). One measurement at a time, each in
+# its own process (its own peak RSS). A configuration whose need exceeds the memory available now is skipped
+# and said so. The 8B checkpoint is deleted after it is measured. Ends with a markdown table.
+#
+# Usage: bench/run-shapes.sh [SHAPE ...]     (default: all five; env OUT=/tmp/loupe-shapes THREADS=2
+#        TOKENS=64 decode tokens, TORCH=1 to run the PyTorch peer, KEEP8B=1 to keep the 8B checkpoint)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT="${OUT:-/tmp/loupe-shapes}"
+THREADS="${THREADS:-2}"
+TOKENS="${TOKENS:-64}"
+TORCH="${TORCH:-1}"
+PY=/usr/bin/python3
+SHAPES=("$@")
+[[ ${#SHAPES[@]} -gt 0 ]] || SHAPES=(gpt2-small llama-3.2-1b qwen3-0.6b gemma-2-2b llama-3.1-8b)
+RESULTS="$ROOT/.bench/shapes-$(date +%Y%m%d-%H%M%S).jsonl"
+mkdir -p "$OUT" "$ROOT/.bench"
+: >"$RESULTS"
+export LD_LIBRARY_PATH="/usr/lib/x86_64-linux-gnu/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export OPENBLAS_NUM_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS"
+export LOUPE_JAVA_OPTS="-Dloupe.threads=$THREADS ${LOUPE_JAVA_OPTS:-}"
+
+# Parameters of each shape (as `loupe bench make-model` prints them), for the memory checks.
+declare -A PARAMS=([gpt2-small]=124439808 [llama-3.2-1b]=1235814400 [qwen3-0.6b]=596049920
+  [gemma-2-2b]=2614341888 [llama-3.1-8b]=8030261248)
+
+available() { awk '/MemAvailable/ {printf "%.0f\n", $2 * 1024}' /proc/meminfo; }
+
+# fits BYTES: whether BYTES plus 2 GiB of activations and JVM fit the memory available now.
+fits() { (($1 + 2147483648 < $(available))); }
+
+# measure ROW|KIND COMMAND...: runs the command, shows its readable lines, keeps its RESULT lines for the
+# table's row ROW (a shape and weights) and column KIND (prefill, cached, decode).
+measure() {
+  local label="$1" line
+  shift
+  echo "-- $label (load average $(cut -d' ' -f1 /proc/loadavg))"
+  while IFS= read -r line; do
+    if [[ "$line" == "RESULT {"* ]]; then
+      echo "{\"label\":\"$label\",\"load_avg\":$(cut -d' ' -f1 /proc/loadavg),${line#RESULT \{}" >>"$RESULTS"
+    elif [[ "$line" != *"incubator modules"* ]]; then
+      echo "   $line"
+    fi
+  done < <(nice -n 5 "$@" 2>&1)
+}
+
+echo "== build"
+./mvnw-local -q -DskipTests package
+for shape in "${SHAPES[@]}"; do
+  params="${PARAMS[$shape]:?unknown shape $shape}"
+  dir="$OUT/$shape-bf16"
+  echo "== $shape ($((params / 1000000))M parameters; $(($(available) / 1048576)) MiB available)"
+  if [[ ! -f "$dir/model.safetensors" ]]; then
+    if ! fits $((params * 2)); then echo "   skipped: cannot hold the BF16 weights now"; continue; fi
+    nice -n 5 ./loupe bench make-model --shape "$shape" --dtype bf16 --out "$dir" 2>&1 | grep -v incubator
+  fi
+  for dtype in stored f32; do
+    if [[ $dtype == f32 ]]; then bytes=$((params * 4)) tag="$shape F32"; else bytes=$((params * 2)) tag="$shape BF16"; fi
+    if ! fits "$bytes"; then
+      echo "   $tag skipped: needs $((bytes / 1048576)) MiB of weights, $(($(available) / 1048576)) MiB available"
+      continue
+    fi
+    measure "$tag|prefill" ./loupe bench forward --model "$dir" --dtype "$dtype" --batch 1 --pos 512 --warmup 1 --iters 3
+    measure "$tag|cached" ./loupe bench forward --model "$dir" --dtype "$dtype" --batch 1 --pos 512 \
+      --cache 'blocks.*.hook_resid_post' --warmup 1 --iters 3
+    measure "$tag|decode" ./loupe bench decode --model "$dir" --dtype "$dtype" --tokens "$TOKENS" --warmup 1 --iters 3
+  done
+  if [[ "$shape" == llama-3.2-1b ]] && fits $((params * 2 + 4294967296)); then
+    measure "$shape BF16, 4096-token prefill (last logits)|prefill" ./loupe bench forward --model "$dir" --batch 1 --pos 4096 --last-logits --warmup 0 --iters 1
+  fi
+  # PyTorch reads the file into memory and upcasts: about 2 + 4 bytes a parameter.
+  if [[ "$TORCH" == 1 ]] && fits $((params * 6)); then
+    measure "$shape F32 (PyTorch)|prefill" "$PY" bench/torch_shapes.py forward --model "$dir" --batch 1 --pos 512 --threads "$THREADS"
+    measure "$shape F32 (PyTorch)|cached" "$PY" bench/torch_shapes.py forward --model "$dir" --batch 1 --pos 512 --resid-post --threads "$THREADS"
+    measure "$shape F32 (PyTorch)|decode" "$PY" bench/torch_shapes.py decode --model "$dir" --tokens "$TOKENS" --threads "$THREADS"
+  elif [[ "$TORCH" == 1 ]]; then
+    echo "   PyTorch skipped: needs ~$((params * 6 / 1048576)) MiB"
+  fi
+  if [[ "$shape" == llama-3.1-8b && "${KEEP8B:-0}" != 1 ]]; then rm -rf "$dir"; fi
+done
+
+echo "== results ($RESULTS)"
+"$PY" - "$RESULTS" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+table = {}
+for r in rows:
+    row, kind = r["label"].split("|")
+    t = table.setdefault(row, {"load_avg": 0})
+    t["load_avg"] = max(t["load_avg"], r.get("load_avg", 0))
+    if "load_s" in r:
+        t["load_s"] = r["load_s"]
+    if r.get("bench") in ("forward", "decode"):
+        t[kind] = r["median_tok_s"]
+        t["rss"] = max(t.get("rss", 0), r["peak_rss_mib"] or 0)
+    if "effective_gb_s" in r:
+        t["bw"] = f'{r["effective_gb_s"]:.2f} ({r["bandwidth_pct"]:.0f}% of {r["read_gb_s"]:.2f})'
+f = lambda v: "–" if v is None else f"{v:.1f}" if isinstance(v, float) else str(v)
+print("| shape, weights | load s | prefill 512 tok/s | cached fwd 512 tok/s | decode tok/s | decode GB/s (% of read GB/s) | peak RSS MiB | load avg |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+for row, t in table.items():
+    print(f'| {row} | {f(t.get("load_s"))} | {f(t.get("prefill"))} | {f(t.get("cached"))} | {f(t.get("decode"))} '
+          f'| {t.get("bw", "–")} | {t.get("rss", "–")} | {t["load_avg"]} |')
+EOF

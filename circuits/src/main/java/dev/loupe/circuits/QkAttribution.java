@@ -1,0 +1,133 @@
+package dev.loupe.circuits;
+
+import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.TransformerConfig;
+import dev.loupe.model.TransformerWeights;
+import dev.loupe.sae.transcoder.Transcoders;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Attention (QK) attribution: one head's pre-softmax score between a query and a key position split over pairs
+ * of graph nodes. In the local replacement model the query vector is linear in the nodes, q = Σ_i q_i + q₀ (q_i
+ * the part node i's vector carries through the frozen norms, attention and skip paths into {@code ln1} at the
+ * query position, then W_Q; q₀ biases and constants), and so is the key, k = Σ_j k_j + k₀. The score
+ * q·k/√d_head is then exactly Σ_ij q_i·k_j/√d_head plus bias terms: {@link #pair} is node i on the query side
+ * with node j on the key side. Sources are columns as in the graph before selection: active features, errors
+ * [layer][position], tokens [position].
+ *
+ * <p>Cost: 2·d_head targets, ⌈2·d_head / B⌉ batched backward passes through the first {@code layer} blocks.
+ * Learned-position models only (no rotary: the rotation would act on each q_i).
+ *
+ * @param query [sources][d_head] q_i; key [sources][d_head] k_j
+ * @param queryBias q₀, keyBias k₀ [d_head]
+ * @param score the head's actual scaled score at (queryPos, keyPos)
+ */
+public record QkAttribution(int layer, int head, int queryPos, int keyPos, ActiveFeatures features, int positions,
+                            float[][] query, float[][] key, float[] queryBias, float[] keyBias, double score) {
+
+    public static QkAttribution of(HookedTransformer model, Transcoders tc, int[] tokens, int layer, int head, int queryPos, int keyPos,
+                                   int batchSize) {
+        TransformerConfig cfg = model.config();
+        if (cfg.positions() != TransformerConfig.Positions.LEARNED) throw new IllegalArgumentException("QK attribution covers learned-position models; " + cfg.architecture() + " is rotary");
+        if (layer < 0 || layer >= cfg.nLayers()) throw new IllegalArgumentException("layer " + layer + " is outside 0.." + (cfg.nLayers() - 1));
+        if (head < 0 || head >= cfg.nHeads()) throw new IllegalArgumentException("head " + head + " is outside 0.." + (cfg.nHeads() - 1));
+        if (keyPos < 0 || keyPos > queryPos || queryPos >= tokens.length) {
+            throw new IllegalArgumentException("need 0 ≤ key ≤ query < " + tokens.length + " (causal attention), got query " + queryPos + ", key " + keyPos);
+        }
+        LocalReplacementModel m = LocalReplacementModel.of(model, tc, tokens);
+        Attribution a = Attribution.of(m);
+        int dh = cfg.dHead(), d = cfg.dModel(), kvHead = head / (cfg.nHeads() / cfg.nKvHeads());
+        TransformerWeights.Linear qkv = model.weights().blocks().get(layer).attn().qkv();
+        float[] bias = qkv.bias() == null ? new float[qkv.out()] : qkv.bias().data();
+        int qRow = head * dh, kRow = (cfg.nHeads() + kvHead) * dh;
+        float[] w = new float[qkv.out() * d]; // only the head's query and key rows are filled, from the packed weight
+        for (int r = 0; r < dh; r++) {
+            qkv.weight().row(qRow + r, w, (qRow + r) * d);
+            qkv.weight().row(kRow + r, w, (kRow + r) * d);
+        }
+        float[][] q = side(a, m, layer, queryPos, w, qRow, dh, d, batchSize), k = side(a, m, layer, keyPos, w, kRow, dh, d, batchSize);
+        float[] qActual = project(m.attentionInput(layer), queryPos, w, bias, qRow, dh, d), kActual = project(m.attentionInput(layer), keyPos, w, bias, kRow, dh, d);
+        float[] qBias = remainder(qActual, q), kBias = remainder(kActual, k);
+        double score = 0;
+        for (int i = 0; i < dh; i++) score += (double) qActual[i] * kActual[i];
+        return new QkAttribution(layer, head, queryPos, keyPos, a.features(), tokens.length, q, k, qBias, kBias, score / Math.sqrt(dh));
+    }
+
+    /** Per source, its part of the d_head projection rows {@code row..row+dh} of ln1 at {@code pos}: one target per row. */
+    private static float[][] side(Attribution a, LocalReplacementModel m, int layer, int pos, float[] w, int row, int dh, int d, int batchSize) {
+        float[][] perRow = new float[dh][];
+        for (int r0 = 0; r0 < dh; r0 += batchSize) {
+            List<LocalReplacementModel.Target> batch = new ArrayList<>();
+            for (int r = r0; r < Math.min(dh, r0 + batchSize); r++) {
+                batch.add(new LocalReplacementModel.Target(LocalReplacementModel.Read.ATTENTION_INPUT, layer, pos, Arrays.copyOfRange(w, (row + r) * d, (row + r + 1) * d)));
+            }
+            float[][] rows = a.rows(batch);
+            System.arraycopy(rows, 0, perRow, r0, rows.length);
+        }
+        int sources = perRow[0].length;
+        float[][] out = new float[sources][dh];
+        for (int r = 0; r < dh; r++) for (int s = 0; s < sources; s++) out[s][r] = perRow[r][s];
+        return out;
+    }
+
+    private static float[] project(float[] x, int pos, float[] w, float[] b, int row, int dh, int d) {
+        float[] out = new float[dh];
+        for (int r = 0; r < dh; r++) {
+            double s = b[row + r];
+            for (int i = 0; i < d; i++) s += (double) w[(row + r) * d + i] * x[pos * d + i];
+            out[r] = (float) s;
+        }
+        return out;
+    }
+
+    private static float[] remainder(float[] actual, float[][] parts) {
+        double[] sum = new double[actual.length];
+        for (float[] p : parts) for (int i = 0; i < actual.length; i++) sum[i] += p[i];
+        float[] out = new float[actual.length];
+        for (int i = 0; i < actual.length; i++) out[i] = (float) (actual[i] - sum[i]);
+        return out;
+    }
+
+    /** Node i on the query side with node j on the key side: q_i·k_j/√d_head. */
+    public double pair(int i, int j) {
+        double s = 0;
+        for (int r = 0; r < queryBias.length; r++) s += (double) query[i][r] * key[j][r];
+        return s / Math.sqrt(queryBias.length);
+    }
+
+    /** One scored (query source, key source) pair. */
+    public record Pair(int querySource, int keySource, double value) {}
+
+    /** The {@code n} pairs of largest |q_i·k_j| among sources that reach their side. */
+    public List<Pair> topPairs(int n) {
+        List<Integer> qs = nonzero(query), ks = nonzero(key);
+        List<Pair> all = new ArrayList<>();
+        for (int i : qs) for (int j : ks) all.add(new Pair(i, j, pair(i, j)));
+        all.sort(Comparator.comparingDouble(p -> -Math.abs(p.value())));
+        return all.subList(0, Math.min(n, all.size()));
+    }
+
+    private static List<Integer> nonzero(float[][] side) {
+        List<Integer> out = new ArrayList<>();
+        for (int s = 0; s < side.length; s++) {
+            for (float v : side[s]) {
+                if (v != 0) {
+                    out.add(s);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A source's label: "L{layer} F{feature} @{pos}", "error L{layer} @{pos}" or "token @{pos}". */
+    public String label(int source) {
+        int n = features.size(), layers = features.errors().length;
+        if (source < n) return "L" + features.layer()[source] + " F" + features.feature()[source] + " @" + features.position()[source];
+        if (source < n + layers * positions) return "error L" + (source - n) / positions + " @" + (source - n) % positions;
+        return "token @" + (source - n - layers * positions);
+    }
+}

@@ -1,0 +1,165 @@
+package dev.loupe.server.circuits;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.circuits.Attribution;
+import dev.loupe.circuits.AttributionGraph;
+import dev.loupe.circuits.AttributionOptions;
+import dev.loupe.circuits.FeatureInterventions;
+import dev.loupe.circuits.FeatureLogits;
+import dev.loupe.circuits.GraphFiles;
+import dev.loupe.circuits.GraphPruning;
+import dev.loupe.circuits.GraphScores;
+import dev.loupe.interp.intervene.InterventionSpec;
+import dev.loupe.interp.intervene.SpecException;
+import dev.loupe.model.LoadedModel;
+import dev.loupe.model.tokenizer.Tokenizer;
+import dev.loupe.sae.transcoder.Transcoders;
+import dev.loupe.server.api.ModelApi;
+import dev.loupe.server.http.ApiError;
+import dev.loupe.server.http.Body;
+import java.util.Set;
+
+/**
+ * The circuits endpoints, served when the server has transcoders: {@code POST /v1/attribute} (an attribution
+ * graph, pruned, in the front-end JSON schema), {@code POST /v1/features/intervene} (top next-token
+ * probabilities with and without feature edits) and {@code GET /v1/transcoders/{layer}/{feature}} (a feature's
+ * logit effects). Attribution runs its own backward passes outside the micro-batching scheduler, one request at
+ * a time.
+ */
+public final class CircuitsApi {
+    private static final Set<String> ATTRIBUTE = Set.of("model", "prompt", "tokens", "bos", "max_n_logits", "desired_logit_prob",
+            "node_threshold", "edge_threshold", "max_feature_nodes", "batch_size");
+    private static final Set<String> INTERVENE = Set.of("model", "prompt", "tokens", "bos", "edits", "freeze_attention", "constrained_layers", "top_k");
+
+    private final LoadedModel model;
+    private final Transcoders transcoders;
+    private final ModelApi api;
+
+    public CircuitsApi(LoadedModel model, Transcoders transcoders, ModelApi api) {
+        this.model = model;
+        this.transcoders = transcoders;
+        this.api = api;
+    }
+
+    private Transcoders require() {
+        if (transcoders == null) throw new ApiError(404, "this server has no transcoders (start it with --transcoders DIR)");
+        return transcoders;
+    }
+
+    private int[] ids(Body b) {
+        int[] ids = api.tokens(b);
+        Tokenizer tok = model.tokenizer();
+        return b.has("prompt") && tok != null && b.bool("bos", true) ? Attribution.withBos(tok.bosId(), ids) : ids;
+    }
+
+    public synchronized ObjectNode attribute(Body b) {
+        Transcoders tc = require();
+        b.allow(ATTRIBUTE);
+        int[] ids = ids(b);
+        double node = b.number("node_threshold", 0.8), edge = b.number("edge_threshold", 0.98);
+        AttributionOptions opt;
+        try {
+            opt = new AttributionOptions(b.integer("max_n_logits", 10), b.number("desired_logit_prob", 0.95),
+                    b.integer("max_feature_nodes", Integer.MAX_VALUE), b.integer("batch_size", 32));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(b.path() + ": " + e.getMessage());
+        }
+        AttributionGraph g = Attribution.graph(model.transformer(), tc, ids, opt);
+        GraphPruning pruning;
+        try {
+            pruning = GraphPruning.of(g, node, edge);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(b.path() + ": " + e.getMessage());
+        }
+        Tokenizer tok = model.tokenizer();
+        String prompt = b.has("prompt") ? b.string("prompt", "") : tok == null ? "" : tok.decode(ids);
+        ObjectNode out = GraphFiles.json(g, pruning, GraphScores.of(g), "loupe", prompt, t -> tok == null ? Integer.toString(t) : tok.tokenString(t), node, edge);
+        ArrayNode tokens = ((ObjectNode) out.get("metadata")).putArray("prompt_ids");
+        for (int t : ids) tokens.add(t);
+        return out;
+    }
+
+    public synchronized ObjectNode intervene(Body b) {
+        Transcoders tc = require();
+        b.allow(INTERVENE);
+        int[] ids = ids(b);
+        ObjectNode features = Body.JSON.createObjectNode();
+        features.set("edits", b.raw("edits") == null ? Body.JSON.createArrayNode() : b.raw("edits"));
+        if (b.has("freeze_attention")) features.set("freeze_attention", b.raw("freeze_attention"));
+        if (b.has("constrained_layers")) features.set("constrained_layers", b.raw("constrained_layers"));
+        ObjectNode spec = Body.JSON.createObjectNode().put("version", InterventionSpec.VERSION);
+        spec.putArray("interventions");
+        spec.set("features", features);
+        int k = b.integer("top_k", 10);
+        try {
+            InterventionSpec parsed = InterventionSpec.parse(spec.toString());
+            float[] clean = last(FeatureInterventions.compile(model.transformer(), tc, dev.loupe.interp.intervene.FeatureEdits.NONE, ids).forward(ids, null).data(), ids.length);
+            float[] edited = last(FeatureInterventions.compile(model.transformer(), tc, parsed.features(), ids).forward(ids, null).data(), ids.length);
+            ObjectNode out = Body.JSON.createObjectNode();
+            ArrayNode t = out.putArray("tokens");
+            for (int id : ids) t.add(id);
+            out.set("clean", top(clean, k));
+            out.set("edited", top(edited, k));
+            return out;
+        } catch (SpecException e) {
+            throw ApiError.badRequest(b.path() + "." + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(b.path() + ": " + e.getMessage());
+        }
+    }
+
+    /** GET /v1/transcoders/{layer}/{feature}: the feature's logit effects. */
+    public ObjectNode feature(String rest) {
+        Transcoders tc = require();
+        String[] parts = rest.split("/");
+        int layer, feature;
+        try {
+            if (parts.length != 2) throw new NumberFormatException();
+            layer = Integer.parseInt(parts[0]);
+            feature = Integer.parseInt(parts[1]);
+        } catch (NumberFormatException e) {
+            throw new ApiError(404, "expected /v1/transcoders/{layer}/{feature}, got /v1/transcoders/" + rest);
+        }
+        FeatureLogits f;
+        try {
+            f = FeatureLogits.of(model.transformer(), tc, layer, feature, 10);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(404, e.getMessage());
+        }
+        ObjectNode out = Body.JSON.createObjectNode().put("layer", layer).put("feature", feature);
+        out.set("promotes", effects(f.promoted(), f.promotedValues()));
+        out.set("suppresses", effects(f.suppressed(), f.suppressedValues()));
+        return out;
+    }
+
+    private ArrayNode effects(int[] ids, float[] values) {
+        ArrayNode a = Body.JSON.createArrayNode();
+        for (int i = 0; i < ids.length; i++) a.addObject().put("id", ids[i]).put("token", text(ids[i])).put("value", values[i]);
+        return a;
+    }
+
+    private String text(int id) {
+        return model.tokenizer() == null ? Integer.toString(id) : model.tokenizer().tokenString(id);
+    }
+
+    private float[] last(float[] logits, int pos) {
+        int v = model.transformer().config().dVocab();
+        return java.util.Arrays.copyOfRange(logits, (pos - 1) * v, pos * v);
+    }
+
+    private ArrayNode top(float[] logits, int k) {
+        double max = Double.NEGATIVE_INFINITY, z = 0;
+        for (float x : logits) max = Math.max(max, x);
+        for (float x : logits) z += Math.exp(x - max);
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, c) -> Float.compare(logits[c], logits[a]));
+        ArrayNode out = Body.JSON.createArrayNode();
+        for (int j = 0; j < Math.min(k, logits.length); j++) {
+            int id = order[j];
+            out.addObject().put("id", id).put("token", text(id)).put("prob", Math.exp(logits[id] - max) / z);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,184 @@
+package dev.loupe.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.model.LoadedModel;
+import dev.loupe.model.ModelLoader;
+import dev.loupe.model.SharedModels;
+import dev.loupe.sae.transcoder.CircuitTracerFormat;
+import dev.loupe.server.api.Limits;
+import dev.loupe.server.client.LoupeClient;
+import dev.loupe.server.http.ApiKeys;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The Graph tab in headless Chromium against a server on gpt2-tiny-random with the circuits-tiny skip transcoders:
+ * the drawn graph is the API's, a clicked node lists its strongest links, pinned nodes group into a supernode, and an
+ * intervention shows the API's new top logits. Skipped without Debian's chromium and chromium-driver.
+ */
+class GraphBrowserTest {
+    static LoupeServer server;
+    static LoupeClient client;
+    static ChromeDriver driver;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Files.isExecutable(UiBrowserTest.CHROMIUM) && Files.isExecutable(UiBrowserTest.DRIVER), "no chromium/chromedriver; skipping");
+        LoadedModel model = ModelLoader.load(SharedModels.path("gpt2-tiny-random").toString(), null);
+        server = new LoupeServer(model, "gpt2-tiny", List.of(), CircuitTracerFormat.read(SharedModels.path("circuits-tiny/plt-skip")),
+                new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(TestServer.KEY)), Limits.DEFAULT, 32, 256), line -> { });
+        String base = "http://127.0.0.1:" + server.port() + "/";
+        client = new LoupeClient(java.net.URI.create(base), TestServer.KEY);
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary(UiBrowserTest.CHROMIUM.toString());
+        o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--window-size=1500,1100",
+                "--user-data-dir=" + Files.createTempDirectory("loupe-chromium"));
+        driver = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(UiBrowserTest.DRIVER.toFile()).build(), o);
+        driver.get(base + "ui/");
+        WebElement key = driver.findElement(By.id("api-key"));
+        key.sendKeys(TestServer.KEY);
+        js("arguments[0].dispatchEvent(new Event('change'))", key);
+        waitFor("document.getElementById('status').textContent === 'connected'");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (driver != null) driver.quit();
+        if (server != null) server.close();
+    }
+
+    static Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    static void waitFor(String condition) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Boolean.TRUE.equals(js("return " + condition))) {
+            if (System.nanoTime() > end) throw new AssertionError("timed out waiting for " + condition + "; status: " + js("return document.getElementById('status').textContent"));
+            Thread.sleep(50);
+        }
+    }
+
+    static void click(String css) {
+        js("document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))", css);
+    }
+
+    @Test
+    void graphViewShowsPinsGroupsAndIntervenes() throws Exception {
+        driver.findElement(By.cssSelector("nav button[data-tab='graph']")).click();
+        String prompt = driver.findElement(By.id("graph-prompt")).getAttribute("value");
+        for (String id : List.of("graph-node-t", "graph-edge-t")) { // random transcoders: keep enough features to click
+            driver.findElement(By.id(id)).clear();
+            driver.findElement(By.id(id)).sendKeys("0.99");
+        }
+        driver.findElement(By.id("graph-run")).click();
+        waitFor("document.getElementById('graph').dataset.ready === '1'");
+        JsonNode g = client.post("/v1/attribute", LoupeClient.request().put("prompt", prompt).put("node_threshold", 0.99).put("edge_threshold", 0.99));
+
+        // the drawn graph is the API's: one circle per node, one line per link, tokens along the bottom
+        assertEquals(g.get("nodes").size(), driver.findElements(By.cssSelector("#graph-svg circle.node")).size());
+        assertEquals(g.get("links").size(), driver.findElements(By.cssSelector("#graph-svg line.link")).size());
+        List<WebElement> labels = driver.findElements(By.cssSelector("#graph-svg text.tok-label"));
+        assertEquals(g.get("metadata").get("prompt_tokens").size(), labels.size());
+        assertEquals(0, g.get("metadata").get("prompt_ids").get(0).asInt() == 50256 ? 0 : 1, "BOS first");
+        // token labels run left to right, embeddings sit below logits
+        double x0 = Double.parseDouble(labels.get(0).getAttribute("x")), x1 = Double.parseDouble(labels.get(1).getAttribute("x"));
+        assertTrue(x0 < x1);
+
+        // click the feature with the most incoming links: its inputs are the API's strongest incoming links
+        String feature = null;
+        int most = -1;
+        for (JsonNode n : g.get("nodes")) {
+            if (!n.get("feature_type").asText().equals("cross layer transcoder")) continue;
+            int in = incoming(g, n.get("node_id").asText()).size();
+            if (in > most) {
+                most = in;
+                feature = n.get("node_id").asText();
+            }
+        }
+        click("#graph-svg circle[data-id='" + feature + "']");
+        waitFor("document.getElementById('graph').dataset.clicked === '" + feature + "'");
+        List<JsonNode> in = incoming(g, feature);
+        in.sort(Comparator.comparingDouble(l -> -Math.abs(l.get("weight").asDouble())));
+        List<WebElement> inputs = driver.findElements(By.cssSelector("#graph-inputs li"));
+        assertEquals(Math.min(10, in.size()), inputs.size());
+        assertEquals(in.get(0).get("source").asText(), inputs.get(0).getAttribute("data-id"));
+        assertEquals(in.get(0).get("weight").asDouble(), Double.parseDouble(inputs.get(0).getAttribute("data-weight")), 1e-6);
+        String[] parts = feature.split("_");
+        JsonNode info = client.get("/v1/transcoders/" + parts[0] + "/" + parts[1]);
+        assertEquals(info.get("promotes").get(0).get("id").asText(), driver.findElement(By.cssSelector("#graph-promotes li")).getAttribute("data-id"));
+        assertTrue(driver.findElement(By.cssSelector("#graph-svg circle[data-id='" + feature + "']")).getAttribute("class").contains("clicked"));
+
+        // intervene: set the feature to 0 and see the API's new top logits
+        driver.findElement(By.id("graph-value")).clear();
+        driver.findElement(By.id("graph-value")).sendKeys("0");
+        driver.findElement(By.id("graph-intervene")).click();
+        waitFor("document.getElementById('graph').dataset.intervened === '1'");
+        ObjectNode req = LoupeClient.request().put("top_k", 5).put("freeze_attention", false);
+        var toks = req.putArray("tokens");
+        g.get("metadata").get("prompt_ids").forEach(toks::add);
+        req.putArray("edits").addObject().put("layer", Integer.parseInt(parts[0])).put("position", Integer.parseInt(parts[2]))
+                .put("feature", Integer.parseInt(parts[1])).put("op", "set").put("value", 0.0);
+        JsonNode r = client.post("/v1/features/intervene", req);
+        List<WebElement> after = driver.findElements(By.cssSelector("#graph-logits li"));
+        assertEquals(5, after.size());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(r.get("edited").get(i).get("id").asText(), after.get(i).getAttribute("data-id"));
+            assertEquals(r.get("edited").get(i).get("prob").asDouble(), Double.parseDouble(after.get(i).getAttribute("data-value")), 1e-9);
+        }
+        assertEquals(r.get("clean").get(0).get("id").asText(), driver.findElement(By.cssSelector("#graph-clean li")).getAttribute("data-id"));
+
+        // pin the feature and its strongest input, group them into a supernode
+        driver.findElement(By.id("graph-pin")).click();
+        String source = in.get(0).get("source").asText();
+        click("#graph-inputs li[data-id='" + source + "']");
+        waitFor("document.getElementById('graph').dataset.clicked === '" + source + "'");
+        driver.findElement(By.id("graph-pin")).click();
+        assertEquals(2, driver.findElements(By.cssSelector("#graph-pinned li")).size());
+        assertEquals(2, driver.findElements(By.cssSelector("#graph-svg circle.pinned")).size());
+        js("document.getElementById('graph-only-pinned').click()");
+        assertEquals(2, driver.findElements(By.cssSelector("#graph-svg circle.node")).size(), "only the pinned subgraph is drawn");
+        assertEquals(1, driver.findElements(By.cssSelector("#graph-svg line.link")).size());
+        js("document.getElementById('graph-only-pinned').click()");
+        driver.findElement(By.id("graph-group-name")).clear();
+        driver.findElement(By.id("graph-group-name")).sendKeys("pair");
+        driver.findElement(By.id("graph-group")).click();
+        List<WebElement> supers = driver.findElements(By.cssSelector("#graph-svg circle.supernode"));
+        assertEquals(1, supers.size());
+        assertEquals(List.of(feature, source).stream().sorted().toList(),
+                java.util.Arrays.stream(supers.get(0).getAttribute("data-members").split(",")).sorted().toList());
+        assertEquals(0, driver.findElements(By.cssSelector("#graph-svg circle[data-id='" + feature + "']")).size(), "members are drawn as the supernode");
+        assertEquals(g.get("nodes").size() - 1, driver.findElements(By.cssSelector("#graph-svg circle.node")).size());
+        // the supernode's links: every link of a member to the outside, merged; none between the members
+        for (WebElement l : driver.findElements(By.cssSelector("#graph-svg line.link"))) {
+            assertTrue(!l.getAttribute("data-source").equals(feature) && !l.getAttribute("data-target").equals(feature));
+        }
+        assertTrue(driver.findElements(By.cssSelector("#graph-svg line.link[data-target^='super_pair']")).size() > 0);
+        java.nio.file.Files.createDirectories(UiBrowserTest.SHOTS);
+        java.nio.file.Files.write(UiBrowserTest.SHOTS.resolve("attribution-graph.png"), driver.getScreenshotAs(OutputType.BYTES));
+    }
+
+    private static List<JsonNode> incoming(JsonNode g, String id) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode l : g.get("links")) if (l.get("target").asText().equals(id)) out.add(l);
+        return out;
+    }
+}
