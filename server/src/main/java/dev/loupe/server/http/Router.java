@@ -61,6 +61,7 @@ public final class Router implements HttpHandler {
         Call c = new Call(ex, "r" + ids.incrementAndGet(), budget);
         String route = c.path();
         String key = "-";
+        String failure = null;
         try {
             origins.check(c);
             Route r = exact.get(c.path());
@@ -87,7 +88,10 @@ public final class Router implements HttpHandler {
         } catch (IOException e) {
             if (!c.responded()) error(c, 400, "could not read the request: " + e.getMessage(), 0);
         } catch (RuntimeException e) {
-            error(c, 500, "internal error: " + e, 0);
+            // not the caller's mistake: the details go to the log under the request id, the caller gets the id
+            StackTraceElement[] at = e.getStackTrace();
+            failure = e + (at.length > 0 ? " at " + at[0] : "");
+            error(c, 500, "internal error in request " + c.id() + " (the server log has the details under that id)", 0);
         } catch (OutOfMemoryError e) { // what this request allocated is garbage now; the server keeps serving
             error(c, 503, "the server ran out of memory for this request; retry shortly, or ask for less", 1);
         } catch (StackOverflowError e) {
@@ -97,7 +101,7 @@ public final class Router implements HttpHandler {
             c.releaseAll();
             double seconds = (System.nanoTime() - t0) / 1e9;
             metrics.request(route, c.status(), seconds);
-            log.accept(logLine(c, key, seconds));
+            log.accept(logLine(c, key, seconds, failure));
         }
     }
 
@@ -113,11 +117,12 @@ public final class Router implements HttpHandler {
         }
     }
 
-    private static String logLine(Call c, String key, double seconds) {
+    private static String logLine(Call c, String key, double seconds, String failure) {
         ObjectNode o = Body.JSON.createObjectNode();
         o.put("ts", Instant.now().toString()).put("id", c.id()).put("method", c.method()).put("path", c.path())
                 .put("status", c.status()).put("ms", Math.round(seconds * 1e4) / 10.0).put("bytes_in", c.bytesIn())
                 .put("bytes_out", c.bytesOut()).put("key", key);
+        if (failure != null) o.put("error", failure);
         if (!c.note().isEmpty()) {
             String[] kv = c.note().split("=", 2);
             o.put(kv[0], kv[1]);
