@@ -17,8 +17,11 @@ public final class Elementwise {
     }
 
     /**
-     * Index of the first NaN or infinite value of {@code x}, or -1 when all are finite. Vectorised: x - x is 0 for
-     * finite values and NaN otherwise, so a lane-wise accumulation of it flags a block at memory speed.
+     * Index of the first NaN or infinite value of {@code x}, or -1 when all are finite. A value is not finite when
+     * its exponent bits are all ones; adding one to the exponent field then carries into the sign bit, so an OR of
+     * that over a block is negative exactly when the block holds one. Plain int arithmetic, which C2 vectorises and
+     * which stays fast before it does (a model is checked once, at load, while the JVM is cold: the Vector API is
+     * slow until compiled).
      */
     public static int firstNonFinite(float[] x) {
         return firstNonFinite(x, x.length);
@@ -26,17 +29,15 @@ public final class Elementwise {
 
     /** As {@link #firstNonFinite(float[])} over {@code x[0..n)}. */
     public static int firstNonFinite(float[] x, int n) {
-        int block = 8 * S.length(), i = 0;
-        for (int ub = n - n % block; i < ub; i += block) {
-            FloatVector acc = FloatVector.zero(S);
-            for (int j = 0; j < block; j += S.length()) {
-                FloatVector v = FloatVector.fromArray(S, x, i + j);
-                acc = acc.add(v.sub(v));
-            }
-            if (!acc.eq(0f).allTrue()) return firstNonFinite(x, i, i + block);
+        for (int i = 0; i < n; i += FINITE_BLOCK) {
+            int end = Math.min(n, i + FINITE_BLOCK), acc = 0;
+            for (int j = i; j < end; j++) acc |= (Float.floatToRawIntBits(x[j]) & 0x7f800000) + 0x00800000;
+            if (acc < 0) return firstNonFinite(x, i, end);
         }
-        return firstNonFinite(x, i, n);
+        return -1;
     }
+
+    private static final int FINITE_BLOCK = 4096;
 
     private static int firstNonFinite(float[] x, int from, int to) {
         for (int i = from; i < to; i++) if (!Float.isFinite(x[i])) return i;
