@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loupe.core.Tensor;
+import dev.loupe.core.kernels.PackedMatrix;
 import dev.loupe.model.format.DType;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
 import dev.loupe.model.format.WeightStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -77,6 +80,43 @@ class SixteenBitWeightsTest {
                 w.blocks().get(0).mlp().out().weight())) {
             assertTrue(!t.hasData(), "after forward and backward passes, still only the packed copy of " + t);
         }
+    }
+
+    /**
+     * qwen3-tiny-random-bf16, held BF16: every activation and every gradient equals the reference (PyTorch in
+     * float32 on the upcast BF16 weights) within 1e-5 relative (max abs error / max abs value), worst printed.
+     */
+    @Test
+    void qwen3Bf16MatchesFloat32ArithmeticOnItsBf16Values() throws Exception {
+        Path dir = SharedModels.path("qwen3-tiny-random-bf16");
+        HookedTransformer model = ModelLoader.load(dir.toString(), null, WeightDtype.STORED).transformer();
+        assertEquals(PackedMatrix.Precision.BF16, model.weights().blocks().get(0).mlp().out().weight().packedTranspose().precision());
+        double worst = 0;
+        String worstAt = "";
+        int compared = 0;
+        try (WeightStore ref = SafeTensors.open(dir.resolve("reference.torch.safetensors"))) {
+            for (int c = 0; ref.contains("case" + c + ".input_ids"); c++) {
+                int[][] tokens = {Arrays.stream(ref.longs("case" + c + ".input_ids")).mapToInt(Math::toIntExact).toArray()};
+                GradientRun run = GradientRun.ofLoss(model, tokens, List.of("*"));
+                String prefix = "case" + c + ".";
+                for (String key : ref.names()) {
+                    if (!key.startsWith(prefix) || key.endsWith("input_ids")) continue;
+                    String hook = key.substring(prefix.length());
+                    Tensor actual = hook.equals("loss") ? run.value() : hook.equals("logits") ? run.logits()
+                            : hook.startsWith("grad.") ? run.gradients().get(hook.substring(5)) : run.activations().get(hook);
+                    assertTrue(actual != null, "nothing computed for " + key);
+                    double e = ReferenceParityTest.relativeError(ref.tensor(key), actual, key);
+                    if (!(e <= worst)) {
+                        worst = e;
+                        worstAt = key;
+                    }
+                    compared++;
+                }
+            }
+        }
+        System.out.printf("qwen3-tiny-random-bf16 held BF16: %d tensors, worst relative error %.2e (%s)%n", compared, worst, worstAt);
+        assertTrue(compared > 50, "compared only " + compared);
+        assertTrue(worst <= 1e-5, worstAt + " off by " + worst);
     }
 
     /** {@code src}'s checkpoint with every floating tensor stored as {@code dtype} (round to nearest even), config copied. */
