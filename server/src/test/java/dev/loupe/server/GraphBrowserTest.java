@@ -41,17 +41,17 @@ class GraphBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(UiBrowserTest.CHROMIUM) && Files.isExecutable(UiBrowserTest.DRIVER), "no chromium/chromedriver; skipping");
+        assumeTrue(Files.isExecutable(Browser.CHROMIUM) && Files.isExecutable(Browser.DRIVER), "no chromium/chromedriver; skipping");
         LoadedModel model = ModelLoader.load(SharedModels.path("gpt2-tiny-random").toString(), null);
         server = new LoupeServer(model, "gpt2-tiny", List.of(), CircuitTracerFormat.read(SharedModels.path("circuits-tiny/plt-skip")),
                 new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(TestServer.KEY)), Limits.DEFAULT, 32, 256), line -> { });
         String base = "http://127.0.0.1:" + server.port() + "/";
         client = new LoupeClient(java.net.URI.create(base), TestServer.KEY);
         ChromeOptions o = new ChromeOptions();
-        o.setBinary(UiBrowserTest.CHROMIUM.toString());
+        o.setBinary(Browser.CHROMIUM.toString());
         o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--window-size=1500,1100",
                 "--user-data-dir=" + Files.createTempDirectory("loupe-chromium"));
-        driver = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(UiBrowserTest.DRIVER.toFile()).build(), o);
+        driver = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(Browser.DRIVER.toFile()).build(), o);
         driver.get(base + "ui/");
         WebElement key = driver.findElement(By.id("api-key"));
         key.sendKeys(TestServer.KEY);
@@ -172,8 +172,8 @@ class GraphBrowserTest {
             assertTrue(!l.getAttribute("data-source").equals(feature) && !l.getAttribute("data-target").equals(feature));
         }
         assertTrue(driver.findElements(By.cssSelector("#graph-svg line.link[data-target^='super_pair']")).size() > 0);
-        java.nio.file.Files.createDirectories(UiBrowserTest.SHOTS);
-        java.nio.file.Files.write(UiBrowserTest.SHOTS.resolve("attribution-graph.png"), driver.getScreenshotAs(OutputType.BYTES));
+        java.nio.file.Files.createDirectories(Browser.SHOTS);
+        java.nio.file.Files.write(Browser.SHOTS.resolve("attribution-graph.png"), driver.getScreenshotAs(OutputType.BYTES));
     }
 
     private static List<JsonNode> incoming(JsonNode g, String id) {

@@ -63,7 +63,7 @@ function render() {
     const c = svgEl("circle", { class: classes.join(" "), cx: n.x, cy: n.y, r: nodeType(n) === "supernode" ? 9 : 6, "data-id": n.node_id });
     if (n.members) c.setAttribute("data-members", n.members.join(","));
     c.appendChild(svgEl("title", {})).textContent = nodeLabel(n);
-    c.addEventListener("click", guard(() => clickNode(n.node_id)));
+    c.addEventListener("click", run("graph", async () => clickNode(n.node_id)));
     svg.appendChild(c);
   }
   d.metadata.prompt_tokens.forEach((t, p) => {
@@ -101,7 +101,7 @@ function listLinks(ol, items, key) {
     li.dataset.id = l[key];
     li.dataset.weight = l.weight;
     li.textContent = `${l.weight >= 0 ? "+" : ""}${l.weight.toFixed(4)}  ${other ? nodeLabel(other) : l[key]}`;
-    li.addEventListener("click", guard(() => clickNode(l[key])));
+    li.addEventListener("click", run("graph", async () => clickNode(l[key])));
     ol.appendChild(li);
   });
 }
@@ -176,7 +176,6 @@ function groupPinned() {
 async function runGraph() {
   $("graph").dataset.ready = "0";
   const body = { prompt: $("graph-prompt").value, node_threshold: +$("graph-node-t").value, edge_threshold: +$("graph-edge-t").value };
-  status("attributing…");
   graph.data = await api("/v1/attribute", body);
   graph.byId = new Map(graph.data.nodes.map((n) => [n.node_id, n]));
   Object.assign(graph, { clicked: null, pinned: [], supernodes: [], hidden: new Set() });
@@ -184,7 +183,6 @@ async function runGraph() {
   const m = graph.data.metadata;
   $("graph-scores").textContent = `replacement score ${m.replacement_score.toFixed(3)} · completeness ${m.completeness_score.toFixed(3)} · ${graph.data.nodes.length} nodes · ${graph.data.links.length} links`;
   render();
-  status("graph ready");
   $("graph").dataset.ready = "1";
 }
 
@@ -199,8 +197,8 @@ async function runIntervention() {
   $("graph").dataset.intervened = "1";
 }
 
-$("graph-run").addEventListener("click", guard(runGraph));
+$("graph-run").addEventListener("click", run("graph", runGraph));
 $("graph-pin").addEventListener("click", togglePin);
-$("graph-group").addEventListener("click", () => { try { groupPinned(); } catch (e) { status(e.message, true); } });
-$("graph-intervene").addEventListener("click", guard(runIntervention));
+$("graph-group").addEventListener("click", () => { try { groupPinned(); } catch (e) { status("graph", e.message, true); } });
+$("graph-intervene").addEventListener("click", run("graph", runIntervention));
 $("graph-only-pinned").addEventListener("change", () => graph.data && render());
