@@ -10,8 +10,8 @@ TOKENS="${TOKENS:-262144}"
 SHARED="$ROOT/../shared"
 cd "$ROOT"
 rm -rf "$WORK" && mkdir -p "$WORK"
-./mvnw-local -q -DskipTests package >&2
-touch cli/target/loupe-cli.jar # the launcher then sees the build as current
+./mvnw-local -q -Pspark -DskipTests package >&2
+touch cli/target/loupe-cli.jar spark/target/loupe-spark.jar # the launcher then sees the build as current
 COMMON=(--model "$SHARED/models/stories260K/stories260K.bin" --data "$SHARED/data/brown.jsonl"
   --hook blocks.4.hook_resid_post --context 256 --max-tokens "$TOKENS" --batch 16 --shard-mb 4)
 export LOUPE_JAVA_OPTS="-Xmx2g -Dspark.ui.enabled=false -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.executor.memory=1g"

@@ -193,13 +193,13 @@ class Client:
         self.api_key = api_key if api_key is not None else os.environ.get("LOUPE_API_KEY")
         self.timeout = timeout
 
-    def _open(self, path, body=None, accept="application/json"):
+    def _open(self, path, body=None, accept="application/json", plain=False):
         headers = {"Accept": accept}
         if self.api_key:
             headers["Authorization"] = "Bearer " + self.api_key
         data = None
         if body is not None:
-            data = json.dumps(_jsonable(body)).encode("utf-8")
+            data = json.dumps(body if plain else _jsonable(body), separators=(",", ":")).encode("utf-8")
             headers["Content-Type"] = "application/json"
         req = urllib.request.Request(self.url + path, data=data, headers=headers, method="POST" if data is not None else "GET")
         try:
@@ -294,7 +294,7 @@ class Client:
         return _Generate(self, body, prompt if prompt is not None else list(tokens), max_tokens)
 
     def _trace(self, graph):
-        with self._open("/v1/trace", graph, accept="application/vnd.safetensors") as r:
+        with self._open("/v1/trace", graph, accept="application/vnd.safetensors", plain=True) as r:  # graphs are plain JSON already
             return read_safetensors(r.read())
 
     def trace(self, prompts=None):

@@ -340,7 +340,7 @@ class _Graph:
             node["in"] = [self.lift(i)._node for i in inputs]
         for k, v in attrs.items():
             if v is not None:
-                node[k] = v
+                node[k] = v.item() if isinstance(v, np.generic) else list(v) if isinstance(v, tuple) else v
         line = _line()
         if line:
             node["line"] = line

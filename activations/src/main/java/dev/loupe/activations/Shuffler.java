@@ -66,6 +66,9 @@ public final class Shuffler {
             return m;
         }
         Path work = out.resolve(WORK_DIR);
+        if (!m.shards().isEmpty() && !Files.isDirectory(work)) {
+            throw new IllegalArgumentException(out + " is a partial shuffle begun on Spark; resume it with loupe spark shuffle");
+        }
         Files.createDirectories(work);
         Scatter sc = readScatter(work);
         if (sc == null) sc = new Scatter(fresh.withOutShardRows(m.shardRows()), seed, src.digest(), 0, new long[fresh.buckets()]);

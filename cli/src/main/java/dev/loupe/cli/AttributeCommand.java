@@ -73,7 +73,7 @@ final class AttributeCommand implements Command {
         GraphPruning pruning = GraphPruning.of(g, nodeThreshold, edgeThreshold);
         GraphScores scores = GraphScores.of(g);
         Tokenizer tok = m.tokenizer();
-        IntFunction<String> text = tok == null ? Integer::toString : tok::tokenString;
+        IntFunction<String> text = tok == null ? Integer::toString : tok::tokenText;
         String prompt = args.has("prompt") ? args.get("prompt") : (tok == null ? args.get("ids") : tok.decode(ids));
         ObjectNode json = GraphFiles.json(g, pruning, scores, args.getOr("slug", out.getFileName().toString()), prompt, text, nodeThreshold, edgeThreshold);
         GraphFiles.write(out, g, json);

@@ -104,7 +104,7 @@ enum ModelShape {
     }
 
     /** The published config.json of the real checkpoint (torch_dtype set to what was written). */
-    private ObjectNode config(DType dtype) {
+    ObjectNode config(DType dtype) {
         ObjectNode c = JSON.createObjectNode();
         c.put("hidden_size", dModel).put("num_hidden_layers", layers).put("num_attention_heads", heads)
                 .put("num_key_value_heads", kvHeads).put("head_dim", headDim).put("intermediate_size", dMlp).put("vocab_size", vocab)

@@ -226,10 +226,11 @@ public final class HookedTransformer {
         return linear(post, m.out());
     }
 
-    private Tensor norm(Tensor x, Norm n) {
+    /** This model's norm (its kind, eps and Gemma's 1 + w) with the weights {@code n}, over the last dimension of x. */
+    public Tensor norm(Tensor x, Norm n) {
         return switch (cfg.norm()) {
             case RMS_NORM -> Ops.rmsNorm(x, n.gain(), cfg.normEps());
-            case GEMMA_RMS_NORM -> Ops.rmsNorm(x, Ops.shift(n.gain(), 1f), cfg.normEps());
+            case GEMMA_RMS_NORM -> Ops.rmsNorm(x, Ops.shift(n.gain(), cfg.norm().gainOffset()), cfg.normEps());
             case LAYER_NORM -> Ops.layerNorm(x, n.gain(), n.bias(), cfg.normEps());
         };
     }

@@ -68,7 +68,17 @@ public record TransformerConfig(
         LAYER_NORM,
         RMS_NORM,
         /** Gemma's RMSNorm: x · rsqrt(mean x² + eps) · (1 + w); the checkpoint stores w. */
-        GEMMA_RMS_NORM
+        GEMMA_RMS_NORM;
+
+        /** Whether the mean is subtracted (LayerNorm) before scaling. */
+        public boolean centered() {
+            return this == LAYER_NORM;
+        }
+
+        /** What is added to the stored gain w to give the factor applied: 1 for Gemma (1 + w), else 0. */
+        public float gainOffset() {
+            return this == GEMMA_RMS_NORM ? 1f : 0f;
+        }
     }
 
     public enum Positions { LEARNED, ROTARY }

@@ -72,6 +72,9 @@ public final class LoupeServer implements AutoCloseable {
             // without TCP_NODELAY, a response written in two segments waits for the client's delayed ACK (~40 ms)
             "sun.net.httpserver.nodelay", "true");
 
+    /** A response holds its activations, their reductions and its encoding until written. */
+    private static final int RESPONSE_COPIES = 3;
+
     /** Share of the heap that request bodies and responses in flight may hold together. */
     private static final double BUDGET_OF_HEAP = 0.5;
 
@@ -159,7 +162,7 @@ public final class LoupeServer implements AutoCloseable {
             throw ApiError.tooLarge("the response would be about " + raw + " bytes; the limit is " + limits.maxResponseBytes()
                     + " (reduce on the server: positions, heads, reduce, norm, topk or project)");
         }
-        c.reserve(raw, "the response");
+        c.reserve(RESPONSE_COPIES * raw, "the response"); // held until a slow reader has taken it
         PhaseEvent ev = PhaseEvent.start(c.id(), "serialize");
         byte[] bytes = enc.encode(res.extras(), res.tensors());
         ev.commit();

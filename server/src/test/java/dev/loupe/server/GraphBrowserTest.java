@@ -14,7 +14,6 @@ import dev.loupe.server.api.Limits;
 import dev.loupe.server.client.LoupeClient;
 import dev.loupe.server.http.ApiKeys;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,12 +21,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The Graph tab in headless Chromium against a server on gpt2-tiny-random with the circuits-tiny skip transcoders:
@@ -37,6 +32,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 class GraphBrowserTest {
     static LoupeServer server;
     static LoupeClient client;
+    static Browser browser;
     static ChromeDriver driver;
 
     @BeforeAll
@@ -45,36 +41,24 @@ class GraphBrowserTest {
         LoadedModel model = ModelLoader.load(SharedModels.path("gpt2-tiny-random").toString(), null);
         server = new LoupeServer(model, "gpt2-tiny", List.of(), CircuitTracerFormat.read(SharedModels.path("circuits-tiny/plt-skip")),
                 new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(TestServer.KEY)), Limits.DEFAULT, 32, 256), line -> { });
-        String base = "http://127.0.0.1:" + server.port() + "/";
-        client = new LoupeClient(java.net.URI.create(base), TestServer.KEY);
-        ChromeOptions o = new ChromeOptions();
-        o.setBinary(Browser.CHROMIUM.toString());
-        o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--window-size=1500,1100",
-                "--user-data-dir=" + Files.createTempDirectory("loupe-chromium"));
-        driver = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(Browser.DRIVER.toFile()).build(), o);
-        driver.get(base + "ui/");
-        WebElement key = driver.findElement(By.id("api-key"));
-        key.sendKeys(TestServer.KEY);
-        js("arguments[0].dispatchEvent(new Event('change'))", key);
-        waitFor("document.getElementById('status').textContent === 'connected'");
+        java.net.URI base = java.net.URI.create("http://127.0.0.1:" + server.port() + "/");
+        client = new LoupeClient(base, TestServer.KEY);
+        browser = new Browser(base, TestServer.KEY);
+        driver = browser.driver;
     }
 
     @AfterAll
     static void stop() {
-        if (driver != null) driver.quit();
+        if (browser != null) browser.close();
         if (server != null) server.close();
     }
 
     static Object js(String script, Object... args) {
-        return ((JavascriptExecutor) driver).executeScript(script, args);
+        return browser.js(script, args);
     }
 
     static void waitFor(String condition) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!Boolean.TRUE.equals(js("return " + condition))) {
-            if (System.nanoTime() > end) throw new AssertionError("timed out waiting for " + condition + "; status: " + js("return document.getElementById('status').textContent"));
-            Thread.sleep(50);
-        }
+        browser.waitFor(condition, "graph");
     }
 
     static void click(String css) {
@@ -172,8 +156,8 @@ class GraphBrowserTest {
             assertTrue(!l.getAttribute("data-source").equals(feature) && !l.getAttribute("data-target").equals(feature));
         }
         assertTrue(driver.findElements(By.cssSelector("#graph-svg line.link[data-target^='super_pair']")).size() > 0);
-        java.nio.file.Files.createDirectories(Browser.SHOTS);
-        java.nio.file.Files.write(Browser.SHOTS.resolve("attribution-graph.png"), driver.getScreenshotAs(OutputType.BYTES));
+        browser.assertNoVocabularyPieces();
+        browser.shot("attribution-graph");
     }
 
     private static List<JsonNode> incoming(JsonNode g, String id) {

@@ -47,7 +47,8 @@ public final class LoopbackCluster implements AutoCloseable {
                         "--memory", workerMemory, "--work-dir", Files.createDirectories(dir.resolve("work-" + i)).toString(),
                         "--webui-port", "" + freePort(), url())));
             }
-            for (int i = 0; i < workers; i++) awaitLog("worker-" + i, "Successfully registered with master", 180);
+            // Seconds on a quiet machine; minutes when many JVMs share two cores.
+            for (int i = 0; i < workers; i++) awaitLog("worker-" + i, "Successfully registered with master", 600);
         } catch (IOException | InterruptedException | RuntimeException e) {
             close();
             throw e;
@@ -117,7 +118,9 @@ public final class LoopbackCluster implements AutoCloseable {
             if (!master.isAlive()) throw new IOException("the Spark master exited; see " + logs.resolve("master.log"));
             Thread.sleep(200);
         }
-        throw new IOException(name + " did not log '" + line + "' within " + seconds + " s; see " + log);
+        List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+        throw new IOException(name + " did not log '" + line + "' within " + seconds + " s; the end of " + log + ":\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
     }
 
     private static int freePort() throws IOException {

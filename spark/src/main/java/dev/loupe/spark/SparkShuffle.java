@@ -53,7 +53,7 @@ public final class SparkShuffle {
         int parts = partitions;
         for (StoreManifest.Shard s : begun.shards()) {
             Matcher mt = NAME.matcher(s.file());
-            if (!mt.matches()) throw new CorruptStoreException(out + ": committed shard " + s.file() + " was not written by a Spark shuffle");
+            if (!mt.matches()) throw new IllegalArgumentException(out + " is a partial shuffle begun by loupe shuffle; resume it with that command");
             done.add(Integer.parseInt(mt.group(1)));
             parts = Integer.parseInt(mt.group(2)); // a resumed run must partition as the first one did
         }

@@ -122,6 +122,10 @@ class SparkJobsTest {
         StoreManifest partial = StoreManifest.read(tmp.resolve("out"));
         assertFalse(partial.complete());
         assertTrue(partial.shards().size() > 0 && partial.shards().size() < whole.shards().size(), partial.shards().size() + " committed");
+        // loupe shuffle cannot continue it and leaves it as it is.
+        assertThrows(IllegalArgumentException.class,
+                () -> new dev.loupe.activations.Shuffler(in, tmp.resolve("out"), 1 << 20, 3, new PrintStream(OutputStream.nullOutputStream())).run());
+        assertEquals(partial, StoreManifest.read(tmp.resolve("out")));
         StoreManifest resumed = SparkShuffle.run(sc, in, tmp.resolve("out"), 3, 5); // the first run's partition count wins
         assertEquals(List.of(), Verifier.verify(tmp.resolve("out")));
         assertEquals(whole.shards(), resumed.shards());

@@ -3,7 +3,6 @@ package dev.loupe.interp.analysis;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.TransformerConfig;
-import dev.loupe.model.TransformerConfig.NormKind;
 import dev.loupe.model.TransformerConfig.Positions;
 import dev.loupe.model.TransformerWeights;
 import dev.loupe.model.hooks.ActivationCache;
@@ -32,6 +31,10 @@ public final class DirectLogitAttribution {
         TransformerConfig cfg = model.config();
         if (cfg.postNorm() || !cfg.hasUnembed()) {
             throw new IllegalArgumentException("direct logit attribution needs a pre-norm decoder with an unembedding; " + cfg.architecture() + " is not one");
+        }
+        if (cfg.finalSoftcap() > 0 || cfg.sublayerPostNorms()) {
+            throw new IllegalArgumentException("direct logit attribution: " + cfg.architecture() + " soft-caps its logits or normalises its"
+                    + " sublayer outputs, so they are not sums of per-head and per-component parts");
         }
         int p = position < 0 ? tokens.length + position : position;
         if (p < 0 || p >= tokens.length) throw new IllegalArgumentException("position " + position + " outside the prompt's " + tokens.length + " tokens");
@@ -93,7 +96,7 @@ public final class DirectLogitAttribution {
         int d = finalResidual.length;
         float[] e = dir.vector().clone();
         if (!cfg.finalNorm()) return e;
-        boolean centered = cfg.norm() == NormKind.LAYER_NORM;
+        boolean centered = cfg.norm().centered();
         double mean = 0;
         if (centered) {
             for (float v : finalResidual) mean += v;
@@ -105,7 +108,7 @@ public final class DirectLogitAttribution {
         float[] gain = w.lnFinal().gain() == null ? null : w.lnFinal().gain().data();
         double eMean = 0;
         for (int i = 0; i < d; i++) {
-            e[i] = (float) (e[i] * (gain == null ? 1 : gain[i]) * scale);
+            e[i] = (float) (e[i] * (gain == null ? 1 : gain[i] + cfg.norm().gainOffset()) * scale);
             eMean += e[i];
         }
         if (centered) {

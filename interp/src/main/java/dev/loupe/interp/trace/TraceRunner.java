@@ -392,8 +392,6 @@ public final class TraceRunner {
 
     /** The model's final norm (the one before the unembedding) applied to x [..., d_model]. */
     static Tensor finalNorm(HookedTransformer model, Tensor x) {
-        TransformerConfig cfg = model.config();
-        var n = model.weights().lnFinal();
-        return cfg.norm() == TransformerConfig.NormKind.RMS_NORM ? Ops.rmsNorm(x, n.gain(), cfg.normEps()) : Ops.layerNorm(x, n.gain(), n.bias(), cfg.normEps());
+        return model.norm(x, model.weights().lnFinal());
     }
 }

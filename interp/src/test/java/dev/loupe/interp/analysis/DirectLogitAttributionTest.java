@@ -22,12 +22,20 @@ class DirectLogitAttributionTest {
 
     /** LayerNorm with bias, learned positions, unembedding bias-free (GPT-2) and parallel residual, untied unembedding (Pythia). */
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2-tiny-random", "pythia-tiny-random"})
+    @ValueSource(strings = {"gpt2-tiny-random", "pythia-tiny-random", "qwen3-tiny-random", "mistral-tiny-random"})
     void partsSumToTheLogitDifferenceOnOtherArchitectures(String name) {
         HookedTransformer model = SharedModels.load(name);
         int[] tokens = {5, 77, 301, 12, 9, 640, 33, 2};
         DlaResult r = DirectLogitAttribution.run(model, tokens, LogitDirection.of(model, 17, 400, "17 - 400"), 5);
         checkSums(model, r);
+    }
+
+    @org.junit.jupiter.api.Test
+    void gemmaIsRefusedNotMisattributed() {
+        HookedTransformer model = SharedModels.load("gemma2-tiny-random");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> DirectLogitAttribution.run(model,
+                new int[] {5, 77, 301}, LogitDirection.of(model, 17, 400, "17 - 400"), -1));
+        assertTrue(e.getMessage().contains("soft-caps"), e.getMessage());
     }
 
     private static void checkSums(HookedTransformer model, DlaResult r) {

@@ -57,6 +57,8 @@ public final class ModelApi {
     private final Scheduler scheduler;
     private final TensorResolver tensors;
     private final int longestToken;
+    /** JSON bytes (and more in tree nodes) a logit-lens entry takes: an id, its token string and a probability. */
+    private static final int LENS_ENTRY_BYTES = 64;
 
     /** @param tensors what {@code {"ref": name}} in an intervention may name (e.g. SAE decoder directions) */
     public ModelApi(LoadedModel loaded, String name, Limits limits, Scheduler scheduler, TensorResolver tensors) {
@@ -199,6 +201,11 @@ public final class ModelApi {
         int topk = b.integer("topk", 5), target = b.integer("target", -1);
         if (topk < 1 || topk > 100) throw ApiError.badRequest(b.field("topk") + ": must be in 1..100, got " + topk);
         if (target != -1) checkIds(new int[] {target}, b.field("target"));
+        long entries = (long) (model.config().nLayers() + 1) * ids.length * topk; // each an id, a token string and a probability in JSON
+        if (entries * LENS_ENTRY_BYTES > limits.maxResponseBytes()) {
+            throw ApiError.tooLarge(b.path() + ": " + entries + " top-k entries (depths x tokens x topk) would be about " + entries * LENS_ENTRY_BYTES
+                    + " bytes of JSON; the limit is " + limits.maxResponseBytes() + " (fewer tokens or a smaller topk)");
+        }
         CompletableFuture<LensResult> f = new CompletableFuture<>();
         scheduler.submit(new SoloJob<>(requestId, deadline(), () -> LogitLens.run(model, ids, target, topk), f));
         LensResult lens = await(f);

@@ -74,7 +74,7 @@ public final class CircuitsApi {
         }
         Tokenizer tok = model.tokenizer();
         String prompt = b.has("prompt") ? b.string("prompt", "") : tok == null ? "" : tok.decode(ids);
-        ObjectNode out = GraphFiles.json(g, pruning, GraphScores.of(g), "loupe", prompt, t -> tok == null ? Integer.toString(t) : tok.tokenString(t), node, edge);
+        ObjectNode out = GraphFiles.json(g, pruning, GraphScores.of(g), "loupe", prompt, t -> tok == null ? Integer.toString(t) : tok.tokenText(t), node, edge);
         ArrayNode tokens = ((ObjectNode) out.get("metadata")).putArray("prompt_ids");
         for (int t : ids) tokens.add(t);
         return out;
@@ -140,7 +140,7 @@ public final class CircuitsApi {
     }
 
     private String text(int id) {
-        return model.tokenizer() == null ? Integer.toString(id) : model.tokenizer().tokenString(id);
+        return model.tokenizer() == null ? Integer.toString(id) : model.tokenizer().tokenText(id);
     }
 
     private float[] last(float[] logits, int pos) {

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One HTTP exchange as a handler sees it: the request body (bounded), and one way to answer: a JSON object, bytes
@@ -14,11 +16,12 @@ import java.nio.charset.StandardCharsets;
 public final class Call {
     /** A parsed JSON tree takes several times its text; a body reserves this many bytes per byte read. */
     static final int PARSE_BYTES_PER_BYTE = 8;
+    private static final int WRITE_CHUNK = 64 << 10;
 
     private final HttpExchange ex;
     private final String id;
     private final MemoryBudget budget;
-    private long reserved;
+    private final List<Long> reserved = new ArrayList<>();
     private int status;
     private long bytesOut;
     private long bytesIn;
@@ -39,12 +42,12 @@ public final class Call {
             throw new ApiError(503, "server busy: " + what + " needs " + bytes + " bytes and requests in flight hold "
                     + budget.used() + " of " + budget.capacity() + "; retry shortly", 1);
         }
-        reserved += bytes;
+        reserved.add(bytes);
     }
 
     void releaseAll() {
-        budget.release(reserved);
-        reserved = 0;
+        for (long r : reserved) budget.release(r);
+        reserved.clear();
     }
 
     public String id() {
@@ -120,7 +123,9 @@ public final class Call {
         status = code;
         ex.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+            // in chunks: the JDK server copies each write into a buffer twice its size, 20 MiB for a 10 MiB
+            // response held as long as a slow reader takes
+            for (int off = 0; off < bytes.length; off += WRITE_CHUNK) out.write(bytes, off, Math.min(WRITE_CHUNK, bytes.length - off));
         }
         bytesOut = bytes.length;
     }
