@@ -63,11 +63,7 @@ function render() {
     const c = svgEl("circle", { class: classes.join(" "), cx: n.x, cy: n.y, r: nodeType(n) === "supernode" ? 9 : 6, "data-id": n.node_id });
     if (n.members) c.setAttribute("data-members", n.members.join(","));
     c.appendChild(svgEl("title", {})).textContent = nodeLabel(n);
-<<<<<<< HEAD
-    c.addEventListener("click", run("graph", async () => clickNode(n.node_id)));
-=======
     c.addEventListener("click", run("graph", () => clickNode(n.node_id)));
->>>>>>> main
     svg.appendChild(c);
   }
   d.metadata.prompt_tokens.forEach((t, p) => {
@@ -105,11 +101,7 @@ function listLinks(ol, items, key) {
     li.dataset.id = l[key];
     li.dataset.weight = l.weight;
     li.textContent = `${l.weight >= 0 ? "+" : ""}${l.weight.toFixed(4)}  ${other ? nodeLabel(other) : l[key]}`;
-<<<<<<< HEAD
-    li.addEventListener("click", run("graph", async () => clickNode(l[key])));
-=======
     li.addEventListener("click", run("graph", () => clickNode(l[key])));
->>>>>>> main
     ol.appendChild(li);
   });
 }
@@ -207,10 +199,6 @@ async function runIntervention() {
 
 $("graph-run").addEventListener("click", run("graph", runGraph));
 $("graph-pin").addEventListener("click", togglePin);
-<<<<<<< HEAD
-$("graph-group").addEventListener("click", () => { try { groupPinned(); } catch (e) { status("graph", e.message, true); } });
-=======
 $("graph-group").addEventListener("click", () => { try { groupPinned(); status("graph", ""); } catch (e) { status("graph", e.message, true); } });
->>>>>>> main
 $("graph-intervene").addEventListener("click", run("graph", runIntervention));
 $("graph-only-pinned").addEventListener("change", () => graph.data && render());
