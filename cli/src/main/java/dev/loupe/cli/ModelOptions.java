@@ -14,11 +14,11 @@ import java.util.Set;
  */
 final class ModelOptions {
     static final Set<String> NAMES = Set.of("model", "tokenizer", "dtype");
-    /** Loupe's own small model (2-layer attention-only, trained on the Brown corpus), relative to the Loupe home. */
-    static final String DEFAULT_MODEL = "models/loupe-brown-2l";
+    /** Loupe's own small model (2 layers with MLPs, trained on the Brown corpus), relative to the Loupe home. */
+    static final String DEFAULT_MODEL = "models/loupe-brown-2l-mlp";
     static final String USAGE = """
               --model SRC        a Hugging Face folder, a llama2.c .bin, or a hub id (e.g. gpt2);
-                                 default: Loupe's bundled models/loupe-brown-2l
+                                 default: Loupe's bundled models/loupe-brown-2l-mlp
               --tokenizer FILE   tokenizer.json, vocab.json, or llama2.c tokenizer .bin (default: found beside the model)
               --dtype f32|stored weights in float32, or as stored (default: BF16/F16 checkpoints stay 16-bit)""";
 

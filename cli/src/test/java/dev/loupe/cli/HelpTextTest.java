@@ -49,6 +49,15 @@ class HelpTextTest {
     }
 
     @Test
+    void readmeCommandTableListsEveryCommand() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        String table = readme.substring(readme.indexOf("## Commands"), readme.indexOf("## ", readme.indexOf("## Commands") + 3));
+        List<String> missing = new ArrayList<>();
+        for (Command c : Main.COMMANDS) if (!Pattern.compile("`" + Pattern.quote(c.name()) + "[` ]").matcher(table).find()) missing.add(c.name());
+        assertEquals(List.of(), missing, "commands missing from README's command table");
+    }
+
+    @Test
     void renamedOptionsNameTheirNewName() {
         CliRunner r = CliRunner.run("train-lm", "--dataset", "x.jsonl");
         assertEquals(2, r.exitCode());

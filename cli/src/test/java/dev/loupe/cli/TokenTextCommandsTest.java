@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** Tokens as people read them on the command line: tokenize --strings, detokenize, generation's stop reason, non-ASCII under LANG=C. */
 class TokenTextCommandsTest {
-    static final String MODEL = "models/loupe-brown-2l";
+    static final String MODEL = "models/loupe-brown-2l-mlp";
 
     @Test
     void tokenizeShowsEachTokensTextAndDetokenizeInvertsIt() {

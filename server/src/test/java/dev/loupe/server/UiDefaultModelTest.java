@@ -20,7 +20,7 @@ import org.openqa.selenium.By;
  * {@value #MIN_MEAN_LOGPROB} nats (uniform guessing over the 2048-token vocabulary scores -7.6).
  */
 class UiDefaultModelTest {
-    static final String MODEL = "models/loupe-brown-2l";
+    static final String MODEL = "models/loupe-brown-2l-mlp";
     static final double MIN_MEAN_LOGPROB = -4.0;
     static TestServer ts;
     static Browser b;

@@ -2,6 +2,7 @@ package dev.loupe.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loupe.model.LoadedModel;
@@ -14,11 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Loupe's bundled default model (models/loupe-brown-2l, trained by train-lm on the Brown corpus) has
- * induction heads, reloads exactly, and its tokenizer round-trips text.
+ * Loupe's bundled default model (models/loupe-brown-2l-mlp: 2 layers with MLPs, trained by train-lm on the Brown
+ * corpus from the attention-only models/loupe-brown-2l) has induction heads, has MLPs, reloads exactly, and its
+ * tokenizer round-trips text.
  */
 class DefaultModelTest {
-    static final Path MODEL = Path.of("models/loupe-brown-2l");
+    static final Path MODEL = Path.of("models/loupe-brown-2l-mlp");
     /** Mean attention from a repeated token to the token after its first occurrence, for the best head. */
     static final double INDUCTION_THRESHOLD = 0.4;
 
@@ -44,7 +46,8 @@ class DefaultModelTest {
     @Test
     void rewrittenFolderReloadsWithIdenticalLogits(@TempDir Path dir) throws Exception {
         LoadedModel m = load();
-        assertTrue(m.transformer().config().attnOnly());
+        assertFalse(m.transformer().config().attnOnly(), "the default model has MLPs");
+        assertEquals(512, m.transformer().config().dMlp());
         Gpt2Folder.write(m.transformer(), m.tokenizer().eosId().orElseThrow(), dir);
         LoadedModel again = ModelLoader.load(dir.toString(), MODEL.resolve("tokenizer.json"));
         int[][] ids = {m.tokens("The jury said it did find that many of Georgia's registration and election laws are outmoded.")};

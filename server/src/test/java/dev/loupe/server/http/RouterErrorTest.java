@@ -20,7 +20,7 @@ class RouterErrorTest {
     @Test
     void internalErrorsAre500WithAnIdTheLogCarries() throws Exception {
         List<String> log = new CopyOnWriteArrayList<>();
-        Router r = new Router(ApiKeys.none(), new SameOrigin("127.0.0.1", false, List.of()), new MemoryBudget(1 << 20), new Metrics(), log::add);
+        Router r = new Router(ApiKeys.none(), new SameOrigin("127.0.0.1", false, List.of()), new MemoryBudget(1L << 30), new Metrics(), log::add);
         r.get("/boom", false, c -> {
             throw new IllegalStateException("a bug, not the caller's fault");
         });
