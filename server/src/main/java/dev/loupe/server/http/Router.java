@@ -97,11 +97,11 @@ public final class Router implements HttpHandler {
         } catch (StackOverflowError e) {
             error(c, 400, "the request is nested too deeply", 0);
         } finally {
-            ex.close();
             c.releaseAll();
             double seconds = (System.nanoTime() - t0) / 1e9;
             metrics.request(route, c.status(), seconds);
-            log.accept(logLine(c, key, seconds, failure));
+            log.accept(logLine(c, key, seconds, failure)); // before the exchange closes: a caller holding the response finds its line
+            ex.close();
         }
     }
 
