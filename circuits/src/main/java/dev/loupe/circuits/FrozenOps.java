@@ -6,12 +6,16 @@ import dev.loupe.core.Tensor;
 import dev.loupe.core.kernels.Sgemm;
 
 /**
- * The differentiable operations of the local replacement model that {@link dev.loupe.core.Ops} has no form for:
- * a norm whose scale is frozen (a linear map), attention with a frozen pattern shared by every copy in the
- * batch, and a probe that reads chosen rows of an activation along chosen directions. All three are linear
- * in their tracked input, which is what makes the replacement model's gradients exact direct effects.
+ * The local replacement model's frozen operations: a norm whose scale is frozen (a linear map; forward, for feature
+ * interventions, and reverse), and the reverse passes of attention with a frozen pattern shared by every copy in the
+ * batch and of a fixed linear weight. The model is linear in the residual stream, so its gradients need no forward
+ * values: each reverse function maps the gradient at an operation's output to the gradient at its input. Gradients are plain arrays [batch, prefix, width] over the first
+ * {@code prefix} positions (attention is causal, so a target at position p has zero gradient beyond p).
  */
 final class FrozenOps {
+    /** Query positions per block of the triangular pattern product (one depth block of the GEMM). */
+    private static final int QUERY_BLOCK = 256;
+
     private FrozenOps() {}
 
     /**
@@ -65,59 +69,69 @@ final class FrozenOps {
     }
 
     /**
-     * Attention with a frozen pattern: z[b, q, h] = Σ_k pattern[h, q, k] · v[b, k, h / (heads / kvHeads)].
-     * pattern [heads, pos, pos] is one sequence's, shared by the batch; v [batch, pos, kvHeads, dHead] → z
-     * [batch, pos, heads, dHead]. Each (copy, head) is one GEMM, forward and backward.
+     * Through {@code y[b,p] = c(x[b,p]) · invScale[p] · gain + bias} (c centring or the identity), rows [0, rows):
+     * gx = c*(g · invScale · gain), c* the centring's adjoint (subtract the mean) or the identity. A new array.
      */
-    static Tensor mix(float[] pattern, Tensor v, int heads) {
-        int batch = v.size(0), pos = v.size(1), kvHeads = v.size(2), dh = v.size(3), group = heads / kvHeads;
-        float[] vd = v.data(), z = new float[batch * pos * heads * dh];
-        Parallel.forRange(batch * heads, 1, (lo, hi) -> {
-            for (int bh = lo; bh < hi; bh++) {
-                int b = bh / heads, h = bh % heads;
-                Sgemm.sgemm(false, false, pos, dh, pos, 1f, pattern, h * pos * pos, pos, vd, (b * pos * kvHeads + h / group) * dh, kvHeads * dh,
-                        0f, z, (b * pos * heads + h) * dh, heads * dh);
+    static float[] normBackward(float[] g, int rows, int prefix, int d, float[] invScale, Tensor gain, boolean centered) {
+        float[] gn = gain == null ? null : gain.data(), gx = new float[g.length];
+        Parallel.forRange(rows, 16, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int o = r * d;
+                float s = invScale[r % prefix];
+                double mean = 0;
+                for (int i = 0; i < d; i++) {
+                    float t = g[o + i] * s;
+                    if (gn != null) t *= gn[i];
+                    gx[o + i] = t;
+                    mean += t;
+                }
+                if (centered) {
+                    float m = (float) (mean / d);
+                    for (int i = 0; i < d; i++) gx[o + i] -= m;
+                }
             }
         });
-        Tensor out = Tensor.of(z, batch, pos, heads, dh);
-        Autograd.record(out, g -> {
-            float[] gd = g.data(), gv = new float[vd.length];
-            Parallel.forRange(batch * kvHeads, 1, (lo, hi) -> {
-                for (int bk = lo; bk < hi; bk++) {
-                    int b = bk / kvHeads, hk = bk % kvHeads;
-                    for (int h = hk * group; h < (hk + 1) * group; h++) {
-                        Sgemm.sgemm(true, false, pos, dh, pos, 1f, pattern, h * pos * pos, pos, gd, (b * pos * heads + h) * dh, heads * dh,
-                                1f, gv, (b * pos * kvHeads + hk) * dh, kvHeads * dh);
-                    }
-                }
-            });
-            Autograd.accumulate(v, Tensor.of(gv, v.shape()));
-        }, v);
-        return out;
+        return gx;
+    }
+
+    /** Through {@code y = x · wᵀ} (w [out, in], held packed once), rows [0, rows): gx = g · w [rows, in], a new array of {@code total} rows. */
+    static float[] linear(float[] g, int rows, int total, Tensor w) {
+        int in = w.size(1), out = w.size(0);
+        float[] gx = new float[total * in];
+        Sgemm.gemmPackedTransposed(rows, g, 0, out, w.packedTranspose(), gx, 0, in);
+        return gx;
     }
 
     /**
-     * Σ_j x[copy_j, pos_j] · direction_j as a scalar [1]: the targets of one backward pass read from one activation
-     * x [batch, pos, d]. Its gradient is direction_j at (copy_j, pos_j) and zero elsewhere.
+     * Through attention with a frozen pattern, z[b, q, h] = Σ_k pattern[h, q, k] · v[b, k, h / (heads / kvHeads)]:
+     * gv[b, k, hk] = Σ_{h of hk} Σ_q pattern[h, q, k] · gz[b, q, h]. pattern [heads, pos, pos] is the prompt's; gz
+     * [batch, prefix, heads, dh] → gv [batch, prefix, kvHeads, dh]. Copy b covers only its first {@code len[b]}
+     * positions (0: skipped). The pattern is lower-triangular, so each block of queries multiplies only the keys up
+     * to its last query.
      */
-    static Tensor probe(Tensor x, int[] copy, int[] pos, float[][] direction) {
-        int p = x.size(1), d = x.size(2);
-        float[] xd = x.data();
-        double s = 0;
-        for (int j = 0; j < copy.length; j++) {
-            int o = (copy[j] * p + pos[j]) * d;
-            for (int i = 0; i < d; i++) s += (double) xd[o + i] * direction[j][i];
-        }
-        Tensor out = Tensor.of(new float[] {(float) s}, 1);
-        Autograd.record(out, g -> {
-            float[] gx = new float[xd.length];
-            float scale = g.data()[0];
-            for (int j = 0; j < copy.length; j++) {
-                int o = (copy[j] * p + pos[j]) * d;
-                for (int i = 0; i < d; i++) gx[o + i] += scale * direction[j][i];
+    static float[] mix(float[] pattern, int pos, float[] gz, int batch, int prefix, int heads, int kvHeads, int dh, int[] len) {
+        int group = heads / kvHeads;
+        float[] gv = new float[batch * prefix * kvHeads * dh];
+        Parallel.forRange(batch * kvHeads, 1, (lo, hi) -> {
+            for (int bk = lo; bk < hi; bk++) {
+                int b = bk / kvHeads, hk = bk % kvHeads, n = len[b];
+                for (int h = hk * group; h < (hk + 1) * group; h++) {
+                    for (int q0 = 0; q0 < n; q0 += QUERY_BLOCK) {
+                        int q1 = Math.min(n, q0 + QUERY_BLOCK);
+                        Sgemm.sgemm(true, false, q1, dh, q1 - q0, 1f, pattern, h * pos * pos + q0 * pos, pos, gz, ((b * prefix + q0) * heads + h) * dh,
+                                heads * dh, 1f, gv, (b * prefix * kvHeads + hk) * dh, kvHeads * dh);
+                    }
+                }
             }
-            Autograd.accumulate(x, Tensor.of(gx, x.shape()));
-        }, x);
-        return out;
+        });
+        return gv;
+    }
+
+    /** {@code fresh += other} and returns fresh (either may be null: the other is returned). fresh must be the caller's own array. */
+    static float[] plus(float[] fresh, float[] other) {
+        if (fresh == null) return other;
+        if (other == null) return fresh;
+        for (int i = 0; i < fresh.length; i++) fresh[i] += other[i];
+        return fresh;
     }
 }

@@ -47,41 +47,22 @@ final class Influence {
     }
 
     /**
-     * The influence of every active feature as far as the rows computed so far show it: logit rows weighted by
-     * their probabilities, then the rows of visited features (null entries: not yet visited) weighted by their own
-     * influence. Rows are full [active features, errors, tokens]; each is normalised by its whole absolute sum.
+     * The influence of every active feature as far as the rows computed so far show it: with rows only for the
+     * logits and the visited features, influence = y + (influence on the visited features) · Â, y the logit rows'
+     * share weighted by their probabilities. A feature's row reaches only lower layers, so one pass over the visited
+     * features from the top layer down settles it: when a layer's rows are spread, their own influence is final.
+     *
+     * @param logitSums, featureSums each row's Σ |entries| (featureRows entries null: not yet visited)
      */
-    static double[] partialFeatureInfluence(float[][] logitRows, float[] logitProbs, float[][] featureRows, int nActive) {
-        double[] influence = new double[nActive], next = new double[nActive];
-        for (int j = 0; j < logitRows.length; j++) accumulate(logitRows[j], logitProbs[j], nActive, next);
-        double[] sums = new double[nActive];
-        for (int i = 0; i < nActive; i++) sums[i] = featureRows[i] == null ? 0 : absSum(featureRows[i]);
-        for (int term = 0; term < MAX_TERMS; term++) {
-            boolean any = false;
-            for (int i = 0; i < nActive; i++) {
-                influence[i] += next[i];
-                any |= next[i] != 0;
+    static double[] partialFeatureInfluence(SourceRow[] logitRows, double[] logitSums, float[] logitProbs, SourceRow[] featureRows,
+                                            double[] featureSums, ActiveFeatures af) {
+        double[] influence = new double[af.size()];
+        for (int j = 0; j < logitRows.length; j++) logitRows[j].addAbs(logitProbs[j] / Math.max(logitSums[j], 1e-10), influence);
+        for (int l = af.layerStart().length - 2; l >= 0; l--) {
+            for (int i = af.layerStart()[l]; i < af.layerStart()[l + 1]; i++) {
+                if (featureRows[i] != null && influence[i] != 0) featureRows[i].addAbs(influence[i] / Math.max(featureSums[i], 1e-10), influence);
             }
-            if (!any) return influence;
-            double[] cur = next;
-            next = new double[nActive];
-            for (int i = 0; i < nActive; i++) if (cur[i] != 0 && featureRows[i] != null) accumulate(featureRows[i], cur[i], nActive, next, sums[i]);
         }
-        throw new IllegalStateException("influence did not converge after " + MAX_TERMS + " terms");
-    }
-
-    private static void accumulate(float[] row, double weight, int nActive, double[] out) {
-        accumulate(row, weight, nActive, out, absSum(row));
-    }
-
-    private static void accumulate(float[] row, double weight, int nActive, double[] out, double sum) {
-        double s = weight / Math.max(sum, 1e-10);
-        for (int c = 0; c < nActive; c++) if (row[c] != 0) out[c] += s * Math.abs(row[c]);
-    }
-
-    private static double absSum(float[] row) {
-        double t = 0;
-        for (float v : row) t += Math.abs(v);
-        return t;
+        return influence;
     }
 }

@@ -68,6 +68,12 @@ public record CrossLayerTranscoder(int nLayers, int dModel, int width, Activatio
     }
 
     @Override
+    public float decoderDot(int layer, int feature, int outLayer, float[] x, int off) {
+        if (outLayer < layer || outLayer >= nLayers) throw new IllegalArgumentException("a feature read at layer " + layer + " writes to layers " + layer + ".." + (nLayers - 1) + ", not " + outLayer);
+        return Vec.dot(wDec[layer], (feature * (nLayers - layer) + outLayer - layer) * dModel, x, off, dModel);
+    }
+
+    @Override
     public float[] decoderBias(int outLayer) {
         return bDec[outLayer];
     }

@@ -73,6 +73,13 @@ public record TranscoderSet(List<Transcoder> layers, TranscoderHooks hooks, Stri
     }
 
     @Override
+    public float decoderDot(int layer, int feature, int outLayer, float[] x, int off) {
+        if (outLayer != layer) throw new IllegalArgumentException("a per-layer transcoder's feature at layer " + layer + " writes only there, not to layer " + outLayer);
+        Transcoder t = layers.get(layer);
+        return Vec.dot(t.wDec(), feature * t.dModel(), x, off, t.dModel());
+    }
+
+    @Override
     public float[] decoderBias(int outLayer) {
         return layers.get(outLayer).bDec();
     }

@@ -40,6 +40,9 @@ public sealed interface Transcoders permits TranscoderSet, CrossLayerTranscoder 
     /** out[off..off+d) += scale · (decoder of feature {@code feature} read at {@code layer}, written to {@code outLayer}). */
     void addDecoder(int layer, int feature, int outLayer, float scale, float[] out, int off);
 
+    /** The decoder of feature {@code feature} read at {@code layer}, written to {@code outLayer}, dotted with x[off..off+d). */
+    float decoderDot(int layer, int feature, int outLayer, float[] x, int off);
+
     /** b_dec [d_model] of {@code outLayer}'s reconstruction (a view). */
     float[] decoderBias(int outLayer);
 
