@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 
 /**
  * Builds attribution graphs with circuit-tracer's semantics, in phases (P positions, L layers, d = d_model,
@@ -117,14 +118,21 @@ public final class Attribution {
         return r;
     }
 
+    /** The k unvisited features of highest influence (ties: lower index), best first; a heap of k, not a sort of all. */
     private static int[] topUnvisited(double[] influence, SourceRow[] rows, int k) {
-        Integer[] order = new Integer[influence.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, (x, y) -> Double.compare(influence[y], influence[x]));
-        int[] out = new int[k];
-        int n = 0;
-        for (int i = 0; i < order.length && n < k; i++) if (rows[order[i]] == null) out[n++] = order[i];
-        return Arrays.copyOf(out, n);
+        Comparator<Integer> worseFirst = Comparator.<Integer>comparingDouble(i -> influence[i]).thenComparing(Comparator.<Integer>reverseOrder());
+        PriorityQueue<Integer> best = new PriorityQueue<>(k + 1, worseFirst);
+        for (int i = 0; i < influence.length; i++) {
+            if (rows[i] != null) continue;
+            if (best.size() < k) best.add(i);
+            else if (worseFirst.compare(i, best.peek()) > 0) {
+                best.poll();
+                best.add(i);
+            }
+        }
+        int[] out = new int[best.size()];
+        for (int j = out.length - 1; j >= 0; j--) out[j] = best.poll();
+        return out;
     }
 
     /** {@code features} ordered by position, then deepest layer first: consecutive batches then share short prefixes. */

@@ -94,36 +94,45 @@ final class FrozenOps {
         return gx;
     }
 
-    /** Through {@code y = x · wᵀ} (w [out, in], held packed once), rows [0, rows): gx = g · w [rows, in], a new array of {@code total} rows. */
-    static float[] linear(float[] g, int rows, int total, Tensor w) {
-        int in = w.size(1), out = w.size(0);
+    /** Through {@code y = x · wᵀ}, w [out, in] row-major: gx = g · w over rows [0, rows) of g [total, out]; a new array [total, in]. */
+    static float[] linear(float[] g, int rows, int total, float[] w, int out, int in) {
         float[] gx = new float[total * in];
-        Sgemm.gemmPackedTransposed(rows, g, 0, out, w.packedTranspose(), gx, 0, in);
+        Sgemm.sgemm(false, false, rows, in, out, 1f, g, 0, out, w, 0, in, 0f, gx, 0, in);
         return gx;
     }
 
     /**
      * Through attention with a frozen pattern, z[b, q, h] = Σ_k pattern[h, q, k] · v[b, k, h / (heads / kvHeads)]:
      * gv[b, k, hk] = Σ_{h of hk} Σ_q pattern[h, q, k] · gz[b, q, h]. pattern [heads, pos, pos] is the prompt's; gz
-     * [batch, prefix, heads, dh] → gv [batch, prefix, kvHeads, dh]. Copy b covers only its first {@code len[b]}
-     * positions (0: skipped). The pattern is lower-triangular, so each block of queries multiplies only the keys up
-     * to its last query.
+     * [batch, prefix, heads, dh] → gv [batch, prefix, kvHeads, dh], copies [0, live) (the rest are zero). The copies
+     * are laid side by side so each head is one GEMM [prefix, prefix]ᵀ · [prefix, live · dh]; the pattern is
+     * lower-triangular, so each block of queries multiplies only the keys up to its last query.
      */
-    static float[] mix(float[] pattern, int pos, float[] gz, int batch, int prefix, int heads, int kvHeads, int dh, int[] len) {
-        int group = heads / kvHeads;
-        float[] gv = new float[batch * prefix * kvHeads * dh];
-        Parallel.forRange(batch * kvHeads, 1, (lo, hi) -> {
-            for (int bk = lo; bk < hi; bk++) {
-                int b = bk / kvHeads, hk = bk % kvHeads, n = len[b];
+    static float[] mix(float[] pattern, int pos, float[] gz, int batch, int live, int prefix, int heads, int kvHeads, int dh) {
+        int group = heads / kvHeads, width = live * dh;
+        float[] zt = new float[heads * prefix * width], gt = new float[kvHeads * prefix * width];
+        for (int b = 0; b < live; b++) { // [b, q, h, :] → [h, q, b, :]
+            for (int q = 0; q < prefix; q++) {
+                for (int h = 0; h < heads; h++) System.arraycopy(gz, ((b * prefix + q) * heads + h) * dh, zt, (h * prefix + q) * width + b * dh, dh);
+            }
+        }
+        Parallel.forRange(kvHeads, 1, (lo, hi) -> {
+            for (int hk = lo; hk < hi; hk++) {
                 for (int h = hk * group; h < (hk + 1) * group; h++) {
-                    for (int q0 = 0; q0 < n; q0 += QUERY_BLOCK) {
-                        int q1 = Math.min(n, q0 + QUERY_BLOCK);
-                        Sgemm.sgemm(true, false, q1, dh, q1 - q0, 1f, pattern, h * pos * pos + q0 * pos, pos, gz, ((b * prefix + q0) * heads + h) * dh,
-                                heads * dh, 1f, gv, (b * prefix * kvHeads + hk) * dh, kvHeads * dh);
+                    for (int q0 = 0; q0 < prefix; q0 += QUERY_BLOCK) {
+                        int q1 = Math.min(prefix, q0 + QUERY_BLOCK);
+                        Sgemm.sgemm(true, false, q1, width, q1 - q0, 1f, pattern, h * pos * pos + q0 * pos, pos, zt, (h * prefix + q0) * width, width,
+                                1f, gt, hk * prefix * width, width);
                     }
                 }
             }
         });
+        float[] gv = new float[batch * prefix * kvHeads * dh];
+        for (int b = 0; b < live; b++) { // [hk, k, b, :] → [b, k, hk, :]
+            for (int k = 0; k < prefix; k++) {
+                for (int hk = 0; hk < kvHeads; hk++) System.arraycopy(gt, (hk * prefix + k) * width + b * dh, gv, ((b * prefix + k) * kvHeads + hk) * dh, dh);
+            }
+        }
         return gv;
     }
 

@@ -13,10 +13,15 @@ final class Influence {
 
     /** Absolute row sums of the dense [n, n] matrix, clamped below at 1e-10 as circuit-tracer does. */
     static double[] rowAbsSums(float[] a, int n) {
+        return rowAbsSums(a, n, null);
+    }
+
+    /** The same over the entries whose row and column are both kept ({@code keep} null: all). */
+    static double[] rowAbsSums(float[] a, int n, boolean[] keep) {
         double[] s = new double[n];
         for (int r = 0; r < n; r++) {
             double t = 0;
-            for (int c = 0; c < n; c++) t += Math.abs(a[r * n + c]);
+            if (keep == null || keep[r]) for (int c = 0; c < n; c++) if (keep == null || keep[c]) t += Math.abs(a[r * n + c]);
             s[r] = Math.max(t, 1e-10);
         }
         return s;
@@ -24,16 +29,21 @@ final class Influence {
 
     /** Σ_{k≥1} w Â^k over a dense [n, n] adjacency. */
     static double[] nodeInfluence(float[] a, int n, double[] weights) {
-        double[] sums = rowAbsSums(a, n), influence = new double[n], cur = weights.clone();
+        return nodeInfluence(a, n, weights, null);
+    }
+
+    /** The same with the rows and columns of nodes not kept ({@code keep} null: all kept) read as zero. */
+    static double[] nodeInfluence(float[] a, int n, double[] weights, boolean[] keep) {
+        double[] sums = rowAbsSums(a, n, keep), influence = new double[n], cur = weights.clone();
         for (int term = 0; term < MAX_TERMS; term++) {
             double[] next = new double[n];
             boolean any = false;
             for (int r = 0; r < n; r++) {
-                if (cur[r] == 0) continue;
+                if (cur[r] == 0 || (keep != null && !keep[r])) continue;
                 double s = cur[r] / sums[r];
                 for (int c = 0; c < n; c++) {
                     float v = a[r * n + c];
-                    if (v != 0) {
+                    if (v != 0 && (keep == null || keep[c])) {
                         next[c] += s * Math.abs(v);
                         any = true;
                     }

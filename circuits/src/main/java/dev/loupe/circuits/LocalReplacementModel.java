@@ -33,7 +33,7 @@ public final class LocalReplacementModel {
     private final float[][] pattern; // [layer][heads·pos·pos]
     private final float[][] attnIn, mlpIn, mlpOut; // [layer][pos·d]
     private final float[] lastLogits;
-    private final Tensor[] valueWeight, skip; // one tensor per layer, so each packed form is built once
+    private final float[][] valueWeight, outWeight, skip; // [layer][out·in] row-major: W_V, W_O, W_skip (null where none)
 
     private LocalReplacementModel(HookedTransformer model, Transcoders transcoders, int[] tokens, ActivationCache c, Tensor logits) {
         TransformerConfig cfg = model.config();
@@ -50,8 +50,9 @@ public final class LocalReplacementModel {
         attnIn = new float[nLayers][];
         mlpIn = new float[nLayers][];
         mlpOut = new float[nLayers][];
-        valueWeight = new Tensor[nLayers];
-        skip = new Tensor[nLayers];
+        valueWeight = new float[nLayers][];
+        outWeight = new float[nLayers][];
+        skip = new float[nLayers][];
         int h = cfg.nHeads(), kvh = cfg.nKvHeads(), dh = cfg.dHead();
         for (int l = 0; l < nLayers; l++) {
             String b = "blocks." + l + ".";
@@ -62,9 +63,10 @@ public final class LocalReplacementModel {
             attnIn[l] = c.get(b + "ln1.hook_normalized").data();
             mlpIn[l] = c.get(b + "ln2.hook_normalized").data();
             mlpOut[l] = c.get(b + "hook_mlp_out").data();
-            skip[l] = transcoders.skip(l);
+            skip[l] = transcoders.skip(l) == null ? null : transcoders.skip(l).data();
             TransformerWeights.Linear qkv = model.weights().blocks().get(l).attn().qkv();
             valueWeight[l] = rows(qkv.weight(), (h + kvh) * dh, kvh * dh);
+            outWeight[l] = rows(model.weights().blocks().get(l).attn().out().weight(), 0, d);
         }
         finalInv = inverseScales(c.get("blocks." + (nLayers - 1) + ".hook_resid_post").data(), pos, d, cfg.normEps(), centered);
         lastLogits = java.util.Arrays.copyOfRange(logits.data(), (pos - 1) * cfg.dVocab(), pos * cfg.dVocab());
@@ -105,11 +107,12 @@ public final class LocalReplacementModel {
         return new LocalReplacementModel(model, transcoders, tokens, cache, logits);
     }
 
-    private static Tensor rows(Tensor w, int from, int count) {
+    /** Rows [from, from + count) of a linear weight [out, in], row-major, read from its packed copy. */
+    private static float[] rows(Tensor w, int from, int count) {
         int in = w.size(1);
         float[] out = new float[count * in];
-        for (int r = 0; r < count; r++) w.row(from + r, out, r * in); // from the weight's packed copy, not an unpacked one
-        return Tensor.of(out, count, in);
+        for (int r = 0; r < count; r++) w.row(from + r, out, r * in);
+        return out;
     }
 
     /** 1/σ per row: σ = sqrt(var + eps) (centred) or sqrt(mean x² + eps), in double. */
@@ -243,15 +246,10 @@ public final class LocalReplacementModel {
         for (int l = Math.min(top, nLayers - 1); l >= 0; l--) {
             Block blk = w.blocks().get(l);
             int live = 0; // copies [0, live) include every one whose target lies at or above this layer
-            int[] len = new int[b];
-            for (int j = 0; j < b; j++) {
-                if (depth[j] < l) continue;
-                live = j + 1;
-                len[j] = batch.get(j).position() + 1;
-            }
+            for (int j = 0; j < b; j++) if (depth[j] >= l) live = j + 1;
             int liveRows = live * prefix;
             if (g != null) sink.accept(l, g);
-            float[] gh2 = g != null && skip[l] != null ? FrozenOps.linear(g, liveRows, rows, skip[l]) : null;
+            float[] gh2 = g != null && skip[l] != null ? FrozenOps.linear(g, liveRows, rows, skip[l], d, d) : null;
             gh2 = inject(gh2, batch, Read.MLP_INPUT, l, prefix);
             float[] gn2 = gh2 == null ? null : FrozenOps.normBackward(gh2, liveRows, prefix, d, ln2Inv[l], blk.ln2().gain(), centered);
             float[] gAttn, gx;
@@ -264,9 +262,10 @@ public final class LocalReplacementModel {
             }
             float[] gh1 = null;
             if (gAttn != null) {
-                float[] gz = FrozenOps.linear(gAttn, liveRows, rows, blk.attn().out().weight());
-                float[] gv = FrozenOps.mix(pattern[l], pos, gz, b, prefix, cfg.nHeads(), cfg.nKvHeads(), cfg.dHead(), len);
-                gh1 = FrozenOps.linear(gv, liveRows, rows, valueWeight[l]);
+                int hd = cfg.nHeads() * cfg.dHead(), kvd = cfg.nKvHeads() * cfg.dHead();
+                float[] gz = FrozenOps.linear(gAttn, liveRows, rows, outWeight[l], d, hd);
+                float[] gv = FrozenOps.mix(pattern[l], pos, gz, b, live, prefix, cfg.nHeads(), cfg.nKvHeads(), cfg.dHead());
+                gh1 = FrozenOps.linear(gv, liveRows, rows, valueWeight[l], kvd, d);
             }
             gh1 = inject(gh1, batch, Read.ATTENTION_INPUT, l, prefix);
             if (gh1 != null) gx = FrozenOps.plus(FrozenOps.normBackward(gh1, liveRows, prefix, d, ln1Inv[l], blk.ln1().gain(), centered), gx);
