@@ -2,6 +2,7 @@ package dev.loupe.circuits;
 
 import dev.loupe.core.Parallel;
 import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.TransformerConfig;
 import dev.loupe.sae.Vec;
 import dev.loupe.sae.transcoder.Transcoders;
 import java.util.ArrayList;
@@ -76,10 +77,20 @@ public final class Attribution {
 
     /** The attribution graph of {@code tokens} (used as given: put BOS first yourself). */
     public static AttributionGraph graph(HookedTransformer model, Transcoders transcoders, int[] tokens, AttributionOptions opt) {
+        if (opt.maxMemory() > 0) { // refuse before the forward when the frozen forward alone is over the budget
+            MemoryPlan.batchSize(model.config(), tokens.length, 0, MemoryPlan.widest(transcoders), 0, opt.maxNLogits(), 1, opt.maxMemory());
+        }
         return new Attribution(LocalReplacementModel.of(model, transcoders, tokens)).build(opt);
     }
 
-    private AttributionGraph build(AttributionOptions opt) {
+    /** The batch size a graph of {@code activeFeatures} uses under {@code opt}: its own, or the largest up to it that fits the memory bound. */
+    public static int batchSize(TransformerConfig cfg, Transcoders tc, int positions, int activeFeatures, AttributionOptions opt) {
+        if (opt.maxMemory() == 0) return opt.batchSize();
+        return MemoryPlan.batchSize(cfg, positions, activeFeatures, MemoryPlan.widest(tc), opt.maxFeatureNodes(), opt.maxNLogits(), opt.batchSize(), opt.maxMemory());
+    }
+
+    private AttributionGraph build(AttributionOptions options) {
+        AttributionOptions opt = options.withBatchSize(batchSize(m.model().config(), tc, pos, af.size(), options));
         LogitTargets logits = LogitTargets.of(m, opt.maxNLogits(), opt.desiredLogitProb());
         int nLogits = logits.tokens().length;
         SourceRow[] logitRows = new SourceRow[nLogits];
