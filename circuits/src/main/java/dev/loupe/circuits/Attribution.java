@@ -203,13 +203,21 @@ public final class Attribution {
             if (tc.lastOutputLayer(s) < t) continue;
             int layer = s, a = af.layerStart()[s];
             Parallel.forRange(af.layerStart()[s + 1] - a, 256, (lo, hi) -> {
+                int[] copy = new int[b], offset = new int[b];
+                float[] dot = new float[b];
                 for (int i = a + lo; i < a + hi; i++) {
-                    int p = af.position()[i], f = af.feature()[i];
-                    float v = af.value()[i];
+                    int p = af.position()[i], n = 0;
                     for (int j = 0; j < b; j++) {
                         if (depth[j] <= t || p > at[j]) continue;
-                        SourceRow r = out[j];
-                        r.active[r.offset[layer] + i - r.from[layer]] += v * tc.decoderDot(layer, f, t, g, (j * prefix + p) * d);
+                        copy[n] = j;
+                        offset[n++] = (j * prefix + p) * d;
+                    }
+                    if (n == 0) continue;
+                    tc.decoderDots(layer, af.feature()[i], t, g, offset, n, dot);
+                    float v = af.value()[i];
+                    for (int k = 0; k < n; k++) {
+                        SourceRow r = out[copy[k]];
+                        r.active[r.offset[layer] + i - r.from[layer]] += v * dot[k];
                     }
                 }
             });

@@ -68,9 +68,9 @@ public record CrossLayerTranscoder(int nLayers, int dModel, int width, Activatio
     }
 
     @Override
-    public float decoderDot(int layer, int feature, int outLayer, float[] x, int off) {
+    public void decoderDots(int layer, int feature, int outLayer, float[] x, int[] offsets, int count, float[] out) {
         if (outLayer < layer || outLayer >= nLayers) throw new IllegalArgumentException("a feature read at layer " + layer + " writes to layers " + layer + ".." + (nLayers - 1) + ", not " + outLayer);
-        return Vec.dot(wDec[layer], (feature * (nLayers - layer) + outLayer - layer) * dModel, x, off, dModel);
+        Vec.dots(wDec[layer], (feature * (nLayers - layer) + outLayer - layer) * dModel, x, offsets, count, dModel, out);
     }
 
     @Override

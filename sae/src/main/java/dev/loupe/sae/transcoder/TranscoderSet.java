@@ -73,10 +73,10 @@ public record TranscoderSet(List<Transcoder> layers, TranscoderHooks hooks, Stri
     }
 
     @Override
-    public float decoderDot(int layer, int feature, int outLayer, float[] x, int off) {
+    public void decoderDots(int layer, int feature, int outLayer, float[] x, int[] offsets, int count, float[] out) {
         if (outLayer != layer) throw new IllegalArgumentException("a per-layer transcoder's feature at layer " + layer + " writes only there, not to layer " + outLayer);
         Transcoder t = layers.get(layer);
-        return Vec.dot(t.wDec(), feature * t.dModel(), x, off, t.dModel());
+        Vec.dots(t.wDec(), feature * t.dModel(), x, offsets, count, t.dModel(), out);
     }
 
     @Override
