@@ -54,6 +54,7 @@ class TranscoderCommandsTest {
                 "--batch-size", "2");
         assertEquals(0, e.exitCode(), e.err());
         assertTrue(e.out().contains("CE recovered") && e.out().contains("FVU"), e.out());
+        assertTrue(e.err().contains("transcoder eval [") && e.err().contains("100.0%"), "a progress bar: " + e.err());
 
         Path skip = dir.resolve("skip");
         CliRunner s = CliRunner.run("sae", "train", "--kind", "skip_transcoder", "--layers", "3", "--arch", "jumprelu", "--model", model, "--store",

@@ -1,6 +1,7 @@
 package dev.loupe.sae;
 
 import dev.loupe.core.Parallel;
+import dev.loupe.model.ProgressBar;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -56,7 +57,7 @@ public final class SaeTrainer {
         float[] pre = new float[b * n];
         boolean[] fired = new boolean[n];
         boolean[] dead = new boolean[n];
-        Progress bar = opt.progress() ? new Progress(System.err, st.step, opt.steps()) : null;
+        ProgressBar bar = opt.progress() ? new ProgressBar("sae train", "tok", st.step * b, System.err) : null;
         while (st.step < opt.steps()) {
             source.next(batch, b);
             scale(batch, st.scales[0]);
@@ -71,12 +72,13 @@ public final class SaeTrainer {
             if (arch.unitNormDecoder()) normalizeRows(sae.wDec, cfg.dIn());
             if (arch.trainsThreshold()) for (int j = 0; j < n; j++) sae.threshold[j] = Math.max(sae.threshold[j], 0f);
             st.advance(b, fired);
-            if (bar != null) bar.update(st.step, b, stats, numDead, st.step == opt.steps());
+            if (bar != null) bar.update(st.step * b, (double) st.step / opt.steps(), () -> stats.figures(numDead));
             listener.afterStep(st.step, stats);
             if (opt.checkpoint() != null && (st.step % opt.checkpointEvery() == 0 || st.step == opt.steps())) {
                 TrainCheckpoint.write(opt.checkpoint(), st, opt, source);
             }
         }
+        if (bar != null) bar.finish();
         Sae out = sae.withConfig(cfg);
         out.foldInputScale(st.scales[0]);
         return out;

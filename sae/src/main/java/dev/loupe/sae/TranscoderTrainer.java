@@ -1,5 +1,6 @@
 package dev.loupe.sae;
 
+import dev.loupe.model.ProgressBar;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -52,7 +53,7 @@ public final class TranscoderTrainer {
         float[] row = new float[b * 2 * nl * d], x = new float[b * nl * d], y = new float[b * nl * d];
         float[][] pre = new float[nl][b * spec.dTranscoder()];
         boolean[] fired = new boolean[total], dead = new boolean[total];
-        Progress bar = opt.progress() ? new Progress(System.err, st.step, opt.steps()) : null;
+        ProgressBar bar = opt.progress() ? new ProgressBar("transcoder train", "tok", st.step * b, System.err) : null;
         while (st.step < opt.steps()) {
             source.next(row, b);
             split(row, b, st.scales, x, y);
@@ -65,12 +66,13 @@ public final class TranscoderTrainer {
             if (arch.unitNormDecoder()) for (int i = 0; i < nl; i++) SaeTrainer.normalizeRows(w.wDec[i], w.width(i));
             if (arch.trainsThreshold()) for (float[] t : w.threshold) for (int j = 0; j < t.length; j++) t[j] = Math.max(t[j], 0f);
             st.advance(b, fired);
-            if (bar != null) bar.update(st.step, b, stats, numDead, st.step == opt.steps());
+            if (bar != null) bar.update(st.step * b, (double) st.step / opt.steps(), () -> stats.figures(numDead));
             listener.afterStep(st.step, stats);
             if (opt.checkpoint() != null && (st.step % opt.checkpointEvery() == 0 || st.step == opt.steps())) {
                 TrainCheckpoint.write(opt.checkpoint(), st, opt, source);
             }
         }
+        if (bar != null) bar.finish();
         TranscoderWeights out = w.copy();
         out.foldScales(st.scales);
         return out;
