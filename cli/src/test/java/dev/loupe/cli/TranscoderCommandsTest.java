@@ -24,8 +24,7 @@ class TranscoderCommandsTest {
     @Test
     void collectTrainAttributeAndEvaluate() throws Exception {
         String model = SharedModels.path("stories260K").resolve("stories260K.bin").toString();
-        Path brown = SharedModels.ROOT.resolveSibling("data").resolve("brown.jsonl");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(brown), "../shared/data/brown.jsonl is absent; skipping");
+        Path brown = SharedModels.data("brown.jsonl");
         Path data = dir.resolve("docs.jsonl");
         try (var lines = Files.lines(brown)) {
             Files.write(data, lines.limit(4).toList());
