@@ -3,6 +3,7 @@ package dev.loupe.activations;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.model.ProgressBar;
 import dev.loupe.model.format.AtomicFile;
+import dev.loupe.model.format.Json;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -31,7 +32,7 @@ import java.util.SplittableRandom;
 public final class Shuffler {
     /** Work folder inside the output folder (buckets and pass-1 progress); deleted when done. */
     public static final String WORK_DIR = ".shuffle";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** Pass-1 progress: the plan, source shards scattered, and each bucket file's committed length. */
     record Scatter(ShufflePlan plan, long seed, String sourceDigest, int shardsDone, long[] bucketBytes) {}

@@ -14,7 +14,6 @@ import dev.loupe.sae.SaeConfig;
 import dev.loupe.sae.SaeEvaluator;
 import dev.loupe.sae.SaeLensFormat;
 import dev.loupe.sae.SaeTrainer;
-import dev.loupe.sae.Schedule;
 import dev.loupe.sae.StoreSource;
 import dev.loupe.sae.TextContexts;
 import dev.loupe.sae.TrainOptions;
@@ -27,6 +26,7 @@ import dev.loupe.sae.transcoder.CrossLayerTranscoder;
 import dev.loupe.sae.transcoder.SaeLensTranscoder;
 import dev.loupe.sae.transcoder.TranscoderHooks;
 import dev.loupe.sae.transcoder.TranscoderSet;
+import dev.loupe.train.LrSchedule;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -218,10 +218,10 @@ final class SaeCommand implements Command {
         o.seed = a.intOr("seed", 42);
         o.progress = true;
         String decay = a.getOr("decay", "linear").toUpperCase();
-        if (Arrays.stream(Schedule.Decay.values()).noneMatch(d -> d.name().equals(decay))) {
+        if (Arrays.stream(LrSchedule.Decay.values()).noneMatch(d -> d.name().equals(decay))) {
             throw new Args.UsageException("sae train: --decay expects linear, cosine or constant, got '" + a.get("decay") + "'");
         }
-        o.schedule = new Schedule(steps, a.intOr("warmup", Math.min(100, steps / 10)), steps / 5, Schedule.Decay.valueOf(decay), 0);
+        o.schedule = new LrSchedule(a.intOr("warmup", Math.min(100, steps / 10)), steps - steps / 5, steps, LrSchedule.Decay.valueOf(decay), 0);
         if (a.has("checkpoint")) {
             o.checkpoint = Path.of(a.get("checkpoint"));
             o.checkpointEvery = a.intOr("every", 500);
