@@ -113,7 +113,7 @@ public final class LoupeServer implements AutoCloseable {
         r.get("/v1/saes", true, c -> c.json(200, sae.list()));
         r.prefix("/v1/saes/", true, c -> c.json(200, sae.features(c.path().substring("/v1/saes/".length()))));
         r.post("/v1/sae/encode", c -> respond(c, sae.encode(api, Body.parse(c.body(body)), c.id()), config.limits()));
-        r.post("/v1/sae/decode", c -> respond(c, sae.decode(Body.parse(c.body(body))), config.limits()));
+        r.post("/v1/sae/decode", c -> respond(c, sae.decode(api, Body.parse(c.body(body)), c.id()), config.limits()));
         r.post("/v1/lens", c -> {
             ObjectNode lens = api.lens(Body.parse(c.body(body)), c.id());
             if (TensorEncoding.negotiate(c.header("Accept")) == TensorEncoding.JSON) c.json(200, lens);
@@ -128,8 +128,8 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body))));
         CircuitsApi circuits = new CircuitsApi(model, transcoders, api);
         r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body)))));
-        r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body)))));
-        r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()))));
+        r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body)), c.id())));
+        r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()), c.id())));
         r.get("/metrics", true, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         r.get("/", false, c -> {
             c.header("Location", "/ui/");

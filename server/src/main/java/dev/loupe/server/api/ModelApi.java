@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What the HTTP endpoints do, independent of HTTP: reads a request body, checks it against the model and the
@@ -174,10 +175,8 @@ public final class ModelApi {
         Function<Tensor, Tensor> objective = objective(b.has("objective") ? Body.of(b.raw("objective"), b.field("objective")) : null, ids);
         List<String> patterns = readouts.stream().map(Readout::hook).filter(h -> !h.equals(LOGITS)).distinct().toList();
         checkCost(readouts, ids.length, "grads");
-        CompletableFuture<GradientRun> f = new CompletableFuture<>();
-        scheduler.submit(new SoloJob<>(requestId, deadline(), () -> GradientRun.of(model, new int[][] {ids}, patterns, objective,
-                h -> RowInterventions.install(h, java.util.Collections.singletonList(ivs))), f));
-        GradientRun run = await(f);
+        GradientRun run = solo(requestId, () -> GradientRun.of(model, new int[][] {ids}, patterns, objective,
+                h -> RowInterventions.install(h, java.util.Collections.singletonList(ivs))));
         List<NamedTensor> out = new ArrayList<>();
         for (Readout r : readouts) {
             if (r.hook().equals(LOGITS)) {
@@ -206,9 +205,7 @@ public final class ModelApi {
             throw ApiError.tooLarge(b.path() + ": " + entries + " top-k entries (depths x tokens x topk) would be about " + entries * LENS_ENTRY_BYTES
                     + " bytes of JSON; the limit is " + limits.maxResponseBytes() + " (fewer tokens or a smaller topk)");
         }
-        CompletableFuture<LensResult> f = new CompletableFuture<>();
-        scheduler.submit(new SoloJob<>(requestId, deadline(), () -> LogitLens.run(model, ids, target, topk), f));
-        LensResult lens = await(f);
+        LensResult lens = solo(requestId, () -> LogitLens.run(model, ids, target, topk));
         ObjectNode o = inputExtras(ids);
         ArrayNode strs = o.putArray("str_tokens");
         for (int id : ids) strs.add(tokenText(id));
@@ -364,8 +361,17 @@ public final class ModelApi {
         JsonNode field = b.raw("interventions");
         Function<String, int[]> tokenize = loaded.tokenizer() == null ? null : text -> checkLength(loaded.tokens(checkChars(text, b.field("interventions"))), b.field("interventions"));
         if (RowInterventions.resamples(field) == 0) return RowInterventions.compile(field, b.field("interventions"), loaded, tensors, tokenize);
-        CompletableFuture<CompiledInterventions> f = new CompletableFuture<>();
-        scheduler.submit(new SoloJob<>(requestId, deadline(), () -> RowInterventions.compile(field, b.field("interventions"), loaded, tensors, tokenize), f));
+        return solo(requestId, () -> RowInterventions.compile(field, b.field("interventions"), loaded, tensors, tokenize));
+    }
+
+    /**
+     * Runs {@code work} on the model thread, alone, under the same queue, time and memory limits as any model
+     * work (a full queue refuses it with 429; an OutOfMemoryError there is a clean 503). Model and dictionary work
+     * of a request goes through here or {@link #forward}, never on the request thread.
+     */
+    public <T> T solo(String requestId, Supplier<T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        scheduler.submit(new SoloJob<>(requestId, deadline(), work, f));
         return await(f);
     }
 
