@@ -95,7 +95,7 @@ public final class CircuitsApi {
         spec.set("features", features);
         int k = b.integer("top_k", 10);
         InterventionSpec parsed = badRequests(b, () -> InterventionSpec.parse(spec.toString()));
-        float[][] logits = api.solo(requestId, () -> badRequests(b, () -> new float[][] {
+        float[][] logits = api.solo(requestId, 2L * ids.length, () -> badRequests(b, () -> new float[][] {
                 last(FeatureInterventions.compile(model.transformer(), tc, dev.loupe.interp.intervene.FeatureEdits.NONE, ids).forward(ids, null).data(), ids.length),
                 last(FeatureInterventions.compile(model.transformer(), tc, parsed.features(), ids).forward(ids, null).data(), ids.length)}));
         ObjectNode out = Body.JSON.createObjectNode();
@@ -129,7 +129,7 @@ public final class CircuitsApi {
         } catch (NumberFormatException e) {
             throw new ApiError(404, "expected /v1/transcoders/{layer}/{feature}, got /v1/transcoders/" + rest);
         }
-        FeatureLogits f = api.solo(requestId, () -> {
+        FeatureLogits f = api.solo(requestId, 1, () -> {
             try {
                 return FeatureLogits.of(model.transformer(), tc, layer, feature, 10);
             } catch (IllegalArgumentException e) {

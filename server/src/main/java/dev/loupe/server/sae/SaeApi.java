@@ -59,7 +59,7 @@ public final class SaeApi {
         if (features != null) for (int i = 0; i < features.length; i++) checkFeature(s, features[i], b.field("features") + "[" + i + "]");
         ForwardJob.Result res = api.forward(requestId, ids, api.interventions(b, requestId), List.of(s.hook().name()), false);
         Tensor acts = res.activations().get(s.hook().name());
-        Tensor codes = api.solo(requestId, () -> s.sae().encode(acts)); // [1, pos, d_sae], on the model thread like the forward
+        Tensor codes = api.solo(requestId, ids.length, () -> s.sae().encode(acts)); // [1, pos, d_sae], on the model thread like the forward
         Array a = ModelApi.rowArray(codes);
         List<NamedTensor> out = new ArrayList<>();
         if (features != null) {
@@ -96,7 +96,7 @@ public final class SaeApi {
             if (!e.getValue().isNumber()) throw ApiError.badRequest(where + ": expected a number");
             dense[id] = e.getValue().floatValue();
         }
-        Tensor v = api.solo(requestId, () -> s.sae().decode(Tensor.of(dense, 1, dense.length)));
+        Tensor v = api.solo(requestId, 1, () -> s.sae().decode(Tensor.of(dense, 1, dense.length)));
         ObjectNode extras = Body.JSON.createObjectNode().put("sae", s.name()).put("hook", s.hook().name());
         return new ModelApi.Result(extras, List.of(NamedTensor.ofFloats("vector", v.data(), s.sae().dIn())));
     }
