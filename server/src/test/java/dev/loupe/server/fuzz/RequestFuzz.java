@@ -13,6 +13,7 @@ import dev.loupe.interp.trace.TraceRunner;
 import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.SharedModels;
 import dev.loupe.model.hooks.Hooks;
 import dev.loupe.server.LoupeServer;
 import dev.loupe.server.api.Limits;
@@ -45,7 +46,7 @@ class RequestFuzz {
 
     private static LoadedModel load() {
         try {
-            Path bin = Path.of("../shared/models/stories260K/stories260K.bin");
+            Path bin = SharedModels.ROOT.resolve("stories260K/stories260K.bin");
             return ModelLoader.load(bin.toString(), bin.resolveSibling("tok512.bin"));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
