@@ -55,7 +55,7 @@ class FeatureScanTest {
      */
     @Test
     void scanKilledWhileWritingIsCleanedByTheRerun() throws Exception {
-        int dSae = 4096;
+        int dSae = 1024;
         Path straight = dir.resolve("straight.db");
         FeatureScanChild.scan(straight, dSae);
         Path db = dir.resolve("killed").resolve("features.db");
