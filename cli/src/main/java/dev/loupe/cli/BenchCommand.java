@@ -10,6 +10,7 @@ import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
 import dev.loupe.model.WeightDtype;
 import dev.loupe.model.format.DType;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.generate.Generator;
 import dev.loupe.model.generate.Sampling;
 import dev.loupe.model.hooks.ActivationCache;
@@ -25,7 +26,7 @@ import java.util.Set;
  * {@code RESULT {json}} line that {@code bench/run-model.sh} turns into a table beside PyTorch.
  */
 final class BenchCommand implements Command {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     @Override
     public String name() {

@@ -4,10 +4,11 @@ import dev.loupe.core.Autograd;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.ProgressBar;
 import dev.loupe.model.format.AtomicFile;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.hooks.HookSpec;
 import dev.loupe.model.hooks.Hooks;
-import dev.loupe.model.format.Json;
 import dev.loupe.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,6 +43,12 @@ public final class FeatureScan {
      */
     public static void run(HookedTransformer model, Tokenizer tok, Sae sae, TextContexts texts, int batches, int batchSize, int topK, int window,
                            int logits, Path out) throws IOException {
+        run(model, tok, sae, texts, batches, batchSize, topK, window, logits, out, ProgressBar.silent());
+    }
+
+    /** As {@link #run(HookedTransformer, Tokenizer, Sae, TextContexts, int, int, int, int, int, Path)}, showing progress after each batch. */
+    public static void run(HookedTransformer model, Tokenizer tok, Sae sae, TextContexts texts, int batches, int batchSize, int topK, int window,
+                           int logits, Path out, ProgressBar progress) throws IOException {
         HookSpec hook = SaeSplice.requireFits(model, sae);
         int n = sae.dSae(), d = sae.dIn();
         long[] count = new long[n];
@@ -82,7 +89,9 @@ public final class FeatureScan {
                     }
                 }
             }
+            progress.update(tokens, (bi + 1.0) / batches);
         }
+        progress.finish();
         write(out, model, tok, sae, count, sum, max, hist, heaps, tokens, logits);
     }
 
