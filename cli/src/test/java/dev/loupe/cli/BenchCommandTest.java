@@ -42,7 +42,7 @@ class BenchCommandTest {
         assertEquals(6, dec.get("generated").size());
         assertEquals(2, dec.get("ids").size());
         assertTrue(dec.get("read_gb_s").asDouble() > 0 && dec.get("bandwidth_pct").asDouble() > 0);
-        assertTrue(dec.has("checkpoint_mib") && dec.has("activations_mib") && dec.has("rss_bound_holds"));
+        assertTrue(dec.has("weights_mib") && dec.has("activations_mib") && dec.has("rss_bound_holds"));
         assertEquals(m.transformer().weights().parameters().values().stream().filter(t -> t.rank() == 2 && !t.hasData())
                 .mapToLong(t -> t.residentBytes()).sum(), dec.get("weight_bytes_per_token").asLong(),
                 "every packed matrix streamed once (the unembedding is the tied token table)");
