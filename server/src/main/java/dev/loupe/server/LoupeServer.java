@@ -128,6 +128,7 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body))));
         CircuitsApi circuits = new CircuitsApi(model, transcoders, api);
         r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body)))));
+        r.post("/v1/attribute/qk", c -> c.json(200, circuits.qk(Body.parse(c.body(body)))));
         r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body)))));
         r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()))));
         r.get("/metrics", true, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));

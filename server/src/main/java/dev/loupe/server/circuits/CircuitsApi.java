@@ -10,6 +10,8 @@ import dev.loupe.circuits.FeatureLogits;
 import dev.loupe.circuits.GraphFiles;
 import dev.loupe.circuits.GraphPruning;
 import dev.loupe.circuits.GraphScores;
+import dev.loupe.circuits.QkAttribution;
+import dev.loupe.circuits.QkJson;
 import dev.loupe.interp.intervene.InterventionSpec;
 import dev.loupe.interp.intervene.SpecException;
 import dev.loupe.model.LoadedModel;
@@ -22,7 +24,8 @@ import java.util.Set;
 
 /**
  * The circuits endpoints, served when the server has transcoders: {@code POST /v1/attribute} (an attribution
- * graph, pruned, in the front-end JSON schema), {@code POST /v1/features/intervene} (top next-token
+ * graph, pruned, in the front-end JSON schema), {@code POST /v1/attribute/qk} (one head's attention score split over
+ * pairs of query-side and key-side nodes, {@link QkJson}), {@code POST /v1/features/intervene} (top next-token
  * probabilities with and without feature edits) and {@code GET /v1/transcoders/{layer}/{feature}} (a feature's
  * logit effects). Attribution runs its own backward passes outside the micro-batching scheduler, one request at
  * a time.
@@ -30,6 +33,7 @@ import java.util.Set;
 public final class CircuitsApi {
     private static final Set<String> ATTRIBUTE = Set.of("model", "prompt", "tokens", "bos", "max_n_logits", "desired_logit_prob",
             "node_threshold", "edge_threshold", "max_feature_nodes", "batch_size");
+    private static final Set<String> QK = Set.of("model", "prompt", "tokens", "bos", "layer", "head", "query_position", "key_position", "top_k", "batch_size");
     private static final Set<String> INTERVENE = Set.of("model", "prompt", "tokens", "bos", "edits", "freeze_attention", "constrained_layers", "top_k");
 
     private final LoadedModel model;
@@ -78,6 +82,26 @@ public final class CircuitsApi {
         ArrayNode tokens = ((ObjectNode) out.get("metadata")).putArray("prompt_ids");
         for (int t : ids) tokens.add(t);
         return out;
+    }
+
+    /** POST /v1/attribute/qk: layer, head and key_position required; query_position defaults to the last token. */
+    public synchronized ObjectNode qk(Body b) {
+        Transcoders tc = require();
+        b.allow(QK);
+        int[] ids = ids(b);
+        for (String f : new String[] {"layer", "head", "key_position"}) {
+            if (!b.has(f)) throw ApiError.badRequest(b.path() + "." + f + ": required (an integer)");
+        }
+        try {
+            QkAttribution qk = QkAttribution.of(model.transformer(), tc, ids, b.integer("layer", 0), b.integer("head", 0),
+                    b.integer("query_position", ids.length - 1), b.integer("key_position", 0), b.integer("batch_size", 32));
+            ObjectNode out = QkJson.of(qk, b.integer("top_k", 10), this::text);
+            ArrayNode tokens = out.putArray("prompt_ids");
+            for (int t : ids) tokens.add(t);
+            return out;
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(b.path() + ": " + e.getMessage());
+        }
     }
 
     public synchronized ObjectNode intervene(Body b) {

@@ -1,5 +1,6 @@
 // Loupe web UI, attribution graph tab: a node-link view of /v1/attribute laid out by layer (rows) and position
-// (columns), with node details, pinning, supernodes and feature interventions (/v1/features/intervene).
+// (columns), with node details, pinning, supernodes and feature interventions (/v1/features/intervene); QK
+// attribution of an attention score is graph-qk.js.
 "use strict";
 
 const graph = { data: null, byId: new Map(), clicked: null, pinned: [], supernodes: [], hidden: new Set() };
@@ -60,6 +61,8 @@ function render() {
     const classes = ["node", nodeType(n)];
     if (graph.pinned.includes(n.node_id)) classes.push("pinned");
     if (graph.clicked === n.node_id) classes.push("clicked");
+    if (graph.qkPair?.query === n.node_id) classes.push("qk-query");
+    if (graph.qkPair?.key === n.node_id) classes.push("qk-key");
     const c = svgEl("circle", { class: classes.join(" "), cx: n.x, cy: n.y, r: nodeType(n) === "supernode" ? 9 : 6, "data-id": n.node_id });
     if (n.members) c.setAttribute("data-members", n.members.join(","));
     c.appendChild(svgEl("title", {})).textContent = nodeLabel(n);
@@ -69,8 +72,10 @@ function render() {
   d.metadata.prompt_tokens.forEach((t, p) => {
     const label = svgEl("text", { class: "tok-label", x: 10 + colW * (p + 0.5), y: +svg.getAttribute("height") - 10, "text-anchor": "middle", "data-pos": p });
     label.textContent = t.length > 10 ? t.slice(0, 9) + "…" : t;
+    label.addEventListener("click", (e) => qkPosition(p, e.shiftKey));
     svg.appendChild(label);
   });
+  qkMarkTokens();
 }
 
 /** Graph nodes with supernodes standing in for their members. */
@@ -178,10 +183,11 @@ async function runGraph() {
   const body = { prompt: $("graph-prompt").value, node_threshold: +$("graph-node-t").value, edge_threshold: +$("graph-edge-t").value };
   graph.data = await api("/v1/attribute", body);
   graph.byId = new Map(graph.data.nodes.map((n) => [n.node_id, n]));
-  Object.assign(graph, { clicked: null, pinned: [], supernodes: [], hidden: new Set() });
+  Object.assign(graph, { clicked: null, pinned: [], supernodes: [], hidden: new Set(), qkPair: null });
   ["graph-pinned", "graph-supernodes", "graph-inputs", "graph-outputs"].forEach((e) => { $(e).innerHTML = ""; });
   const m = graph.data.metadata;
   $("graph-scores").textContent = `replacement score ${m.replacement_score.toFixed(3)} · completeness ${m.completeness_score.toFixed(3)} · ${graph.data.nodes.length} nodes · ${graph.data.links.length} links`;
+  qkReset(m.prompt_ids.length);
   render();
   $("graph").dataset.ready = "1";
 }
