@@ -11,6 +11,7 @@ import dev.loupe.server.api.ModelApi;
 import dev.loupe.sae.transcoder.Transcoders;
 import dev.loupe.server.batch.Scheduler;
 import dev.loupe.server.circuits.CircuitsApi;
+import dev.loupe.server.circuits.ServedTranscoders;
 import dev.loupe.server.http.ApiError;
 import dev.loupe.server.http.ApiKeys;
 import dev.loupe.server.http.Body;
@@ -88,11 +89,17 @@ public final class LoupeServer implements AutoCloseable {
 
     /** @param saes sparse autoencoders to serve (loaded at start-up; may be empty) */
     public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, Config config, Consumer<String> requestLog) throws IOException {
-        this(model, name, saes, null, config, requestLog);
+        this(model, name, saes, (ServedTranscoders) null, config, requestLog);
     }
 
     /** @param transcoders the MLP replacement for attribution graphs and feature edits, or null */
     public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, Transcoders transcoders, Config config, Consumer<String> requestLog)
+            throws IOException {
+        this(model, name, saes, transcoders == null ? null : ServedTranscoders.of(transcoders), config, requestLog);
+    }
+
+    /** @param transcoders the MLP replacement with its features' dashboards, or null */
+    public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, ServedTranscoders transcoders, Config config, Consumer<String> requestLog)
             throws IOException {
         scheduler = new Scheduler(model.transformer(), new Scheduler.Settings(config.maxBatchRows(), config.maxQueued()), metrics);
         SaeApi sae = new SaeApi(saes);

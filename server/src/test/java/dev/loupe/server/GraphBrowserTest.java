@@ -9,11 +9,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
 import dev.loupe.model.SharedModels;
+import dev.loupe.sae.FeatureScan;
+import dev.loupe.sae.ScanTarget;
+import dev.loupe.sae.TextContexts;
 import dev.loupe.sae.transcoder.CircuitTracerFormat;
+import dev.loupe.sae.transcoder.Transcoders;
+import dev.loupe.server.circuits.ServedTranscoders;
 import dev.loupe.server.api.Limits;
 import dev.loupe.server.client.LoupeClient;
 import dev.loupe.server.http.ApiKeys;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -26,7 +32,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * The Graph tab in headless Chromium against a server on gpt2-tiny-random with the circuits-tiny skip transcoders:
- * the drawn graph is the API's, a clicked node lists its strongest links, pinned nodes group into a supernode, and an
+ * the drawn graph is the API's, a clicked node lists its strongest links and (for a feature) its logit effects and top
+ * contexts from a feature store scanned here, pinned nodes group into a supernode, and an
  * intervention shows the API's new top logits; QK attribution of a head's score lists the API's pairs and marks a clicked
  * pair's nodes. Skipped without Debian's chromium and chromium-driver.
  */
@@ -40,7 +47,15 @@ class GraphBrowserTest {
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(Browser.CHROMIUM) && Files.isExecutable(Browser.DRIVER), "no chromium/chromedriver; skipping");
         LoadedModel model = ModelLoader.load(SharedModels.path("gpt2-tiny-random").toString(), null);
-        server = new LoupeServer(model, "gpt2-tiny", List.of(), CircuitTracerFormat.read(SharedModels.path("circuits-tiny/plt-skip")),
+        Path stores = Files.createTempDirectory("loupe-tc-features");
+        Transcoders tc = CircuitTracerFormat.read(SharedModels.path("circuits-tiny/plt-skip"));
+        TextContexts texts = new TextContexts(List.of("The cat sat on the mat because it was warm and the sun was out.",
+                "A dog ran to the park, and the children played with it until the evening came."), model.tokenizer(), 16);
+        for (int l = 0; l < tc.nLayers(); l++) {
+            FeatureScan.run(model.transformer(), model.tokenizer(), ScanTarget.of(model.transformer(), tc, l), texts, 2, 2, 5, 4, 3,
+                    stores.resolve(ScanTarget.transcoderStore(l)));
+        }
+        server = new LoupeServer(model, "gpt2-tiny", List.of(), ServedTranscoders.load(SharedModels.path("circuits-tiny/plt-skip"), stores),
                 new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(TestServer.KEY)), Limits.DEFAULT, 32, 256), line -> { });
         java.net.URI base = java.net.URI.create("http://127.0.0.1:" + server.port() + "/");
         client = new LoupeClient(base, TestServer.KEY);
@@ -110,6 +125,18 @@ class GraphBrowserTest {
         String[] parts = feature.split("_");
         JsonNode info = client.get("/v1/transcoders/" + parts[0] + "/" + parts[1]);
         assertEquals(info.get("promotes").get(0).get("id").asText(), driver.findElement(By.cssSelector("#graph-promotes li")).getAttribute("data-id"));
+        // its dashboard: the top contexts from its layer's feature store, in order, with the activating token marked
+        JsonNode examples = info.get("dashboard").get("examples");
+        assertTrue(examples.size() > 0, "the feature fired in the scanned text");
+        List<WebElement> contexts = driver.findElements(By.cssSelector("#graph-contexts .example"));
+        assertEquals(Math.min(8, examples.size()), contexts.size());
+        for (int i = 0; i < contexts.size(); i++) {
+            assertEquals(examples.get(i).get("activation").asDouble(), Double.parseDouble(contexts.get(i).getAttribute("data-activation")), 1e-9);
+            List<WebElement> toks = contexts.get(i).findElements(By.cssSelector("span.tok"));
+            assertEquals(examples.get(i).get("token_ids").size(), toks.size());
+            assertTrue(toks.get(examples.get(i).get("center").asInt()).getAttribute("class").contains("focus"));
+        }
+        assertTrue(driver.findElement(By.id("graph-feature-stats")).getText().contains("fires on"));
         assertTrue(driver.findElement(By.cssSelector("#graph-svg circle[data-id='" + feature + "']")).getAttribute("class").contains("clicked"));
 
         // intervene: set the feature to 0 and see the API's new top logits

@@ -20,6 +20,7 @@ import dev.loupe.sae.transcoder.Transcoders;
 import dev.loupe.server.api.ModelApi;
 import dev.loupe.server.http.ApiError;
 import dev.loupe.server.http.Body;
+import dev.loupe.server.sae.FeatureStore;
 import java.util.Set;
 
 /**
@@ -27,7 +28,7 @@ import java.util.Set;
  * graph, pruned, in the front-end JSON schema), {@code POST /v1/attribute/qk} (one head's attention score split over
  * pairs of query-side and key-side nodes, {@link QkJson}), {@code POST /v1/features/intervene} (top next-token
  * probabilities with and without feature edits) and {@code GET /v1/transcoders/{layer}/{feature}} (a feature's
- * logit effects). Attribution runs its own backward passes outside the micro-batching scheduler, one request at
+ * logit effects and, with feature stores, its dashboard). Attribution runs its own backward passes outside the micro-batching scheduler, one request at
  * a time.
  */
 public final class CircuitsApi {
@@ -38,11 +39,14 @@ public final class CircuitsApi {
 
     private final LoadedModel model;
     private final Transcoders transcoders;
+    private final FeatureStore[] stores;
     private final ModelApi api;
 
-    public CircuitsApi(LoadedModel model, Transcoders transcoders, ModelApi api) {
+    /** @param served the transcoders and their feature stores, or null */
+    public CircuitsApi(LoadedModel model, ServedTranscoders served, ModelApi api) {
         this.model = model;
-        this.transcoders = transcoders;
+        this.transcoders = served == null ? null : served.transcoders();
+        this.stores = served == null ? null : served.stores();
         this.api = api;
     }
 
@@ -133,7 +137,10 @@ public final class CircuitsApi {
         }
     }
 
-    /** GET /v1/transcoders/{layer}/{feature}: the feature's logit effects. */
+    /**
+     * GET /v1/transcoders/{layer}/{feature}: the feature's logit effects, and its dashboard (frequency, histogram, top
+     * contexts; {@link FeatureStore}) when the layer has a feature store.
+     */
     public ObjectNode feature(String rest) {
         Transcoders tc = require();
         String[] parts = rest.split("/");
@@ -154,6 +161,8 @@ public final class CircuitsApi {
         ObjectNode out = Body.JSON.createObjectNode().put("layer", layer).put("feature", feature);
         out.set("promotes", effects(f.promoted(), f.promotedValues()));
         out.set("suppresses", effects(f.suppressed(), f.suppressedValues()));
+        ObjectNode dashboard = stores[layer] == null ? null : stores[layer].feature(feature);
+        if (dashboard != null) out.set("dashboard", dashboard);
         return out;
     }
 

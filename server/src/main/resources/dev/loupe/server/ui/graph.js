@@ -123,14 +123,33 @@ async function clickNode(id) {
   $("graph-pin").textContent = graph.pinned.includes(id) ? "Unpin" : "Pin";
   const isFeature = nodeType(n) === "feature";
   $("graph-intervene").disabled = !isFeature;
-  ["graph-promotes", "graph-suppresses", "graph-logits", "graph-clean"].forEach((e) => { $(e).innerHTML = ""; });
+  ["graph-promotes", "graph-suppresses", "graph-logits", "graph-clean", "graph-contexts", "graph-feature-stats"].forEach((e) => { $(e).innerHTML = ""; });
   render();
   if (isFeature) {
     const f = await api(`/v1/transcoders/${n.layer}/${n.feature}`);
     fillTokens($("graph-promotes"), f.promotes.slice(0, 5), (t) => t.value.toFixed(3));
     fillTokens($("graph-suppresses"), f.suppresses.slice(0, 5), (t) => t.value.toFixed(3));
+    showContexts(f.dashboard);
   }
   $("graph").dataset.clicked = id;
+}
+
+/** A transcoder feature's dashboard from its layer's feature store: frequency and top activating contexts, shaded per token. */
+function showContexts(d) {
+  if (!d) {
+    $("graph-feature-stats").textContent = "no feature store for this layer (loupe sae features --transcoders)";
+    return;
+  }
+  $("graph-feature-stats").textContent = `fires on ${(100 * d.frequency).toFixed(3)}% of tokens, max ${d.max_act.toFixed(3)}; top contexts:`;
+  $("graph-contexts").replaceChildren(...d.examples.slice(0, 8).map((e) => {
+    const row = document.createElement("div");
+    row.className = "example tokens";
+    row.dataset.activation = e.activation;
+    const spans = tokenSpans(row, e.tokens, e.token_ids);
+    spans.forEach((s, i) => { s.dataset.act = e.acts[i]; shade(s, e.acts[i], d.max_act); });
+    spans[e.center].classList.add("focus");
+    return row;
+  }));
 }
 
 function fillTokens(ol, items, fmt) {
