@@ -1,6 +1,6 @@
 package dev.loupe.circuits;
 
-import dev.loupe.sae.transcoder.ActivationFunction;
+import dev.loupe.sae.SaeArchitectures;
 import dev.loupe.sae.transcoder.CrossLayerTranscoder;
 import dev.loupe.sae.transcoder.Transcoder;
 import dev.loupe.sae.transcoder.TranscoderHooks;
@@ -22,7 +22,7 @@ final class RandomTranscoders {
         Random r = new Random(seed);
         List<Transcoder> layers = new ArrayList<>();
         for (int l = 0; l < nLayers; l++) {
-            layers.add(new Transcoder(l, d, width, ActivationFunction.RELU, gauss(r, width * d, 1 / Math.sqrt(d)), fill(width, -0.5f),
+            layers.add(new Transcoder(l, d, width, SaeArchitectures.get("standard"), gauss(r, width * d, 1 / Math.sqrt(d)), fill(width, -0.5f),
                     gauss(r, width * d, 1 / Math.sqrt(d)), gauss(r, d, 0.1), null, 0, null));
         }
         return new TranscoderSet(layers, TranscoderHooks.MLP, null);
@@ -37,7 +37,7 @@ final class RandomTranscoders {
             wDec[l] = gauss(r, width * (nLayers - l) * d, 1 / Math.sqrt(d));
             bDec[l] = gauss(r, d, 0.1);
         }
-        return new CrossLayerTranscoder(nLayers, d, width, ActivationFunction.RELU, wEnc, bEnc, wDec, bDec, null, 0, null, TranscoderHooks.MLP, null);
+        return new CrossLayerTranscoder(nLayers, d, width, SaeArchitectures.get("standard"), wEnc, bEnc, wDec, bDec, null, 0, null, TranscoderHooks.MLP, null);
     }
 
     private static float[] gauss(Random r, int n, double std) {

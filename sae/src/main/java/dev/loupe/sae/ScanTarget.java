@@ -48,6 +48,6 @@ public record ScanTarget(HookSpec hook, int latents, Encoder encoder, float[] de
         for (int f = 0; f < width; f++) {
             for (int t = layer; t <= tc.lastOutputLayer(layer); t++) tc.addDecoder(layer, f, t, 1f, dec, f * d);
         }
-        return new ScanTarget(hook, width, (x, rows) -> tc.encode(layer, x, rows), dec, tc.activation().configName() + " transcoder, layer " + layer);
+        return new ScanTarget(hook, width, (x, rows) -> tc.encode(layer, x, rows), dec, SaeArchitectures.activationName(tc.activation()) + " transcoder, layer " + layer);
     }
 }
