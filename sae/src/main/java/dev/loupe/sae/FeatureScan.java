@@ -192,19 +192,35 @@ public final class FeatureScan {
         float[] gain = w.lnFinal() == null || w.lnFinal().gain() == null ? null : w.lnFinal().gain().data();
         try (PreparedStatement p = db.prepareStatement("INSERT INTO logit_effects VALUES (?, ?, ?, ?, ?, ?)")) {
             float[] dir = new float[d];
-            Integer[] order = new Integer[vocab];
+            int k = Math.min(top, vocab);
             for (int j = 0; j < target.latents(); j++) {
                 for (int i = 0; i < d; i++) dir[i] = wDec[j * d + i] * (gain == null ? 1f : gain[i]);
                 float[] eff = Ops.linear(Tensor.of(dir, 1, d), wu, null).data();
-                for (int v = 0; v < vocab; v++) order[v] = v;
-                java.util.Arrays.sort(order, (a, b) -> Float.compare(eff[b], eff[a]));
-                for (int r = 0; r < Math.min(top, vocab); r++) {
-                    insert(p, j, 1, r, order[r], tok, eff[order[r]]);
-                    insert(p, j, -1, r, order[vocab - 1 - r], tok, eff[order[vocab - 1 - r]]);
+                int[] up = extremes(eff, k, 1), down = extremes(eff, k, -1);
+                for (int r = 0; r < k; r++) {
+                    insert(p, j, 1, r, up[r], tok, eff[up[r]]);
+                    insert(p, j, -1, r, down[r], tok, eff[down[r]]);
                 }
             }
             p.executeBatch();
         }
+    }
+
+    /** The k indices of the largest (sign 1) or smallest (sign −1) values, most extreme first: one pass, O(n · k). */
+    static int[] extremes(float[] v, int k, int sign) {
+        int[] idx = new int[k];
+        int n = 0;
+        for (int i = 0; i < v.length; i++) {
+            float x = sign * v[i];
+            if (n == k && x <= sign * v[idx[k - 1]]) continue;
+            int at = n < k ? n++ : k - 1;
+            while (at > 0 && sign * v[idx[at - 1]] < x) {
+                idx[at] = idx[at - 1];
+                at--;
+            }
+            idx[at] = i;
+        }
+        return idx;
     }
 
     private static void insert(PreparedStatement p, int j, int sign, int rank, int id, Tokenizer tok, float value) throws SQLException {
