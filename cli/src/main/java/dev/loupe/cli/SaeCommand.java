@@ -119,8 +119,8 @@ final class SaeCommand implements Command {
             loupe sae features --model SRC --transcoders DIR --data FILE --out DIR2 [--layers 0,1] [options]
               The same scan for transcoder features (circuit-tracer layout; per-layer sets or a CLT), one store per
               layer, DIR2/layer_{i}.db: features read at layer i, their contexts at the MLP input, their logit
-              effects through every layer they write. 'loupe serve --transcoders DIR' serves DIR/features/ (or
-              --transcoder-features DIR2) as the graph view's feature dashboards.
+              effects through every layer they write. 'loupe serve --transcoders DIR' serves DIR/features/ as the
+              graph view's feature dashboards ('loupe serve --transcoder-features DIR2' names another folder).
             """;
     }
 
