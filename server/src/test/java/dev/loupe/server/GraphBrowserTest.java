@@ -26,6 +26,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -42,12 +43,13 @@ class GraphBrowserTest {
     static LoupeClient client;
     static Browser browser;
     static ChromeDriver driver;
+    @TempDir
+    static Path stores;
 
     @BeforeAll
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(Browser.CHROMIUM) && Files.isExecutable(Browser.DRIVER), "no chromium/chromedriver; skipping");
         LoadedModel model = ModelLoader.load(SharedModels.path("gpt2-tiny-random").toString(), null);
-        Path stores = Files.createTempDirectory("loupe-tc-features");
         Transcoders tc = CircuitTracerFormat.read(SharedModels.path("circuits-tiny/plt-skip"));
         TextContexts texts = new TextContexts(List.of("The cat sat on the mat because it was warm and the sun was out.",
                 "A dog ran to the park, and the children played with it until the evening came."), model.tokenizer(), 16);
