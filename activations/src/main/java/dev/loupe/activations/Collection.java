@@ -1,6 +1,7 @@
 package dev.loupe.activations;
 
 import dev.loupe.model.LoadedModel;
+import dev.loupe.model.ProgressBar;
 import dev.loupe.model.format.DType;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -65,7 +66,7 @@ public record Collection(Path dataset, String textField, List<String> hooks, int
             if (m.rows() > 0) log.println("collect: resuming " + out + " after " + m.shards().size() + " shards (" + m.rows() + " rows)");
             StoreManifest[] state = {m};
             Packer packer = new Packer(docs, model.requireTokenizer(), context, m.cursor());
-            Progress bar = new Progress("collect", "tok", m.rows(), log);
+            ProgressBar bar = new ProgressBar("collect", "tok", m.rows(), log);
             long total = maxTokens;
             long firstContext = m.rows() / context;
             collector.run(packer, firstContext, endContext(), out, (shard, next) -> {

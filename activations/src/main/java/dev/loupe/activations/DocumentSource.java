@@ -2,6 +2,7 @@ package dev.loupe.activations;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.JsonErrors;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -30,7 +31,7 @@ import java.util.stream.Stream;
  * valid UTF-8; a bad byte is an error naming the file, line and byte offset.
  */
 public final class DocumentSource implements Closeable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** One document: its index in the dataset and its text. */
     public record Document(long index, String text) {}

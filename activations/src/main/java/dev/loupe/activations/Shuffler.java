@@ -1,7 +1,9 @@
 package dev.loupe.activations;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.model.ProgressBar;
 import dev.loupe.model.format.AtomicFile;
+import dev.loupe.model.format.Json;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -30,7 +32,7 @@ import java.util.SplittableRandom;
 public final class Shuffler {
     /** Work folder inside the output folder (buckets and pass-1 progress); deleted when done. */
     public static final String WORK_DIR = ".shuffle";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** Pass-1 progress: the plan, source shards scattered, and each bucket file's committed length. */
     record Scatter(ShufflePlan plan, long seed, String sourceDigest, int shardsDone, long[] bucketBytes) {}
@@ -75,7 +77,7 @@ public final class Shuffler {
         if (sc.seed() != seed || !sc.sourceDigest().equals(src.digest())) {
             throw new IllegalArgumentException(work + " belongs to another shuffle (seed or source differs); delete " + out + " and rerun");
         }
-        Progress bar = new Progress("shuffle", "rows", 0, log);
+        ProgressBar bar = new ProgressBar("shuffle", "rows", 0, log);
         long total = 2 * src.rows();
         try {
             sc = scatter(src, layout, work, sc, bar, total);
@@ -96,7 +98,7 @@ public final class Shuffler {
         return m;
     }
 
-    private Scatter scatter(StoreManifest src, StoreLayout layout, Path work, Scatter sc, Progress bar, long total) throws IOException {
+    private Scatter scatter(StoreManifest src, StoreLayout layout, Path work, Scatter sc, ProgressBar bar, long total) throws IOException {
         ShufflePlan plan = sc.plan();
         int k = plan.buckets(), recBytes = layout.rowBytes() + 8;
         if (sc.shardsDone() == src.shards().size()) return sc;
@@ -158,7 +160,7 @@ public final class Shuffler {
         return sc;
     }
 
-    private StoreManifest gather(StoreManifest m, StoreLayout layout, Path work, Scatter sc, Progress bar, long total) throws IOException {
+    private StoreManifest gather(StoreManifest m, StoreLayout layout, Path work, Scatter sc, ProgressBar bar, long total) throws IOException {
         int recBytes = layout.rowBytes() + 8, k = sc.plan().buckets();
         long[] counts = new long[k];
         long maxCount = 0, all = 0;

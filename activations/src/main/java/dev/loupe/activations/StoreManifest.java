@@ -2,10 +2,9 @@ package dev.loupe.activations;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.loupe.model.format.AtomicFile;
 import dev.loupe.model.format.DType;
+import dev.loupe.model.format.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -39,9 +38,6 @@ public record StoreManifest(
         Long seed) {
     public static final String FILE = "manifest.json";
     public static final String COLLECTED = "collected", SHUFFLED = "shuffled";
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     public StoreManifest {
         hooks = List.copyOf(hooks);
@@ -114,7 +110,7 @@ public record StoreManifest(
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "not an activation store (no manifest.json)");
         StoreManifest m;
         try {
-            m = JSON.readValue(file.toFile(), StoreManifest.class);
+            m = Json.MAPPER.readerFor(StoreManifest.class).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(file.toFile());
         } catch (IOException e) {
             throw new CorruptStoreException(file + ": not a valid manifest (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
@@ -129,7 +125,7 @@ public record StoreManifest(
 
     /** Writes {@code dir/manifest.json} atomically (the commit point). */
     public void write(Path dir) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(this);
+        byte[] bytes = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
         AtomicFile.write(path(dir), ch -> {
             ByteBuffer b = ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) ch.write(b);

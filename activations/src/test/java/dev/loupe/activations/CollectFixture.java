@@ -20,8 +20,7 @@ final class CollectFixture {
 
     /** The first {@code docs} lines of brown.jsonl as a dataset file in {@code dir}. */
     static Path dataset(Path dir, int docs) throws IOException {
-        Path brown = SharedModels.ROOT.resolveSibling("data").resolve("brown.jsonl");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(brown), "../shared/data/brown.jsonl is absent; skipping");
+        Path brown = SharedModels.data("brown.jsonl");
         Path out = dir.resolve("brown-" + docs + ".jsonl");
         try (var lines = Files.lines(brown)) {
             Files.write(out, lines.limit(docs).toList());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.format.AtomicFile;
 import dev.loupe.model.format.DType;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensorsWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,7 +30,7 @@ import java.util.function.IntFunction;
 public final class GraphFiles {
     public static final String TENSORS = "graph.safetensors";
     public static final String JSON_FILE = "graph.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private GraphFiles() {}
 

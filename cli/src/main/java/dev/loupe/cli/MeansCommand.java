@@ -3,6 +3,7 @@ package dev.loupe.cli;
 import dev.loupe.interp.TextDataset;
 import dev.loupe.interp.intervene.MeanActivations;
 import dev.loupe.model.LoadedModel;
+import dev.loupe.model.ProgressBar;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -43,7 +44,7 @@ final class MeansCommand implements Command {
                 .map(t -> m.tokens(t))
                 .map(ids -> ids.length > maxTokens ? Arrays.copyOf(ids, maxTokens) : ids)
                 .toList();
-        MeanActivations means = MeanActivations.compute(m.transformer(), seqs, args.all("hook"));
+        MeanActivations means = MeanActivations.compute(m.transformer(), seqs, args.all("hook"), new ProgressBar("means", "tok", 0, System.err));
         means.save(out, args.getOr("model", ModelOptions.DEFAULT_MODEL), data.getFileName() + " (max " + maxTokens + " tokens a document)");
         System.err.println("wrote means at " + means.means().size() + " hooks over " + means.tokens() + " tokens of " + means.sequences()
                 + " documents to " + out);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.model.format.AtomicFile;
 import dev.loupe.model.format.DType;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensorsWriter;
 import dev.loupe.model.tokenizer.TrainedBpe;
 import java.io.IOException;
@@ -28,7 +29,7 @@ enum ModelShape {
 
     enum Family { GPT2, LLAMA, QWEN3, GEMMA2 }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final float STD = 0.02f;
     final String id;
     final Family family;

@@ -1,8 +1,8 @@
 package dev.loupe.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.model.format.DType;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensorsWriter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -53,7 +53,7 @@ record RandomGpt2(int layers, int dModel, int heads, int vocab, int ctx, long se
     }
 
     private ObjectNode config() {
-        ObjectNode c = new ObjectMapper().createObjectNode();
+        ObjectNode c = Json.MAPPER.createObjectNode();
         c.putArray("architectures").add("GPT2LMHeadModel");
         c.put("model_type", "gpt2");
         c.put("n_layer", layers);

@@ -1,21 +1,21 @@
 package dev.loupe.cli;
 
+import dev.loupe.activations.HookSelection;
+import dev.loupe.activations.StoreManifest;
 import dev.loupe.model.LoadedModel;
+import dev.loupe.model.ProgressBar;
+import dev.loupe.model.hooks.HookPattern;
+import dev.loupe.sae.ActivationSource;
 import dev.loupe.sae.EvalReport;
 import dev.loupe.sae.FeatureScan;
 import dev.loupe.sae.ScanTarget;
-import dev.loupe.activations.HookSelection;
-import dev.loupe.activations.StoreManifest;
-import dev.loupe.model.hooks.HookPattern;
-import dev.loupe.sae.ActivationSource;
 import dev.loupe.sae.LiveModelSource;
-import dev.loupe.sae.StoreSource;
 import dev.loupe.sae.Sae;
 import dev.loupe.sae.SaeConfig;
 import dev.loupe.sae.SaeEvaluator;
 import dev.loupe.sae.SaeLensFormat;
 import dev.loupe.sae.SaeTrainer;
-import dev.loupe.sae.Schedule;
+import dev.loupe.sae.StoreSource;
 import dev.loupe.sae.TextContexts;
 import dev.loupe.sae.TrainOptions;
 import dev.loupe.sae.TranscoderEvaluator;
@@ -28,6 +28,7 @@ import dev.loupe.sae.transcoder.CrossLayerTranscoder;
 import dev.loupe.sae.transcoder.SaeLensTranscoder;
 import dev.loupe.sae.transcoder.TranscoderHooks;
 import dev.loupe.sae.transcoder.TranscoderSet;
+import dev.loupe.train.LrSchedule;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -225,10 +226,10 @@ final class SaeCommand implements Command {
         o.seed = a.intOr("seed", 42);
         o.progress = true;
         String decay = a.getOr("decay", "linear").toUpperCase();
-        if (Arrays.stream(Schedule.Decay.values()).noneMatch(d -> d.name().equals(decay))) {
+        if (Arrays.stream(LrSchedule.Decay.values()).noneMatch(d -> d.name().equals(decay))) {
             throw new Args.UsageException("sae train: --decay expects linear, cosine or constant, got '" + a.get("decay") + "'");
         }
-        o.schedule = new Schedule(steps, a.intOr("warmup", Math.min(100, steps / 10)), steps / 5, Schedule.Decay.valueOf(decay), 0);
+        o.schedule = new LrSchedule(a.intOr("warmup", Math.min(100, steps / 10)), steps - steps / 5, steps, LrSchedule.Decay.valueOf(decay), 0);
         if (a.has("checkpoint")) {
             o.checkpoint = Path.of(a.get("checkpoint"));
             o.checkpointEvery = a.intOr("every", 500);
@@ -240,11 +241,13 @@ final class SaeCommand implements Command {
         LoadedModel m = ModelOptions.load(a);
         if (a.has("transcoders")) {
             TranscoderWeights w = TranscoderWeights.of(CircuitTracerFormat.read(Path.of(a.get("transcoders"))), m.source().getFileName().toString());
-            System.out.println(TranscoderEvaluator.evaluate(m.transformer(), w, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16)));
+            System.out.println(TranscoderEvaluator.evaluate(m.transformer(), w, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16),
+                    new ProgressBar("transcoder eval", "tok", 0, System.err)));
             return 0;
         }
         Sae sae = SaeLensFormat.read(Path.of(a.require("sae")));
-        EvalReport r = SaeEvaluator.evaluate(m.transformer(), sae, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16));
+        EvalReport r = SaeEvaluator.evaluate(m.transformer(), sae, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16),
+                new ProgressBar("sae eval", "tok", 0, System.err));
         System.out.println(r);
         return 0;
     }
@@ -255,8 +258,8 @@ final class SaeCommand implements Command {
         if (a.has("transcoders")) return transcoderFeatures(a, m);
         Sae sae = SaeLensFormat.read(Path.of(a.require("sae")));
         Path out = Path.of(a.require("out"));
-        FeatureScan.run(m.transformer(), m.tokenizer(), sae, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16), a.intOr("top", 20),
-                a.intOr("window", 8), a.intOr("logits", 10), out);
+        FeatureScan.run(m.transformer(), m.tokenizer(), ScanTarget.of(m.transformer(), sae), texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16),
+                a.intOr("top", 20), a.intOr("window", 8), a.intOr("logits", 10), out, new ProgressBar("sae features", "tok", 0, System.err));
         System.err.println("wrote feature statistics for " + sae.dSae() + " latents to " + out);
         return 0;
     }
@@ -276,7 +279,7 @@ final class SaeCommand implements Command {
             }
             Path db = out.resolve(ScanTarget.transcoderStore(l));
             FeatureScan.run(m.transformer(), m.tokenizer(), target, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16), a.intOr("top", 20),
-                    a.intOr("window", 8), a.intOr("logits", 10), db);
+                    a.intOr("window", 8), a.intOr("logits", 10), db, new ProgressBar("sae features layer " + l, "tok", 0, System.err));
             System.err.println("wrote feature statistics for " + target.latents() + " features of layer " + l + " to " + db);
         }
         return 0;

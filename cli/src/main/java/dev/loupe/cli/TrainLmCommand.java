@@ -1,8 +1,8 @@
 package dev.loupe.cli;
 
 import dev.loupe.train.LmTrainer;
-import dev.loupe.train.ProgressBar;
 import dev.loupe.train.TrainLm;
+import dev.loupe.train.TrainingProgress;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -57,7 +57,7 @@ final class TrainLmCommand implements Command {
                 count(a.getOr("tokens", "1M")), a.intOr("batch", 8), a.doubleOr("lr", 1e-3), a.intOr("seed", 0),
                 a.doubleOr("repeat-fraction", 0), a.intOr("checkpoint-every", 100), Path.of(a.require("out")),
                 a.has("init") ? Path.of(a.get("init")) : null);
-        LmTrainer.Result r = TrainLm.run(o, "loupe train-lm " + String.join(" ", argv), System.err, new ProgressBar(System.err));
+        LmTrainer.Result r = TrainLm.run(o, "loupe train-lm " + String.join(" ", argv), System.err, new TrainingProgress(System.err));
         if (r != null) {
             var last = r.log().getLast();
             System.err.printf("final loss %.4f after %,d tokens; %,.0f tokens/s; wrote %s%n", last.loss(), last.tokens(), r.tokensPerSecond(), o.out());

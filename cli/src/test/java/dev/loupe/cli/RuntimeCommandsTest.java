@@ -54,6 +54,19 @@ class RuntimeCommandsTest {
     }
 
     @Test
+    void meansShowsProgressAndWritesOneMeanPerHook() throws Exception {
+        Path data = dir.resolve("docs.txt"), out = dir.resolve("means.safetensors");
+        Files.writeString(data, "The cat sat on the mat.\nA dog ran in the park.\nIt rained all day long.\n");
+        CliRunner r = CliRunner.run("means", "--model", SharedModels.path("gpt2-tiny-random").toString(), "--data", data.toString(), "--hook",
+                "blocks.0.hook_resid_post", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("means [") && r.err().contains("100.0%"), "a progress bar: " + r.err());
+        try (WeightStore s = SafeTensors.open(out)) {
+            assertArrayEquals(new int[] {64}, s.info("blocks.0.hook_resid_post").shape());
+        }
+    }
+
+    @Test
     void hooksAndTokenize() {
         String model = SharedModels.path("gpt2-tiny-random").toString();
         CliRunner hooks = CliRunner.run("hooks", "--model", model);

@@ -2,8 +2,8 @@ package dev.loupe.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.loupe.model.SharedModels;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code loupe steer build} then {@code loupe generate --steer / --interventions} on the pretrained stories260K. */
 class SteerCommandTest {
-    private static final Path MODEL = Path.of("../shared/models/stories260K/stories260K.bin");
+    private static final Path MODEL = SharedModels.ROOT.resolve("stories260K/stories260K.bin");
 
     /** Runs the CLI; returns exit code and what it printed on stdout and stderr. */
     private static String[] run(String... argv) {
@@ -33,7 +33,7 @@ class SteerCommandTest {
 
     @Test
     void buildThenSteerAndIntervene(@TempDir Path dir) throws Exception {
-        assumeTrue(Files.exists(MODEL), "stories260K absent (a checkout without ../shared); skipping");
+        SharedModels.path("stories260K/stories260K.bin");
         Path pairs = dir.resolve("pairs.jsonl"), vec = dir.resolve("happy.safetensors"), spec = dir.resolve("spec.json");
         Files.writeString(pairs, """
             {"positive": "Lily was very happy.", "negative": "Lily was very sad."}

@@ -24,8 +24,7 @@ class TranscoderCommandsTest {
     @Test
     void collectTrainAttributeAndEvaluate() throws Exception {
         String model = SharedModels.path("stories260K").resolve("stories260K.bin").toString();
-        Path brown = SharedModels.ROOT.resolveSibling("data").resolve("brown.jsonl");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(brown), "../shared/data/brown.jsonl is absent; skipping");
+        Path brown = SharedModels.data("brown.jsonl");
         Path data = dir.resolve("docs.jsonl");
         try (var lines = Files.lines(brown)) {
             Files.write(data, lines.limit(4).toList());
@@ -54,6 +53,7 @@ class TranscoderCommandsTest {
                 "--batch-size", "2");
         assertEquals(0, e.exitCode(), e.err());
         assertTrue(e.out().contains("CE recovered") && e.out().contains("FVU"), e.out());
+        assertTrue(e.err().contains("transcoder eval [") && e.err().contains("100.0%"), "a progress bar: " + e.err());
 
         Path skip = dir.resolve("skip");
         CliRunner s = CliRunner.run("sae", "train", "--kind", "skip_transcoder", "--layers", "3", "--arch", "jumprelu", "--model", model, "--store",

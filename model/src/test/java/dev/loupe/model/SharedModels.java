@@ -10,7 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The real test models in {@code ../shared/models}; tests that need them skip when the folder is absent. */
+/**
+ * The one locator of the shared test fixtures: the real test models in {@code ../shared/models} and the text in
+ * {@code ../shared/data}; tests that need them skip when they are absent (a checkout without {@code ../shared}).
+ */
 public final class SharedModels {
     public static final Path ROOT = Path.of("../shared/models");
 
@@ -20,6 +23,13 @@ public final class SharedModels {
     public static Path path(String name) {
         Path p = ROOT.resolve(name);
         assumeTrue(Files.exists(p), "test model " + p.toAbsolutePath() + " is absent (a checkout without ../shared); skipping");
+        return p;
+    }
+
+    /** {@code ../shared/data/name} (e.g. {@code brown.jsonl}), or a skipped test if it is not there. */
+    public static Path data(String name) {
+        Path p = ROOT.resolveSibling("data").resolve(name);
+        assumeTrue(Files.exists(p), "test data " + p.toAbsolutePath() + " is absent (a checkout without ../shared); skipping");
         return p;
     }
 

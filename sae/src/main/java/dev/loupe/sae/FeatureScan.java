@@ -4,10 +4,11 @@ import dev.loupe.core.Autograd;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.ProgressBar;
 import dev.loupe.model.format.AtomicFile;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.hooks.HookSpec;
 import dev.loupe.model.hooks.Hooks;
-import dev.loupe.model.format.Json;
 import dev.loupe.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,12 +43,12 @@ public final class FeatureScan {
      */
     public static void run(HookedTransformer model, Tokenizer tok, Sae sae, TextContexts texts, int batches, int batchSize, int topK, int window,
                            int logits, Path out) throws IOException {
-        run(model, tok, ScanTarget.of(model, sae), texts, batches, batchSize, topK, window, logits, out);
+        run(model, tok, ScanTarget.of(model, sae), texts, batches, batchSize, topK, window, logits, out, ProgressBar.silent());
     }
 
-    /** The same scan of any dictionary: an SAE, or one layer of transcoders ({@link ScanTarget}). */
+    /** The same scan of any dictionary (an SAE, or one layer of transcoders: {@link ScanTarget}), showing progress after each batch. */
     public static void run(HookedTransformer model, Tokenizer tok, ScanTarget target, TextContexts texts, int batches, int batchSize, int topK, int window,
-                           int logits, Path out) throws IOException {
+                           int logits, Path out, ProgressBar progress) throws IOException {
         HookSpec hook = target.hook();
         int n = target.latents();
         long[] count = new long[n];
@@ -88,7 +89,9 @@ public final class FeatureScan {
                     }
                 }
             }
+            progress.update(tokens, (bi + 1.0) / batches);
         }
+        progress.finish();
         write(out, model, tok, target, count, sum, max, hist, heaps, tokens, logits);
     }
 

@@ -5,6 +5,7 @@ import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.ProgressBar;
 import dev.loupe.model.hooks.HookFn;
 import dev.loupe.model.hooks.Hooks;
 
@@ -19,6 +20,11 @@ public final class SaeEvaluator {
     private SaeEvaluator() {}
 
     public static EvalReport evaluate(HookedTransformer model, Sae sae, TextContexts texts, int batches, int batchSize) {
+        return evaluate(model, sae, texts, batches, batchSize, ProgressBar.silent());
+    }
+
+    /** As {@link #evaluate(HookedTransformer, Sae, TextContexts, int, int)}, showing progress after each batch. */
+    public static EvalReport evaluate(HookedTransformer model, Sae sae, TextContexts texts, int batches, int batchSize, ProgressBar progress) {
         SaeSplice.requireFits(model, sae);
         String hook = sae.config().hookName();
         int d = sae.dIn(), n = sae.dSae();
@@ -58,7 +64,9 @@ public final class SaeEvaluator {
             ceZero += Ops.nextTokenLoss(zero, ids).data()[0] * count;
             kl += klSum(clean, spliced, pos);
             predictions += count;
+            progress.update(tokens, (bi + 1.0) / batches);
         }
+        progress.finish();
         double meanSq = 0;
         for (double s : sum) meanSq += (s / tokens) * (s / tokens);
         double variance = sumSq - tokens * meanSq;

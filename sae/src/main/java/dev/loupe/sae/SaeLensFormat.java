@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Tensor;
 import dev.loupe.core.kernels.Elementwise;
 import dev.loupe.model.format.AtomicFile;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
 import dev.loupe.model.format.WeightStore;
@@ -29,7 +30,7 @@ import java.nio.file.Path;
 public final class SaeLensFormat {
     public static final String CONFIG_FILE = "cfg.json";
     public static final String WEIGHTS_FILE = "sae_weights.safetensors";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private SaeLensFormat() {}
 

@@ -1,6 +1,9 @@
 package dev.loupe.sae;
 
 import dev.loupe.core.Parallel;
+import dev.loupe.model.ProgressBar;
+import dev.loupe.train.AdamW;
+import dev.loupe.train.LrSchedule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -56,27 +59,28 @@ public final class SaeTrainer {
         float[] pre = new float[b * n];
         boolean[] fired = new boolean[n];
         boolean[] dead = new boolean[n];
-        Progress bar = opt.progress() ? new Progress(System.err, st.step, opt.steps()) : null;
+        ProgressBar bar = opt.progress() ? new ProgressBar("sae train", "tok", st.step * b, System.err) : null;
         while (st.step < opt.steps()) {
             source.next(batch, b);
             scale(batch, st.scales[0]);
-            float coef = (float) (opt.coefficient() * Schedule.warmup(st.step, opt.coefficientWarmupSteps()));
+            float coef = (float) (opt.coefficient() * LrSchedule.warmupFactor(st.step, opt.coefficientWarmupSteps()));
             int numDead = st.deadMask(opt.deadAfterTokens(), dead);
             Arrays.fill(fired, false);
             StepStats stats = TrainStep.run(sae, batch, b, coef, opt.bandwidth(), numDead > 0 ? dead : null, (float) opt.auxKCoefficient(),
                     Math.min(opt.kAux(), n), grads, fired, pre);
             if (!arch.trainsThreshold() && grads.threshold() != null) Arrays.fill(grads.threshold(), 0f);
             if (arch.unitNormDecoder()) projectOutRadial(sae.wDec, grads.wDec(), cfg.dIn());
-            st.adam.step(params, gradByName, opt.lr() * opt.schedule().lrFactor(st.step));
+            st.adam.step(params, gradByName, opt.schedule().at(opt.lr(), st.step));
             if (arch.unitNormDecoder()) normalizeRows(sae.wDec, cfg.dIn());
             if (arch.trainsThreshold()) for (int j = 0; j < n; j++) sae.threshold[j] = Math.max(sae.threshold[j], 0f);
             st.advance(b, fired);
-            if (bar != null) bar.update(st.step, b, stats, numDead, st.step == opt.steps());
+            if (bar != null) bar.update(st.step * b, (double) st.step / opt.steps(), () -> stats.figures(numDead));
             listener.afterStep(st.step, stats);
             if (opt.checkpoint() != null && (st.step % opt.checkpointEvery() == 0 || st.step == opt.steps())) {
                 TrainCheckpoint.write(opt.checkpoint(), st, opt, source);
             }
         }
+        if (bar != null) bar.finish();
         Sae out = sae.withConfig(cfg);
         out.foldInputScale(st.scales[0]);
         return out;
@@ -91,7 +95,7 @@ public final class SaeTrainer {
 
     /** A state of {@code sae} at step 0, for a checkpoint to load into. */
     static TrainState blank(Sae sae) {
-        return new TrainState(SaeLensFormat.configJson(sae.config()), sae.parameters(), new Adam(trainable(sae), 0.9, 0.999, 1e-8), 0, 0,
+        return new TrainState(SaeLensFormat.configJson(sae.config()), sae.parameters(), AdamW.forArrays(trainable(sae), 0.9, 0.999, 1e-8), 0, 0,
                 new float[] {1f}, new long[sae.dSae()], 0);
     }
 

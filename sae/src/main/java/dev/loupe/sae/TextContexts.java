@@ -2,6 +2,7 @@ package dev.loupe.sae;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.tokenizer.Tokenizer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -17,7 +18,7 @@ import java.util.List;
  * after the last. The position (document, token offset) can be saved and restored.
  */
 public final class TextContexts {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final List<String> docs;
     private final Tokenizer tokenizer;
     private final int contextSize;

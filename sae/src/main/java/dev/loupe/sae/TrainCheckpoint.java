@@ -1,11 +1,8 @@
 package dev.loupe.sae;
 
-import dev.loupe.core.Tensor;
 import dev.loupe.model.format.DType;
 import dev.loupe.model.format.RunFingerprint;
-import dev.loupe.model.format.SafeTensors;
-import dev.loupe.model.format.SafeTensorsWriter;
-import dev.loupe.model.format.WeightStore;
+import dev.loupe.model.format.TrainingCheckpoint;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -14,18 +11,15 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.CRC32;
 
 /**
- * A training checkpoint (SAEs and transcoders): one safetensors file (written atomically) holding the
- * parameters, both Adam moments, the input scales, the dead-latent counters and the activation source's saved
- * position, with step, token count, Adam step, RNG state, the dictionary's config and a CRC-32 of every value in
- * its metadata. Reading
- * verifies the checksum, so a truncated or corrupted file is refused with a clear error instead of
- * silently resuming from garbage.
+ * A training checkpoint of an SAE or transcoder, in Loupe's one training-checkpoint format ({@link TrainingCheckpoint}:
+ * safetensors, written atomically, every tensor checksummed and verified on read): the parameters, both Adam moments,
+ * the input scales, the dead-latent counters and the activation source's saved position, with step, token count,
+ * Adam step, RNG state, the dictionary's config and the training options in its metadata.
  */
 final class TrainCheckpoint {
-    static final String FORMAT = "loupe-sae-checkpoint/2";
+    static final String FORMAT = "loupe-sae-checkpoint/3";
 
     private TrainCheckpoint() {}
 
@@ -35,22 +29,19 @@ final class TrainCheckpoint {
             source.save(out);
         }
         byte[] sourceState = bytes.toByteArray();
-        Map<String, float[]> arrays = arrays(st);
-        SafeTensorsWriter w = new SafeTensorsWriter();
-        arrays.forEach((name, a) -> w.add(name, Tensor.of(a, a.length)));
-        w.addLongs("last_fired", DType.I64, st.lastFired, st.lastFired.length);
         long[] src = new long[sourceState.length];
         for (int i = 0; i < src.length; i++) src[i] = sourceState[i] & 0xff;
-        w.addLongs("source_state", DType.U8, src, src.length);
-        w.metadata("format", FORMAT)
+        TrainingCheckpoint.Writer w = new TrainingCheckpoint.Writer(FORMAT);
+        arrays(st).forEach(w::floats);
+        w.longs("last_fired", DType.I64, st.lastFired)
+                .longs("source_state", DType.U8, src)
                 .metadata("step", Long.toString(st.step))
                 .metadata("tokens", Long.toString(st.tokens))
-                .metadata("adam_steps", Long.toString(st.adam.steps))
+                .metadata("adam_steps", Long.toString(st.adam.steps()))
                 .metadata("rng_state", Long.toString(st.rngState))
                 .metadata("config", st.config)
                 .metadata("options", settings(opt))
-                .metadata("crc32", Long.toString(checksum(arrays, st.lastFired, sourceState)));
-        w.write(file);
+                .write(file);
     }
 
     /**
@@ -59,9 +50,8 @@ final class TrainCheckpoint {
      * {@code source} is moved to the saved position.
      */
     static TrainState read(Path file, TrainState blank, TrainOptions opt, ActivationSource source) throws IOException {
-        try (WeightStore ws = SafeTensors.open(file)) {
-            Map<String, String> meta = ws.metadata();
-            if (!FORMAT.equals(meta.get("format"))) throw corrupt(file, "no '" + FORMAT + "' format tag", null);
+        try (TrainingCheckpoint ckpt = TrainingCheckpoint.open(file, FORMAT)) {
+            Map<String, String> meta = ckpt.metadata();
             if (!blank.config.equals(meta.get("config"))) {
                 throw new IllegalArgumentException("checkpoint " + file + " is for a different dictionary (" + meta.get("config") + ") than the one being trained ("
                         + blank.config + "); delete it or pass another checkpoint path");
@@ -71,30 +61,22 @@ final class TrainCheckpoint {
                 throw new IllegalArgumentException("checkpoint " + file + " was written under other training options (" + differs
                         + "); resume with the same options, or delete it or pass another checkpoint path");
             }
-            TrainState st = new TrainState(blank.config, blank.params, blank.adam, Long.parseLong(meta.get("step")), Long.parseLong(meta.get("tokens")),
-                    blank.scales, blank.lastFired, Long.parseLong(meta.get("rng_state")));
-            st.adam.steps = Long.parseLong(meta.get("adam_steps"));
-            Map<String, float[]> arrays = arrays(st);
-            for (var e : arrays.entrySet()) {
-                if (!ws.contains(e.getKey())) throw corrupt(file, "missing tensor " + e.getKey(), null);
-                float[] v = ws.tensor(e.getKey()).data();
-                if (v.length != e.getValue().length) throw corrupt(file, e.getKey() + " has " + v.length + " values, expected " + e.getValue().length, null);
-                System.arraycopy(v, 0, e.getValue(), 0, v.length);
-            }
-            long[] lastFired = ws.longs("last_fired");
+            TrainState st = new TrainState(blank.config, blank.params, blank.adam, ckpt.number("step"), ckpt.number("tokens"),
+                    blank.scales, blank.lastFired, ckpt.number("rng_state"));
+            st.adam.restoreSteps(ckpt.number("adam_steps"));
+            arrays(st).forEach(ckpt::read);
+            long[] lastFired = ckpt.longs("last_fired");
+            if (lastFired.length != st.lastFired.length) throw ckpt.corrupt("last_fired has " + lastFired.length + " values, expected " + st.lastFired.length);
             System.arraycopy(lastFired, 0, st.lastFired, 0, st.lastFired.length);
-            long[] src = ws.longs("source_state");
+            long[] src = ckpt.longs("source_state");
             byte[] sourceState = new byte[src.length];
             for (int i = 0; i < src.length; i++) sourceState[i] = (byte) src[i];
-            long crc = checksum(arrays, st.lastFired, sourceState);
-            if (!Long.toString(crc).equals(meta.get("crc32"))) throw corrupt(file, "checksum mismatch (stored " + meta.get("crc32") + ", computed " + crc + ")", null);
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(sourceState))) {
                 source.restore(in);
+            } catch (IOException | RuntimeException e) {
+                throw ckpt.corrupt("the activation source's saved position is unreadable (" + e.getMessage() + ")");
             }
             return st;
-        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("checkpoint ")) throw e;
-            throw corrupt(file, e.getMessage(), e);
         }
     }
 
@@ -110,37 +92,8 @@ final class TrainCheckpoint {
         Map<String, float[]> out = new LinkedHashMap<>();
         st.params.forEach((k, v) -> out.put("param." + k, v));
         out.put("scales", st.scales);
-        st.adam.m.forEach((k, v) -> out.put("adam.m." + k, v));
-        st.adam.v.forEach((k, v) -> out.put("adam.v." + k, v));
+        st.adam.firstMoments().forEach((k, v) -> out.put("adam.m." + k, v));
+        st.adam.secondMoments().forEach((k, v) -> out.put("adam.v." + k, v));
         return out;
-    }
-
-    private static long checksum(Map<String, float[]> arrays, long[] lastFired, byte[] sourceState) {
-        CRC32 crc = new CRC32();
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
-        for (String name : arrays.keySet().stream().sorted().toList()) {
-            crc.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            for (float f : arrays.get(name)) {
-                if (buf.remaining() < 8) flush(crc, buf);
-                buf.putFloat(f);
-            }
-        }
-        for (long v : lastFired) {
-            if (buf.remaining() < 8) flush(crc, buf);
-            buf.putLong(v);
-        }
-        flush(crc, buf);
-        crc.update(sourceState);
-        return crc.getValue();
-    }
-
-    private static void flush(CRC32 crc, java.nio.ByteBuffer buf) {
-        crc.update(buf.array(), 0, buf.position());
-        buf.clear();
-    }
-
-    private static IllegalArgumentException corrupt(Path file, String why, Throwable cause) {
-        return new IllegalArgumentException("checkpoint " + file + " is corrupt or not a Loupe SAE checkpoint: " + why
-                + "; delete it to start over", cause);
     }
 }

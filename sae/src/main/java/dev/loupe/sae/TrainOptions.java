@@ -1,5 +1,6 @@
 package dev.loupe.sae;
 
+import dev.loupe.train.LrSchedule;
 import java.nio.file.Path;
 
 /**
@@ -24,7 +25,7 @@ import java.nio.file.Path;
  * @param checkpointEvery steps between checkpoints
  * @param progress draw a progress bar on stderr
  */
-public record TrainOptions(int batchSize, int steps, double lr, Schedule schedule, double coefficient, int coefficientWarmupSteps,
+public record TrainOptions(int batchSize, int steps, double lr, LrSchedule schedule, double coefficient, int coefficientWarmupSteps,
                            double auxKCoefficient, int kAux, long deadAfterTokens, float bandwidth, float initialThreshold,
                            BDecInit bDecInit, boolean normalize, long seed, Path checkpoint, int checkpointEvery, boolean progress) {
 
@@ -44,7 +45,7 @@ public record TrainOptions(int batchSize, int steps, double lr, Schedule schedul
     public static final class Builder {
         public int batchSize = 4096, steps, coefficientWarmupSteps, kAux = 256, checkpointEvery = 500;
         public double lr = 4e-4, coefficient = 1.0, auxKCoefficient = 1.0 / 32;
-        public Schedule schedule;
+        public LrSchedule schedule;
         public long deadAfterTokens = 1_000_000, seed = 42;
         public float bandwidth = 0.001f, initialThreshold = 0.001f;
         public BDecInit bDecInit = BDecInit.GEOMETRIC_MEDIAN;
@@ -54,7 +55,7 @@ public record TrainOptions(int batchSize, int steps, double lr, Schedule schedul
         Builder(int steps) {
             this.steps = steps;
             this.coefficientWarmupSteps = steps / 20;
-            this.schedule = new Schedule(steps, Math.min(100, steps / 10), steps / 5, Schedule.Decay.LINEAR, 0.0);
+            this.schedule = new LrSchedule(Math.min(100, steps / 10), steps - steps / 5, steps, LrSchedule.Decay.LINEAR, 0.0);
         }
 
         public TrainOptions build() {

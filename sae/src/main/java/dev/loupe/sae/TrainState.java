@@ -1,5 +1,6 @@
 package dev.loupe.sae;
 
+import dev.loupe.train.AdamW;
 import java.util.Map;
 
 /**
@@ -11,7 +12,7 @@ import java.util.Map;
 final class TrainState {
     final String config;
     final Map<String, float[]> params;
-    final Adam adam;
+    final AdamW adam;
     long step;
     long tokens;
     final float[] scales;
@@ -24,7 +25,7 @@ final class TrainState {
      * @param scales input (and output) scales applied while training, folded into the weights at the end
      * @param lastFired per latent, the token count when it last fired
      */
-    TrainState(String config, Map<String, float[]> params, Adam adam, long step, long tokens, float[] scales, long[] lastFired, long rngState) {
+    TrainState(String config, Map<String, float[]> params, AdamW adam, long step, long tokens, float[] scales, long[] lastFired, long rngState) {
         this.config = config;
         this.params = params;
         this.adam = adam;

@@ -5,6 +5,7 @@ import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.ProgressBar;
 import dev.loupe.model.hooks.Hooks;
 
 /**
@@ -17,6 +18,12 @@ public final class TranscoderEvaluator {
     private TranscoderEvaluator() {}
 
     public static TranscoderReport evaluate(HookedTransformer model, TranscoderWeights w, TextContexts texts, int batches, int batchSize) {
+        return evaluate(model, w, texts, batches, batchSize, ProgressBar.silent());
+    }
+
+    /** As {@link #evaluate(HookedTransformer, TranscoderWeights, TextContexts, int, int)}, showing progress after each batch. */
+    public static TranscoderReport evaluate(HookedTransformer model, TranscoderWeights w, TextContexts texts, int batches, int batchSize,
+                                            ProgressBar progress) {
         TranscoderSpec spec = w.spec;
         int nl = spec.nLayers(), d = spec.dModel(), n = spec.dTranscoder();
         for (String h : spec.rowHooks()) {
@@ -67,7 +74,9 @@ public final class TranscoderEvaluator {
             ceRep += Ops.nextTokenLoss(replaced, ids).data()[0] * count;
             ceZero += Ops.nextTokenLoss(zero, ids).data()[0] * count;
             predictions += count;
+            progress.update(tokens, (bi + 1.0) / batches);
         }
+        progress.finish();
         double[] layerFvu = new double[nl];
         double totalSse = 0, totalVar = 0;
         for (int t = 0; t < nl; t++) {

@@ -1,5 +1,8 @@
 package dev.loupe.sae;
 
+import dev.loupe.model.ProgressBar;
+import dev.loupe.train.AdamW;
+import dev.loupe.train.LrSchedule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -52,25 +55,26 @@ public final class TranscoderTrainer {
         float[] row = new float[b * 2 * nl * d], x = new float[b * nl * d], y = new float[b * nl * d];
         float[][] pre = new float[nl][b * spec.dTranscoder()];
         boolean[] fired = new boolean[total], dead = new boolean[total];
-        Progress bar = opt.progress() ? new Progress(System.err, st.step, opt.steps()) : null;
+        ProgressBar bar = opt.progress() ? new ProgressBar("transcoder train", "tok", st.step * b, System.err) : null;
         while (st.step < opt.steps()) {
             source.next(row, b);
             split(row, b, st.scales, x, y);
-            float coef = (float) (opt.coefficient() * Schedule.warmup(st.step, opt.coefficientWarmupSteps()));
+            float coef = (float) (opt.coefficient() * LrSchedule.warmupFactor(st.step, opt.coefficientWarmupSteps()));
             int numDead = st.deadMask(opt.deadAfterTokens(), dead);
             Arrays.fill(fired, false);
             StepStats stats = TranscoderStep.run(w, x, y, b, coef, opt.bandwidth(), grads, fired, pre);
             if (arch.unitNormDecoder()) for (int i = 0; i < nl; i++) SaeTrainer.projectOutRadial(w.wDec[i], grads.wDec[i], w.width(i));
-            st.adam.step(params, gradByName, opt.lr() * opt.schedule().lrFactor(st.step));
+            st.adam.step(params, gradByName, opt.schedule().at(opt.lr(), st.step));
             if (arch.unitNormDecoder()) for (int i = 0; i < nl; i++) SaeTrainer.normalizeRows(w.wDec[i], w.width(i));
             if (arch.trainsThreshold()) for (float[] t : w.threshold) for (int j = 0; j < t.length; j++) t[j] = Math.max(t[j], 0f);
             st.advance(b, fired);
-            if (bar != null) bar.update(st.step, b, stats, numDead, st.step == opt.steps());
+            if (bar != null) bar.update(st.step * b, (double) st.step / opt.steps(), () -> stats.figures(numDead));
             listener.afterStep(st.step, stats);
             if (opt.checkpoint() != null && (st.step % opt.checkpointEvery() == 0 || st.step == opt.steps())) {
                 TrainCheckpoint.write(opt.checkpoint(), st, opt, source);
             }
         }
+        if (bar != null) bar.finish();
         TranscoderWeights out = w.copy();
         out.foldScales(st.scales);
         return out;
@@ -95,7 +99,7 @@ public final class TranscoderTrainer {
         Map<String, float[]> p = w.parameters();
         float[] scales = new float[2 * spec.nLayers()];
         Arrays.fill(scales, 1f);
-        return new TrainState(spec.describe(), p, new Adam(p, 0.9, 0.999, 1e-8), 0, 0, scales, new long[spec.nLayers() * spec.dTranscoder()], 0);
+        return new TrainState(spec.describe(), p, AdamW.forArrays(p, 0.9, 0.999, 1e-8), 0, 0, scales, new long[spec.nLayers() * spec.dTranscoder()], 0);
     }
 
     /** A fresh run: per-layer scales and b_dec (mean of the scaled outputs, unless zeros) from the first batch. */

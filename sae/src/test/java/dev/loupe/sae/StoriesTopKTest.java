@@ -21,8 +21,7 @@ class StoriesTopKTest {
     }
 
     static TextContexts texts(int from, int count, int ctx) throws Exception {
-        Path data = SharedModels.ROOT.resolve("../data/brown.jsonl");
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(data), "brown.jsonl absent");
+        Path data = SharedModels.data("brown.jsonl");
         List<String> docs = TextContexts.read(data, "text");
         return new TextContexts(docs.subList(from, from + count), Tokenizers.load(SharedModels.path("stories260K/tok512.bin")), ctx);
     }

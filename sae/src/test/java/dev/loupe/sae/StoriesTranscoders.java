@@ -29,8 +29,7 @@ public final class StoriesTranscoders {
 
     /** Collects and shuffles the paired store into {@code dir}/shuffled; skips the test when Brown is absent. */
     public static Path pairedStore(LoadedModel model, Path dir) throws Exception {
-        Path brown = SharedModels.ROOT.resolveSibling("data").resolve("brown.jsonl");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(brown), "../shared/data/brown.jsonl is absent; skipping");
+        Path brown = SharedModels.data("brown.jsonl");
         Path docs = dir.resolve("brown-60.jsonl");
         try (var lines = Files.lines(brown)) {
             Files.write(docs, lines.limit(60).toList());

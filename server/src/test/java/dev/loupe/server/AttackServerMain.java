@@ -2,6 +2,7 @@ package dev.loupe.server;
 
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.SharedModels;
 import dev.loupe.server.api.Limits;
 import dev.loupe.server.http.ApiKeys;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ public final class AttackServerMain {
     private AttackServerMain() {}
 
     public static void main(String[] args) throws Exception {
-        Path bin = Path.of("../shared/models/stories260K/stories260K.bin");
+        Path bin = SharedModels.ROOT.resolve("stories260K/stories260K.bin");
         LoadedModel m = ModelLoader.load(bin.toString(), bin.resolveSibling("tok512.bin"));
         LoupeServer s = new LoupeServer(m, "stories260K", List.of(), new LoupeServer.Config("127.0.0.1", 0, ApiKeys.none(), LIMITS, 32, 64), line -> {});
         System.out.println("PORT " + s.port());

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.ProgressBar;
 import dev.loupe.model.SharedModels;
 import dev.loupe.sae.FeatureScan;
 import dev.loupe.sae.ScanTarget;
@@ -55,7 +56,7 @@ class GraphBrowserTest {
                 "A dog ran to the park, and the children played with it until the evening came."), model.tokenizer(), 16);
         for (int l = 0; l < tc.nLayers(); l++) {
             FeatureScan.run(model.transformer(), model.tokenizer(), ScanTarget.of(model.transformer(), tc, l), texts, 2, 2, 5, 4, 3,
-                    stores.resolve(ScanTarget.transcoderStore(l)));
+                    stores.resolve(ScanTarget.transcoderStore(l)), ProgressBar.silent());
         }
         server = new LoupeServer(model, "gpt2-tiny", List.of(), ServedTranscoders.load(SharedModels.path("circuits-tiny/plt-skip"), stores),
                 new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(TestServer.KEY)), Limits.DEFAULT, 32, 256), line -> { });

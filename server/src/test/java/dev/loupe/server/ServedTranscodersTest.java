@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.ProgressBar;
 import dev.loupe.model.SharedModels;
 import dev.loupe.sae.FeatureScan;
 import dev.loupe.sae.ScanTarget;
@@ -36,7 +37,7 @@ class ServedTranscodersTest {
         Path stores = Files.createDirectories(set.resolve(ScanTarget.TRANSCODER_STORES));
         TextContexts texts = new TextContexts(List.of("The cat sat on the mat because it was warm."), model.tokenizer(), 8);
         FeatureScan.run(model.transformer(), model.tokenizer(), ScanTarget.of(model.transformer(), tc, 1), texts, 1, 1, 2, 2, 0,
-                stores.resolve(ScanTarget.transcoderStore(1)));
+                stores.resolve(ScanTarget.transcoderStore(1)), ProgressBar.silent());
 
         ServedTranscoders served = ServedTranscoders.load(set, null);
         assertNull(served.stores()[0], "layer 0 has no store");

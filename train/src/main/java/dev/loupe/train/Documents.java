@@ -2,6 +2,7 @@ package dev.loupe.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.model.format.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ public final class Documents {
     public static List<String> read(Path file) throws IOException {
         String name = file.getFileName().toString();
         if (!name.endsWith(".jsonl") && !name.endsWith(".json")) return List.of(Files.readString(file, StandardCharsets.UTF_8));
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = Json.MAPPER;
         List<String> docs = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             int lineNo = 0;

@@ -6,11 +6,12 @@ import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.TransformerConfig;
-import dev.loupe.model.TransformerWeights;
 import dev.loupe.model.TransformerWeights.Block;
 import dev.loupe.model.TransformerWeights.Linear;
 import dev.loupe.model.TransformerWeights.Norm;
+import dev.loupe.model.TransformerWeights;
 import dev.loupe.model.format.Checkpoints;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
 import java.io.IOException;
@@ -26,7 +27,7 @@ import java.nio.file.Path;
  * truth but Hugging Face's Conv1D cannot reshape a zero-width input.
  */
 public final class Gpt2Folder {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     /** MLP width of an attention-only model's all-zero stand-in MLPs. */
     static final int ZERO_MLP_WIDTH = 1;
 
@@ -59,7 +60,7 @@ public final class Gpt2Folder {
         }
         norm(st, p + "ln_f", w.lnFinal());
         st.write(dir.resolve(SafeTensors.SINGLE_FILE));
-        JsonFiles.write(dir.resolve(Checkpoints.CONFIG_FILE), config(c, endOfTextId));
+        Json.write(dir.resolve(Checkpoints.CONFIG_FILE), config(c, endOfTextId));
     }
 
     static ObjectNode config(TransformerConfig c, int endOfTextId) {

@@ -6,6 +6,7 @@ import dev.loupe.core.Autograd;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.format.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ public final class LmTrainer {
     public static final String CHECKPOINT = "checkpoint.safetensors";
     /** The training record inside the output folder: settings, loss curve, speed. */
     public static final String RECORD = "training.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final int TIMING_WARMUP_STEPS = 5;
     private static final String LOG_KEY = "loss_log", INTERVAL_LOSS_KEY = "interval_loss_sum";
 
@@ -69,7 +70,7 @@ public final class LmTrainer {
         if (initial != null) copyInto(params, initial.weights().parameters());
         params.values().forEach(p -> p.requiresGrad(true));
         AdamW opt = new AdamW(params, decayed(params), run.beta1(), run.beta2(), 1e-8, run.weightDecay());
-        LrSchedule schedule = new LrSchedule(run.lr(), run.warmup(), run.steps(), run.minLrFraction());
+        LrSchedule schedule = LrSchedule.cosine(run.warmup(), run.steps(), run.minLrFraction());
         String fingerprint = run.fingerprint(dataDescription);
         Path ckpt = out.resolve(CHECKPOINT);
         TrainCheckpoint.Restored restored = TrainCheckpoint.load(ckpt, fingerprint, params, opt);
@@ -83,7 +84,7 @@ public final class LmTrainer {
             Tensor loss = Ops.nextTokenLoss(model.forward(batch), batch);
             Autograd.backward(loss);
             AdamW.clipGradNorm(params, run.clip());
-            double lr = schedule.at(step);
+            double lr = schedule.at(run.lr(), step);
             Autograd.noGrad(() -> {
                 opt.step(lr);
                 return null;

@@ -1,11 +1,12 @@
 package dev.loupe.train;
 
+import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.ModelLoader;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.tokenizer.BpeTrainer;
 import dev.loupe.model.tokenizer.HuggingFaceTokenizer;
 import dev.loupe.model.tokenizer.Tokenizer;
 import dev.loupe.model.tokenizer.TrainedBpe;
-import dev.loupe.model.HookedTransformer;
-import dev.loupe.model.ModelLoader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ public final class TrainLm {
         LmTrainer.Result r = LmTrainer.train(run, data, description, eot, o.out(), listener, start);
         if (r.resumedFrom() > 0) log.println("resumed from step " + r.resumedFrom());
         Gpt2Folder.write(r.model(), eot, o.out());
-        JsonFiles.write(o.out().resolve(LmTrainer.RECORD), LmTrainer.record(run, command, description, r));
+        Json.write(o.out().resolve(LmTrainer.RECORD), LmTrainer.record(run, command, description, r));
         Files.deleteIfExists(ckpt);
         return r;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.format.AtomicFile;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensorsWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,7 +19,7 @@ import java.util.Map;
  * extension or none.
  */
 public final class ResultFiles {
-    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = Json.MAPPER;
 
     private ResultFiles() {}
 

@@ -4,6 +4,7 @@ import dev.loupe.core.Tensor;
 import dev.loupe.interp.HookReadout;
 import dev.loupe.interp.LoupeVersion;
 import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.ProgressBar;
 import dev.loupe.model.format.SafeTensorsWriter;
 import dev.loupe.model.hooks.ActivationCache;
 import dev.loupe.model.hooks.HookPattern;
@@ -29,6 +30,11 @@ public record MeanActivations(Map<String, Tensor> means, int sequences, long tok
 
     /** Means at every hook {@code patterns} select over {@code sequences} (each truncated to n_ctx). */
     public static MeanActivations compute(HookedTransformer model, List<int[]> sequences, List<String> patterns) {
+        return compute(model, sequences, patterns, ProgressBar.silent());
+    }
+
+    /** As {@link #compute(HookedTransformer, List, List)}, showing progress after each sequence. */
+    public static MeanActivations compute(HookedTransformer model, List<int[]> sequences, List<String> patterns, ProgressBar progress) {
         Map<String, HookSpec> hooks = new LinkedHashMap<>();
         for (String p : patterns) for (HookSpec h : HookPattern.select(model.hooks(), p)) hooks.put(h.name(), h);
         Map<String, double[]> sums = new LinkedHashMap<>();
@@ -38,6 +44,7 @@ public record MeanActivations(Map<String, Tensor> means, int sequences, long tok
             sums.put(h.name(), new double[(int) Tensor.numel(feature)]);
         }
         long tokens = 0;
+        int done = 0;
         for (int[] ids : sequences) {
             int[] seq = ids.length > model.config().nCtx() ? java.util.Arrays.copyOf(ids, model.config().nCtx()) : ids;
             ActivationCache cache = HookReadout.read(model, seq, List.copyOf(hooks.values()));
@@ -46,7 +53,9 @@ public record MeanActivations(Map<String, Tensor> means, int sequences, long tok
                 for (int i = 0; i < a.length; i++) sum[i % sum.length] += a[i];
             });
             tokens += seq.length;
+            progress.update(tokens, (double) ++done / sequences.size());
         }
+        progress.finish();
         Map<String, Tensor> means = new LinkedHashMap<>();
         for (HookSpec h : hooks.values()) {
             double[] sum = sums.get(h.name());

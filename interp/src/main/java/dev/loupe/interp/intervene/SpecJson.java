@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.JsonErrors;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -14,7 +15,7 @@ import java.util.Map;
 
 /** The JSON form of an {@link InterventionSpec}: strict reading (every error names its field) and writing. */
 final class SpecJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final List<String> COMMON = List.of("hook", "op", "positions", "heads", "rows");
     private static final Map<String, List<String>> OP_FIELDS = Map.of(
             "add", List.of("vector", "scale"),

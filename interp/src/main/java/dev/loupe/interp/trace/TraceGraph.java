@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.model.format.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ import java.util.List;
  */
 public record TraceGraph(int version, List<Invoke> invokes, int steps, List<Node> nodes) {
     public static final int VERSION = 1;
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Json.MAPPER;
 
     /** One input sequence: token ids, or a prompt still to tokenize (with a BOS token unless {@code bos} is false). */
     public record Invoke(int[] tokens, String prompt, boolean bos) {}
@@ -70,7 +71,7 @@ public record TraceGraph(int version, List<Invoke> invokes, int steps, List<Node
                 switch (f) {
                     case "version" -> version = p.getIntValue();
                     case "steps" -> steps = p.getIntValue();
-                    case "invokes" -> invokes = invokes(p.readValueAsTree());
+                    case "invokes" -> invokes = invokes(Json.IN_STREAM.readTree(p));
                     case "nodes" -> {
                         if (t != JsonToken.START_ARRAY) throw new TraceException(400, -1, null, "'nodes' must be an array");
                         nodes = new ArrayList<>();
@@ -78,7 +79,7 @@ public record TraceGraph(int version, List<Invoke> invokes, int steps, List<Node
                             if (nodes.size() >= maxNodes) {
                                 throw new TraceException(413, nodes.size(), null, "the graph has more than " + maxNodes + " nodes, the limit of this server");
                             }
-                            nodes.add(node(nodes.size(), p.readValueAsTree()));
+                            nodes.add(node(nodes.size(), Json.IN_STREAM.readTree(p)));
                         }
                     }
                     default -> throw new TraceException(400, -1, null, "unknown field '" + f + "' (a graph has version, invokes, steps, nodes)");

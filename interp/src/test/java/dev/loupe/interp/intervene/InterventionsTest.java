@@ -305,6 +305,9 @@ class InterventionsTest {
     void invalidSpecsNameTheFieldAndWhatWasExpected() {
         assertTrue(compileError(TensorResolver.EMPTY, iv("blocks.2.hook_resid_pots", new Operation.Zero()))
                 .startsWith("interventions[1].hook: unknown hook 'blocks.2.hook_resid_pots'; nearest: blocks.2.hook_resid_post"));
+        // docs/sae.md: a spec compiles against the model's own hooks, so an SAE's attached points are refused by name
+        assertTrue(compileError(TensorResolver.EMPTY, iv("blocks.2.hook_resid_post.hook_sae_acts_post", new Operation.Zero()))
+                .startsWith("interventions[1].hook: unknown hook 'blocks.2.hook_resid_post.hook_sae_acts_post'"));
         assertEquals("interventions[1].vector: vector has 768 values but blocks.2.hook_resid_post has width d_model=64",
                 compileError(TensorResolver.EMPTY, iv("blocks.2.hook_resid_post", new Operation.Add(inline(new float[768]), 1f))));
         assertEquals("interventions[1].vector: vector has 5 values but blocks.2.attn.hook_z has width d_head=8 (or 8·8=64 for one slice per head)",

@@ -17,7 +17,7 @@ import java.util.Set;
  * Generic: architecture adapters decide which fields they need.
  */
 public final class HfConfig {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** Sizes and counts that divide or allocate: zero or negative is refused where it is read, naming the field. */
     private static final Set<String> POSITIVE = Set.of("hidden_size", "n_embd", "num_attention_heads", "n_head", "num_key_value_heads",

@@ -28,7 +28,7 @@ final class SafeTensorsHeader {
     /** The reference implementation refuses headers above 100 MB; so do we, before allocating. */
     static final long MAX_HEADER = 100_000_000L;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** A parsed header: tensor slots (absolute offsets) in data order, and the metadata. */
     record Parsed(Map<String, MappedWeightStore.Slot> slots, Map<String, String> metadata) {}
@@ -64,13 +64,14 @@ final class SafeTensorsHeader {
     private static void readJson(String label, byte[] json, List<Entry> entries, Map<String, String> metadata) throws FormatException {
         Set<String> seen = new HashSet<>();
         try (JsonParser p = JSON.createParser(json)) {
+            p.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // a repeated tensor name is named below
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new FormatException(label + ": header is not a JSON object");
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 p.nextToken();
-                JsonNode node = JSON.readTree(p);
+                JsonNode node = Json.IN_STREAM.readTree(p);
                 if (!seen.add(name)) {
                     throw new FormatException(label + ": duplicate tensor name '" + name + "' in header");
                 }

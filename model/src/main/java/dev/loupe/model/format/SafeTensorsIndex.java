@@ -25,7 +25,7 @@ import java.util.Map;
  * @param metadata   the index's metadata, values as text (e.g. {@code total_size})
  */
 public record SafeTensorsIndex(Path file, Map<String, String> weightMap, Map<String, String> metadata) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     public SafeTensorsIndex {
         weightMap = Collections.unmodifiableMap(new LinkedHashMap<>(weightMap));

@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * padded with spaces to 8-byte alignment. The file is written atomically ({@link AtomicFile}).
  */
 public final class SafeTensorsWriter {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final int BUFFER_BYTES = 1 << 20;
 
     private record Pending(TensorInfo info, Supplier<Tensor> floats, Supplier<long[]> longs) {}

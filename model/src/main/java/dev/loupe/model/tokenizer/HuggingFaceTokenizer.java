@@ -1,7 +1,7 @@
 package dev.loupe.model.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.model.format.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +74,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     public static HuggingFaceTokenizer fromJson(InputStream in, String source) throws IOException {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(in);
+            root = Json.MAPPER.readTree(in);
         } catch (IOException e) {
             throw new TokenizerFormatException("tokenizer.json " + source + ": not valid JSON: " + e.getMessage(), e);
         }
@@ -90,7 +90,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     public static HuggingFaceTokenizer loadGpt2(Path vocabJson, Path mergesTxt) throws IOException {
         JsonNode vocabNode;
         try {
-            vocabNode = new ObjectMapper().readTree(vocabJson.toFile());
+            vocabNode = Json.MAPPER.readTree(vocabJson.toFile());
         } catch (IOException e) {
             throw new TokenizerFormatException("GPT-2 vocab " + vocabJson + ": not valid JSON: " + e.getMessage(), e);
         }

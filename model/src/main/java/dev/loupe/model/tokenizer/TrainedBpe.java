@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.model.format.AtomicFile;
+import dev.loupe.model.format.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,7 @@ import java.util.List;
  * then {@value BpeTrainer#END_OF_TEXT}) and the merges in rank order ({@code "left right"}).
  */
 public record TrainedBpe(List<String> tokens, List<String> merges) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /**
      * A byte-level BPE of exactly {@code vocabSize} tokens whose merges join existing tokens in a fixed order

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loupe.core.Tensor;
+import dev.loupe.model.SharedModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,7 @@ class CheckpointsTest {
 
     @Test
     void opensHfFoldersAndLlama2cFiles() throws Exception {
-        Path hf = SharedModels.require("stories260K-hf");
+        Path hf = SharedModels.path("stories260K-hf");
         try (Checkpoint c = Checkpoints.open(hf)) {
             assertEquals("LlamaForCausalLM", c.config().architecture());
             assertEquals(hf, c.source());
@@ -26,7 +27,7 @@ class CheckpointsTest {
         try (Checkpoint c = Checkpoints.open(hf.resolve("model.safetensors"))) {
             assertEquals(64, c.config().requireInt("hidden_size"));
         }
-        try (Checkpoint c = Checkpoints.open(SharedModels.require("stories260K/stories260K.bin"))) {
+        try (Checkpoint c = Checkpoints.open(SharedModels.path("stories260K/stories260K.bin"))) {
             assertEquals("interleaved", c.config().requireString(Llama2cCheckpoint.ROPE_LAYOUT_KEY));
         }
     }

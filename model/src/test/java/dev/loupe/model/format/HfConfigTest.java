@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.model.SharedModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class HfConfigTest {
 
     @Test
     void readsTheSharedLlamaConfig() throws Exception {
-        HfConfig c = HfConfig.read(SharedModels.require("stories260K-hf/config.json"));
+        HfConfig c = HfConfig.read(SharedModels.path("stories260K-hf/config.json"));
         assertEquals("LlamaForCausalLM", c.architecture());
         assertEquals(64, c.requireInt("hidden_size"));
         assertEquals(4, c.requireInt("num_key_value_heads"));
@@ -38,7 +39,7 @@ class HfConfigTest {
 
     @Test
     void aliasesAndNullsServeGpt2StyleConfigs() throws Exception {
-        HfConfig c = HfConfig.read(SharedModels.require("gpt2-tiny-random/config.json"));
+        HfConfig c = HfConfig.read(SharedModels.path("gpt2-tiny-random/config.json"));
         assertEquals("GPT2LMHeadModel", c.architecture());
         assertEquals(64, c.requireInt("hidden_size", "n_embd"));
         assertFalse(c.has("n_inner"), "null counts as absent");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loupe.core.Tensor;
+import dev.loupe.model.SharedModels;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -23,8 +24,8 @@ class Llama2cCheckpointTest {
 
     @Test
     void configMatchesTheHfConversion() throws Exception {
-        try (Checkpoint c = Llama2cCheckpoint.load(SharedModels.require("stories260K/stories260K.bin"))) {
-            HfConfig hf = HfConfig.read(SharedModels.require("stories260K-hf/config.json"));
+        try (Checkpoint c = Llama2cCheckpoint.load(SharedModels.path("stories260K/stories260K.bin"))) {
+            HfConfig hf = HfConfig.read(SharedModels.path("stories260K-hf/config.json"));
             for (String f : List.of("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
                     "num_key_value_heads", "vocab_size", "max_position_embeddings")) {
                 assertEquals(hf.requireInt(f), c.config().requireInt(f), f);
@@ -40,8 +41,8 @@ class Llama2cCheckpointTest {
 
     @Test
     void weightsEqualTheHfConversionWithQkRowsPermutedForRotateHalf() throws Exception {
-        try (Checkpoint c = Llama2cCheckpoint.load(SharedModels.require("stories260K/stories260K.bin"));
-             WeightStore hf = SafeTensors.open(SharedModels.require("stories260K-hf/model.safetensors"))) {
+        try (Checkpoint c = Llama2cCheckpoint.load(SharedModels.path("stories260K/stories260K.bin"));
+             WeightStore hf = SafeTensors.open(SharedModels.path("stories260K-hf/model.safetensors"))) {
             assertEquals(hf.names().stream().sorted().toList(), c.weights().names().stream().sorted().toList());
             int nHeads = 8, nKvHeads = 4;
             for (String name : hf.names()) {
@@ -135,7 +136,7 @@ class Llama2cCheckpointTest {
 
     @Test
     void versionOneFilesReadLikeTheirV0Twin() throws Exception {
-        Path v0 = SharedModels.require("stories260K/stories260K.bin");
+        Path v0 = SharedModels.path("stories260K/stories260K.bin");
         Path v1 = dir.resolve("stories260K-v1.bin");
         try (Checkpoint c = Llama2cCheckpoint.load(v0)) {
             WeightStore w = c.weights();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loupe.core.Tensor;
+import dev.loupe.model.SharedModels;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class SafeTensorsReadTest {
     @Test
     void readsLlamaCheckpointNamesDtypesAndShapes() throws Exception {
-        try (WeightStore w = SafeTensors.open(SharedModels.require("stories260K-hf/model.safetensors"))) {
+        try (WeightStore w = SafeTensors.open(SharedModels.path("stories260K-hf/model.safetensors"))) {
             assertEquals(2 + 5 * 9, w.names().size());
             assertEquals(new TensorInfo("model.embed_tokens.weight", DType.F32, new int[] {512, 64}), w.info("model.embed_tokens.weight"));
             assertArrayEquals(new int[] {32, 64}, w.info("model.layers.4.self_attn.k_proj.weight").shape());
@@ -29,7 +30,7 @@ class SafeTensorsReadTest {
 
     @Test
     void tensorValuesMatchTheRawBytesAtTheHeaderOffsets() throws Exception {
-        Path file = SharedModels.require("stories260K-hf/model.safetensors");
+        Path file = SharedModels.path("stories260K-hf/model.safetensors");
         ByteBuffer raw = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         long headerLen = raw.getLong(0);
         // model.norm.weight sits at data_offsets [131072, 131328] in this file's header.
@@ -42,12 +43,12 @@ class SafeTensorsReadTest {
 
     @Test
     void readsGpt2AndPythiaCheckpoints() throws Exception {
-        try (WeightStore w = SafeTensors.open(SharedModels.require("gpt2-tiny-random/model.safetensors"))) {
+        try (WeightStore w = SafeTensors.open(SharedModels.path("gpt2-tiny-random/model.safetensors"))) {
             assertArrayEquals(new int[] {50257, 64}, w.info("transformer.wte.weight").shape());
             assertArrayEquals(new int[] {64, 192}, w.info("transformer.h.0.attn.c_attn.weight").shape());
             assertEquals(50257 * 64, w.tensor("transformer.wte.weight").numel());
         }
-        try (WeightStore w = SafeTensors.open(SharedModels.require("pythia-tiny-random/model.safetensors"))) {
+        try (WeightStore w = SafeTensors.open(SharedModels.path("pythia-tiny-random/model.safetensors"))) {
             assertArrayEquals(new int[] {192, 64}, w.info("gpt_neox.layers.1.attention.query_key_value.weight").shape());
             assertArrayEquals(new int[] {1000, 64}, w.info("embed_out.weight").shape());
         }
@@ -56,7 +57,7 @@ class SafeTensorsReadTest {
     @Test
     void readsReferenceActivationsWithInt64InputIds() throws Exception {
         for (String model : new String[] {"stories260K-hf", "gpt2-tiny-random", "pythia-tiny-random"}) {
-            try (WeightStore w = SafeTensors.open(SharedModels.require(model + "/reference.torch.safetensors"))) {
+            try (WeightStore w = SafeTensors.open(SharedModels.path(model + "/reference.torch.safetensors"))) {
                 TensorInfo ids = w.info("case0.input_ids");
                 assertEquals(DType.I64, ids.dtype(), model);
                 assertEquals(2, ids.shape().length, model);
@@ -80,7 +81,7 @@ class SafeTensorsReadTest {
 
     @Test
     void missingTensorNamesTheNearestExistingOnes() throws Exception {
-        try (WeightStore w = SafeTensors.open(SharedModels.require("stories260K-hf/model.safetensors"))) {
+        try (WeightStore w = SafeTensors.open(SharedModels.path("stories260K-hf/model.safetensors"))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> w.tensor("model.layers.0.self_attn.q_prj.weight"));
             assertTrue(e.getMessage().contains("model.safetensors: no tensor 'model.layers.0.self_attn.q_prj.weight'; nearest names: 'model.layers.0.self_attn.q_proj.weight'"),
                     e.getMessage());

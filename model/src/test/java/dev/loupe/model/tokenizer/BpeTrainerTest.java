@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.model.SharedModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ class BpeTrainerTest {
     void brownVocabularyRoundTripsHeldOutDocumentsThroughTokenizerJson(@TempDir Path dir) throws Exception {
         List<String> docs = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(SharedFiles.require("data/brown.jsonl"))) {
+        for (String line : Files.readAllLines(SharedModels.data("brown.jsonl"))) {
             if (!line.isBlank()) docs.add(json.readTree(line).get("text").asText());
         }
         TrainedBpe bpe = BpeTrainer.train(docs.subList(0, 100), 2048);

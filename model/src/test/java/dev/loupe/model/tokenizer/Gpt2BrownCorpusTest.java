@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
+import dev.loupe.model.SharedModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,8 +24,8 @@ class Gpt2BrownCorpusTest {
 
     @Test
     void everyBrownDocumentMatchesJtokkitAndRoundTrips() throws Exception {
-        Path corpus = SharedFiles.require("data/brown.jsonl");
-        Tokenizer tok = Tokenizers.load(SharedFiles.require("models/gpt2-tiny-random"));
+        Path corpus = SharedModels.data("brown.jsonl");
+        Tokenizer tok = Tokenizers.load(SharedModels.path("gpt2-tiny-random"));
         Encoding r50k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
         ObjectMapper json = new ObjectMapper();
         List<String> docs = new ArrayList<>();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.model.SharedModels;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,7 +21,7 @@ class Gpt2TokenizerTest {
 
     @BeforeAll
     static void load() throws Exception {
-        dir = SharedFiles.require("models/gpt2-tiny-random");
+        dir = SharedModels.path("gpt2-tiny-random");
         tok = Tokenizers.load(dir);
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.model.SharedModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ class Llama2cTokenizerTest {
 
     @BeforeAll
     static void load() throws Exception {
-        dir = SharedFiles.require("models/stories260K");
+        dir = SharedModels.path("stories260K");
         tok = Tokenizers.load(dir.resolve("tok512.bin"));
     }
 

@@ -3,6 +3,7 @@ package dev.loupe.model.tokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.loupe.model.SharedModels;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +46,7 @@ class TokenTextTest {
 
     @Test
     void llama2cPieces() throws Exception {
-        Tokenizer tok = Tokenizers.load(SharedFiles.require("models/stories260K/tok512.bin"));
+        Tokenizer tok = Tokenizers.load(SharedModels.path("stories260K/tok512.bin"));
         int[] ids = tok.encode("Once upon a time");
         StringBuilder joined = new StringBuilder();
         for (int id : ids) joined.append(tok.tokenText(id));

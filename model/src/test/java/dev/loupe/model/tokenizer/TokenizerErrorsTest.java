@@ -3,6 +3,7 @@ package dev.loupe.model.tokenizer;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.loupe.model.SharedModels;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ class TokenizerErrorsTest {
 
     @Test
     void truncatedLlama2cTokenizer() throws Exception {
-        Path full = SharedFiles.require("models/stories260K/tok512.bin");
+        Path full = SharedModels.path("stories260K/tok512.bin");
         byte[] bytes = Files.readAllBytes(full);
         Path cut = tmp.resolve("tokenizer.bin");
         Files.write(cut, Arrays.copyOf(bytes, bytes.length - 3));
@@ -64,7 +65,7 @@ class TokenizerErrorsTest {
 
     @Test
     void llama2cVocabSizeMismatch() throws Exception {
-        Path full = SharedFiles.require("models/stories260K/tok512.bin");
+        Path full = SharedModels.path("stories260K/tok512.bin");
         var e = assertThrows(TokenizerFormatException.class, () -> Llama2cTokenizer.load(full, 32000));
         assertContains(e.getMessage(), full.toString(), "after 512 tokens", "expected vocab_size 32000");
     }

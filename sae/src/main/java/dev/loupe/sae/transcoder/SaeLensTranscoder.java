@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.format.AtomicFile;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
 import dev.loupe.model.format.WeightStore;
@@ -30,7 +31,7 @@ import java.util.regex.Pattern;
  * number in {@code blocks.L.} of the hook name.
  */
 public final class SaeLensTranscoder {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Pattern LAYER = Pattern.compile("blocks\\.(\\d+)\\.");
     private static final java.util.List<String> ARCHITECTURES = java.util.List.of("transcoder", "skip_transcoder", "jumprelu_transcoder", "jumprelu_skip_transcoder");
 

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.loupe.model.SharedModels;
 import dev.loupe.sae.SaeArchitectures;
 import dev.loupe.sae.SparseCodes;
 import java.nio.file.Files;
@@ -18,15 +18,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class CircuitTracerFormatTest {
-    private static final Path TINY = Path.of("../shared/models/circuits-tiny");
-
     @TempDir
     Path dir;
 
     private static Path shared(String set) {
-        Path p = TINY.resolve(set);
-        assumeTrue(Files.isDirectory(p), () -> "skipped: " + p.toAbsolutePath() + " is absent (shared test models not available)");
-        return p;
+        return SharedModels.path("circuits-tiny/" + set);
     }
 
     @ParameterizedTest

@@ -18,14 +18,20 @@ public record ForwardJob(String id, long deadline, int[] tokens, CompiledInterve
     public record Result(Tensor logits, Map<String, Tensor> activations, int batchRows) {}
 
     /**
-     * The GEMM kernel takes another path for at most 4 rows, so a row of fewer than 5 tokens computed alone
-     * and the same row in a batch could differ in the last bit; such rows run alone to stay bit-exact.
+     * The GEMM kernel takes its few-rows path for at most 4 rows, and for at most 8 when B is transposed (as in an
+     * unembedding through tied embeddings), so a row of at most 8 tokens computed alone and the same row in a batch
+     * could differ in the last bit; such rows run alone to stay bit-exact.
      */
-    static final int MIN_BATCH_TOKENS = 5;
+    static final int MIN_BATCH_TOKENS = 9;
 
     @Override
     public void fail(RuntimeException e) {
         result.completeExceptionally(e);
+    }
+
+    @Override
+    public long cost() {
+        return tokens.length;
     }
 
     @Override

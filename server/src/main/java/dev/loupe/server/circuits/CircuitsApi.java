@@ -28,8 +28,11 @@ import java.util.Set;
  * graph, pruned, in the front-end JSON schema), {@code POST /v1/attribute/qk} (one head's attention score split over
  * pairs of query-side and key-side nodes, {@link QkJson}), {@code POST /v1/features/intervene} (top next-token
  * probabilities with and without feature edits) and {@code GET /v1/transcoders/{layer}/{feature}} (a feature's
- * logit effects and, with feature stores, its dashboard). Attribution runs its own backward passes outside the micro-batching scheduler, one request at
- * a time.
+ * logit effects and, with feature stores, its dashboard). Feature interventions, QK attribution and logit effects run
+ * on the model thread like all model work (the scheduler's queue, time and memory limits). Attribution is the one
+ * exception: its backward passes can take minutes and cannot yet be stopped at a deadline, so it runs on its own
+ * thread, one request at a time, bounded by the token limit and {@code max_feature_nodes}, rather than hold the model
+ * thread past the request time limit.
  */
 public final class CircuitsApi {
     private static final Set<String> ATTRIBUTE = Set.of("model", "prompt", "tokens", "bos", "max_n_logits", "desired_logit_prob",
@@ -88,27 +91,27 @@ public final class CircuitsApi {
         return out;
     }
 
-    /** POST /v1/attribute/qk: layer, head and key_position required; query_position defaults to the last token. */
-    public synchronized ObjectNode qk(Body b) {
+    /**
+     * POST /v1/attribute/qk: layer, head and key_position required; query_position defaults to the last token. A few
+     * batched backward passes (2·d_head targets), on the model thread.
+     */
+    public ObjectNode qk(Body b, String requestId) {
         Transcoders tc = require();
         b.allow(QK);
         int[] ids = ids(b);
         for (String f : new String[] {"layer", "head", "key_position"}) {
             if (!b.has(f)) throw ApiError.badRequest(b.path() + "." + f + ": required (an integer)");
         }
-        try {
-            QkAttribution qk = QkAttribution.of(model.transformer(), tc, ids, b.integer("layer", 0), b.integer("head", 0),
-                    b.integer("query_position", ids.length - 1), b.integer("key_position", 0), b.integer("batch_size", 32));
-            ObjectNode out = QkJson.of(qk, b.integer("top_k", 10), this::text);
-            ArrayNode tokens = out.putArray("prompt_ids");
-            for (int t : ids) tokens.add(t);
-            return out;
-        } catch (IllegalArgumentException e) {
-            throw ApiError.badRequest(b.path() + ": " + e.getMessage());
-        }
+        int layer = b.integer("layer", 0), head = b.integer("head", 0), query = b.integer("query_position", ids.length - 1), key = b.integer("key_position", 0);
+        int top = b.integer("top_k", 10), batch = b.integer("batch_size", 32);
+        QkAttribution qk = api.solo(requestId, 2L * ids.length, () -> badRequests(b, () -> QkAttribution.of(model.transformer(), tc, ids, layer, head, query, key, batch)));
+        ObjectNode out = QkJson.of(qk, top, this::text);
+        ArrayNode tokens = out.putArray("prompt_ids");
+        for (int t : ids) tokens.add(t);
+        return out;
     }
 
-    public synchronized ObjectNode intervene(Body b) {
+    public ObjectNode intervene(Body b, String requestId) {
         Transcoders tc = require();
         b.allow(INTERVENE);
         int[] ids = ids(b);
@@ -120,16 +123,22 @@ public final class CircuitsApi {
         spec.putArray("interventions");
         spec.set("features", features);
         int k = b.integer("top_k", 10);
+        InterventionSpec parsed = badRequests(b, () -> InterventionSpec.parse(spec.toString()));
+        float[][] logits = api.solo(requestId, 2L * ids.length, () -> badRequests(b, () -> new float[][] {
+                last(FeatureInterventions.compile(model.transformer(), tc, dev.loupe.interp.intervene.FeatureEdits.NONE, ids).forward(ids, null).data(), ids.length),
+                last(FeatureInterventions.compile(model.transformer(), tc, parsed.features(), ids).forward(ids, null).data(), ids.length)}));
+        ObjectNode out = Body.JSON.createObjectNode();
+        ArrayNode t = out.putArray("tokens");
+        for (int id : ids) t.add(id);
+        out.set("clean", top(logits[0], k));
+        out.set("edited", top(logits[1], k));
+        return out;
+    }
+
+    /** {@code work}'s result; a bad spec or edit is a 400 naming the request's field. */
+    private static <T> T badRequests(Body b, java.util.function.Supplier<T> work) {
         try {
-            InterventionSpec parsed = InterventionSpec.parse(spec.toString());
-            float[] clean = last(FeatureInterventions.compile(model.transformer(), tc, dev.loupe.interp.intervene.FeatureEdits.NONE, ids).forward(ids, null).data(), ids.length);
-            float[] edited = last(FeatureInterventions.compile(model.transformer(), tc, parsed.features(), ids).forward(ids, null).data(), ids.length);
-            ObjectNode out = Body.JSON.createObjectNode();
-            ArrayNode t = out.putArray("tokens");
-            for (int id : ids) t.add(id);
-            out.set("clean", top(clean, k));
-            out.set("edited", top(edited, k));
-            return out;
+            return work.get();
         } catch (SpecException e) {
             throw ApiError.badRequest(b.path() + "." + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -141,7 +150,7 @@ public final class CircuitsApi {
      * GET /v1/transcoders/{layer}/{feature}: the feature's logit effects, and its dashboard (frequency, histogram, top
      * contexts; {@link FeatureStore}) when the layer has a feature store.
      */
-    public ObjectNode feature(String rest) {
+    public ObjectNode feature(String rest, String requestId) {
         Transcoders tc = require();
         String[] parts = rest.split("/");
         int layer, feature;
@@ -152,12 +161,13 @@ public final class CircuitsApi {
         } catch (NumberFormatException e) {
             throw new ApiError(404, "expected /v1/transcoders/{layer}/{feature}, got /v1/transcoders/" + rest);
         }
-        FeatureLogits f;
-        try {
-            f = FeatureLogits.of(model.transformer(), tc, layer, feature, 10);
-        } catch (IllegalArgumentException e) {
-            throw new ApiError(404, e.getMessage());
-        }
+        FeatureLogits f = api.solo(requestId, 1, () -> {
+            try {
+                return FeatureLogits.of(model.transformer(), tc, layer, feature, 10);
+            } catch (IllegalArgumentException e) {
+                throw new ApiError(404, e.getMessage());
+            }
+        });
         ObjectNode out = Body.JSON.createObjectNode().put("layer", layer).put("feature", feature);
         out.set("promotes", effects(f.promoted(), f.promotedValues()));
         out.set("suppresses", effects(f.suppressed(), f.suppressedValues()));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.JsonErrors;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import java.util.TreeSet;
  * and what was expected. Unknown fields are errors, so a misspelt option never silently does nothing.
  */
 public final class Body {
-    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = Json.MAPPER;
 
     private final ObjectNode node;
     private final String path;
@@ -29,7 +30,13 @@ public final class Body {
 
     /** Parses a request body that must be one JSON object. */
     public static Body parse(byte[] bytes) {
+        return parse(bytes, ArrayLimits.NONE);
+    }
+
+    /** Parses a request body that must be one JSON object, refusing arrays past {@code limits} before building its tree. */
+    public static Body parse(byte[] bytes, ArrayLimits limits) {
         if (bytes.length == 0) throw ApiError.badRequest("empty request body: expected a JSON object");
+        limits.check(bytes);
         JsonNode n;
         try {
             n = JSON.readTree(bytes);

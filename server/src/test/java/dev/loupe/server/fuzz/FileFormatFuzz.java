@@ -2,6 +2,7 @@ package dev.loupe.server.fuzz;
 
 import dev.loupe.core.Tensor;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.SharedModels;
 import dev.loupe.model.arch.Architectures;
 import dev.loupe.model.format.Checkpoint;
 import dev.loupe.model.format.Checkpoints;
@@ -34,7 +35,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * input is written to a file and parsed as a user's file would be.
  */
 class FileFormatFuzz {
-    static final Path SHARED = Path.of("../shared/models");
+    static final Path SHARED = SharedModels.ROOT;
     static final Path DIR = temp();
 
     private static Path temp() {

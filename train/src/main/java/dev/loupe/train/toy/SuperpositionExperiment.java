@@ -1,9 +1,8 @@
 package dev.loupe.train.toy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loupe.train.JsonFiles;
+import dev.loupe.model.format.Json;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -30,7 +29,7 @@ public final class SuperpositionExperiment {
         ReluToyModel[] models = new ReluToyModel[o.sparsities().length];
         java.util.stream.IntStream.range(0, models.length).parallel()
                 .forEach(i -> models[i] = ReluToyModel.train(o.features(), o.hidden(), o.sparsities()[i], importance, o.training()));
-        ObjectNode json = new ObjectMapper().createObjectNode();
+        ObjectNode json = Json.MAPPER.createObjectNode();
         json.put("features", o.features()).put("hidden", o.hidden()).put("importance_decay", o.importanceDecay());
         ArrayNode sweep = json.putArray("sweep");
         List<String> titles = new ArrayList<>();
@@ -60,7 +59,7 @@ public final class SuperpositionExperiment {
                 for (PhaseDiagram.Phase p : row) r.add(p.name().toLowerCase(java.util.Locale.ROOT));
             }
         }
-        JsonFiles.write(o.out().resolve("results.json"), json);
+        Json.write(o.out().resolve("results.json"), json);
         log.println("wrote superposition.png" + (o.phaseSize() > 0 ? ", phase-diagram.png" : "") + " and results.json to " + o.out());
         return List.of(models);
     }
