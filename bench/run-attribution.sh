@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Attribution-graph time and peak memory, Loupe vs the PyTorch peer (bench/torch_attribution.py, same algorithm), in the
 # same run: GPT-2-small shape (random weights), random ReLU per-layer transcoders of WIDTH features on every layer (about
-# L0 active per token), prompts of each length in TOKENS, at most MAX_FEATURES feature nodes, BATCH targets per backward.
+# L0 active per token), prompts of each length in TOKENS (P, or P:N for a feature budget of N at that length), at most
+# MAX_FEATURES feature nodes otherwise, BATCH targets per backward; Loupe runs under --max-memory ${MAX_MEMORY:-13g}.
 # Usage: bench/run-attribution.sh [TOKENS="64 256 1024 2048"] [WIDTH=24576] [L0=64] [MAX_FEATURES=1024] [BATCH=16]
 # Needs Debian's python3-torch; both sides use 2 threads. Writes the models under ${BENCH_TMP:-/tmp/loupe-attr-bench}.
 set -euo pipefail
@@ -13,11 +14,13 @@ export JAVA_HOME="${LOUPE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 [[ -f "$TMP/gpt2s/model.safetensors" ]] || /usr/bin/python3 "$ROOT/bench/make-gpt2s.py" "$TMP/gpt2s" 2048
 [[ -f "$TMP/tc-$WIDTH/config.yaml" ]] || /usr/bin/python3 "$ROOT/bench/make_transcoders.py" "$TMP/tc-$WIDTH" 768 12 "$WIDTH" "$L0"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); width $WIDTH, L0 ~$L0, max feature nodes $MAXF, batch $BATCH"
-for P in $TOKENS; do
+for PN in $TOKENS; do
+  P=${PN%%:*} N=$MAXF; [[ "$PN" == *:* ]] && N=${PN##*:}
+  echo "load average before P=$P: $(cut -d' ' -f1-3 /proc/loadavg)"
   IDS=$(/usr/bin/python3 -c "import random; random.seed($P); print(','.join(['50256'] + [str(random.randrange(50000)) for _ in range($P - 1)]))")
   "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx14g -Dloupe.threads=2 \
     -cp "$ROOT/cli/target/loupe-cli.jar:$ROOT/cli/target/lib/*" dev.loupe.cli.Main attribute --model "$TMP/gpt2s" \
-    --transcoders "$TMP/tc-$WIDTH" --ids "$IDS" --max-feature-nodes "$MAXF" --batch-size "$BATCH" --out "$TMP/graph-$P" 2>/dev/null \
-    | grep -E "^[0-9]+ tokens|graph built" | tr '\n' ' ' | sed "s/^/loupe P=$P: /"; echo
-  /usr/bin/python3 "$ROOT/bench/torch_attribution.py" "$TMP/gpt2s" "$TMP/tc-$WIDTH" "$IDS" "$MAXF" "$BATCH" 2 | sed "s/^/torch P=$P: /"
+    --transcoders "$TMP/tc-$WIDTH" --ids "$IDS" --max-feature-nodes "$N" --batch-size "$BATCH" --max-memory "${MAX_MEMORY:-13g}" --out "$TMP/graph-$P" 2>&1 \
+    | grep -E "^[0-9]+ tokens|graph built|needs about|Exception" | tr '\n' ' ' | sed "s/^/loupe P=$P: /"; echo
+  /usr/bin/python3 "$ROOT/bench/torch_attribution.py" "$TMP/gpt2s" "$TMP/tc-$WIDTH" "$IDS" "$N" "$BATCH" 2 | sed "s/^/torch P=$P: /"
 done

@@ -9,10 +9,11 @@ model_dir, tc_dir, ids_csv, budget, B = sys.argv[1], sys.argv[2], sys.argv[3], i
 torch.set_num_threads(int(sys.argv[6]) if len(sys.argv) > 6 else 2)
 torch.set_grad_enabled(False)
 
-def load(p):
+def load(p):  # safetensors (F32) through a memory map: one copy per tensor
     with open(p, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n)); data = f.read()
-    return {k: torch.from_numpy(np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], np.float32).reshape(v["shape"]).copy())
+        n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n))
+    mm = np.memmap(p, np.uint8, "r", offset=8 + n)
+    return {k: torch.from_numpy(np.array(mm[v["data_offsets"][0]:v["data_offsets"][1]].view(np.float32).reshape(v["shape"])))
             for k, v in h.items() if k != "__metadata__"}
 
 W = load(os.path.join(model_dir, "model.safetensors")); cfg = json.load(open(os.path.join(model_dir, "config.json")))
