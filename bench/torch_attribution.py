@@ -1,6 +1,7 @@
-# PyTorch peer of Loupe's attribution graph (the same algorithm: circuit-tracer semantics, batched backward passes
-# through the local replacement model with frozen patterns and LayerNorm scales, logits first, then features in
-# natural order or, under a budget, by estimated influence), f32 on the CPU.
+# PyTorch peer of Loupe's attribution graph, written as circuit-tracer does it: one forward of B copies of the local
+# replacement model (frozen patterns and LayerNorm scales, MLPs replaced by their frozen outputs) whose autograd graph is
+# kept, then one backward per batch of B targets injected at their layers; logits first, then features in natural order
+# or, under a budget, by partial influence re-ranked every 4 batches (circuit-tracer's update_interval); f32 on the CPU.
 # usage: torch_attribution.py MODEL_DIR TRANSCODER_DIR IDS_CSV MAX_FEATURE_NODES BATCH [THREADS]
 import json, math, os, resource, struct, sys, time
 import numpy as np, torch
@@ -58,36 +59,39 @@ WU = W["wte.weight"]; logit_dirs = WU[ti[:n_logit]] - WU.mean(0)
 cols = F + (L + 1) * P
 tok = W["wte.weight"][ids]
 
-def rows(targets):  # targets: list of (layer or L for logits, pos, direction)
-    b = len(targets); depth = max(t[0] for t in targets)
+# phase 3: one forward of B copies of the replacement model, its graph kept for every backward (as circuit-tracer does)
+with torch.enable_grad():
+    emb = tok.expand(B, P, d).clone().requires_grad_(True)
+    x = emb + W["wpe.weight"][:P]; posts, mlp_ins = [], []
+    for l in range(L):
+        p = f"h.{l}."
+        h = ln(x, f"ln1.{l}", p + "ln_1", scale)
+        v = (h @ W[p + "attn.c_attn.weight"][:, 2 * d:] + W[p + "attn.c_attn.bias"][2 * d:]).reshape(B, P, H, dh)
+        mid = x + torch.einsum("hqk,bkhd->bqhd", pattern[l], v).reshape(B, P, d) @ W[p + "attn.c_proj.weight"] + W[p + "attn.c_proj.bias"]
+        mlp_ins.append(ln(mid, f"ln2.{l}", p + "ln_2", scale))
+        x = mid + mlp_out[l]; posts.append(x)
+    final = ln(x, "ln_f", "ln_f", scale)
+
+def rows(targets):  # targets: list of (layer or L for logits, pos, direction); one backward from the deepest target
+    b = len(targets); outs, grads = [], []
+    for tl in sorted({t[0] for t in targets}):
+        g = torch.zeros(B, P, d)
+        for j, (l, tp_, dv) in enumerate(targets):
+            if l == tl: g[j, tp_] = dv
+        outs.append(final if tl == L else mlp_ins[tl]); grads.append(g)
+    depth = max(t[0] for t in targets)
+    ins = posts[:min(depth, L)] + [emb]
     with torch.enable_grad():
-        emb = tok.expand(b, P, d).clone().requires_grad_(True)
-        x = emb + W["wpe.weight"][:P]; posts = []; probe = 0
-        for l in range(min(depth + 1, L)):
-            p = f"h.{l}."
-            h = ln(x, f"ln1.{l}", p + "ln_1", scale)
-            v = (h @ W[p + "attn.c_attn.weight"][:, 2 * d:] + W[p + "attn.c_attn.bias"][2 * d:]).reshape(b, P, H, dh)
-            mid = x + torch.einsum("hqk,bkhd->bqhd", pattern[l], v).reshape(b, P, d) @ W[p + "attn.c_proj.weight"] + W[p + "attn.c_proj.bias"]
-            h2 = ln(mid, f"ln2.{l}", p + "ln_2", scale)
-            for j, (tl, tp_, dv) in enumerate(targets):
-                if tl == l: probe = probe + h2[j, tp_] @ dv
-            if l == depth: break
-            x = mid + mlp_out[l]; x.retain_grad(); posts.append(x)
-        if depth == L:
-            hf = ln(x, "ln_f", "ln_f", scale)
-            for j, (tl, tp_, dv) in enumerate(targets):
-                if tl == L: probe = probe + hf[j, tp_] @ dv
-        probe.backward()
+        gs = torch.autograd.grad(outs, ins, grads, retain_graph=True, allow_unused=True)
     out = torch.zeros(b, cols)
-    for l, x in enumerate(posts):
-        g = x.grad
+    for l, g in enumerate(gs[:-1]):
         if g is None: continue
-        a, e = layer_start[l], layer_start[l + 1]
+        g = g[:b]; a, e = layer_start[l], layer_start[l + 1]
         for c0 in range(a, e, 65536):  # feature columns in chunks: gather the gradient at each feature's position
             c1 = min(e, c0 + 65536); f = feats[c0:c1]
-            out[:, c0:c1] = torch.einsum("bnd,nd->bn", g[:, f[:, 1]], tcs[l]["W_dec"][f[:, 2]] * vals[c0:c1, None])
+            out[:, c0:c1] = torch.einsum("bnd,nd->bn", g[:, f[:, 1]], tcs[l]["W_dec"][f[:, 2]]) * vals[c0:c1]
         out[:, F + l * P:F + (l + 1) * P] = (g * err[l]).sum(-1)
-    out[:, F + L * P:] = (emb.grad * tok).sum(-1)
+    out[:, F + L * P:] = (gs[-1][:b] * tok).sum(-1)
     return out
 
 logit_rows = torch.cat([rows([(L, P - 1, logit_dirs[j]) for j in range(a, min(n_logit, a + B))]) for a in range(0, n_logit, B)])
@@ -98,18 +102,21 @@ def visit(idx):
 budget = min(budget, F)
 if budget == F:
     for a in range(0, F, B): visit(list(range(a, min(F, a + B))))
-else:
+else:  # circuit-tracer's loop: rank by partial influence, visit the next 4 batches, re-rank
+    edges = torch.zeros(n_logit + budget, cols); edges[:n_logit] = logit_rows; row_node = list(range(F + (L + 1) * P, F + (L + 1) * P + n_logit))
     while len(feature_rows) < budget:
-        infl = torch.zeros(F, dtype=torch.float64)
-        nxt = (probs[ti[:n_logit]].double()[:, None] * logit_rows[:, :F].abs().double() / logit_rows.abs().sum(1, keepdim=True).double().clamp(min=1e-10)).sum(0)
-        vis = sorted(feature_rows); R = torch.stack([feature_rows[i] for i in vis]) if vis else None
-        if R is not None: Rn = R[:, :F].abs().double() / R.abs().sum(1, keepdim=True).double().clamp(min=1e-10)
+        A = edges[:len(row_node)].abs(); A /= A.sum(1, keepdim=True).clamp(min=1e-10)
+        prod = torch.zeros(cols + n_logit); prod[cols:] = probs[ti[:n_logit]]; infl = torch.zeros(cols + n_logit)
+        idx = torch.tensor(row_node)
         for _ in range(L + 2):
-            infl += nxt
-            if R is None or not nxt.any(): break
-            nxt = nxt[vis] @ Rn
-        infl[vis] = -1
-        visit(infl.topk(min(B, budget - len(feature_rows))).indices.tolist())
+            prod = torch.cat([prod[idx] @ A, torch.zeros(n_logit)])
+            if not prod.any(): break
+            infl += prod
+        infl = infl[:F].clone(); infl[sorted(feature_rows)] = -1
+        queue = infl.topk(min(4 * B, budget - len(feature_rows))).indices.tolist()
+        for a in range(0, len(queue), B):
+            batch = queue[a:a + B]; visit(batch)
+            for i in batch: edges[len(row_node)] = feature_rows[i]; row_node.append(i)
 sel = sorted(feature_rows); n = len(sel) + (L + 1) * P + n_logit
 A = torch.zeros(n, n)
 col = torch.tensor(sel + list(range(F, cols)))
@@ -118,3 +125,5 @@ A[n - n_logit:, :len(sel) + (L + 1) * P] = logit_rows[:, col]
 dt = time.time() - t0
 print(json.dumps({"impl": "torch", "tokens": P, "active_features": F, "feature_nodes": len(sel), "nodes": n, "seconds": round(dt, 2), "abs_sum": float(A.abs().double().sum()),
                   "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+if os.environ.get("ATTR_DUMP"):  # the adjacency and selected features, to compare with Loupe's graph.safetensors
+    np.save(os.environ["ATTR_DUMP"], A.numpy()); np.save(os.environ["ATTR_DUMP"] + ".sel.npy", np.array(sel))

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.format.SmallDisk;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,6 +66,7 @@ class KillResumeTest {
         assertEquals(whole.rows(), resumed.rows());
         assertEquals(whole.shards().size(), resumed.shards().size());
         TestData.assertSameRows(tmp.resolve("whole"), store);
+        assertEquals(List.of(), SmallDisk.leftovers(store), "the rerun cleaned the killed run's temporaries");
     }
 
     @Test
@@ -86,5 +88,7 @@ class KillResumeTest {
         assertEquals(List.of(), Verifier.verify(out));
         assertEquals(whole.digest(), resumed.digest());
         assertEquals(whole.shards(), resumed.shards(), "byte-identical shards");
+        assertEquals(List.of(), SmallDisk.leftovers(out), "the rerun cleaned the killed runs' temporaries");
+        assertFalse(Files.exists(out.resolve(Shuffler.WORK_DIR)), "and the shuffle's work folder");
     }
 }

@@ -1,13 +1,15 @@
 package dev.loupe.circuits;
 
-import dev.loupe.core.Tensor;
-import dev.loupe.core.kernels.Sgemm;
+import dev.loupe.core.Parallel;
 import dev.loupe.model.HookedTransformer;
+import dev.loupe.model.TransformerConfig;
 import dev.loupe.sae.Vec;
 import dev.loupe.sae.transcoder.Transcoders;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 
 /**
  * Builds attribution graphs with circuit-tracer's semantics, in phases (P positions, L layers, d = d_model,
@@ -18,24 +20,30 @@ import java.util.List;
  *   <li><b>Features</b>: encode every layer's MLP input, list the active features and the reconstruction errors
  *       ({@link ActiveFeatures#of}). Cost O(L · P · d · d_tc).</li>
  *   <li><b>Logit rows</b>: the T logit targets (demeaned unembedding columns read after the final norm) in
- *       ⌈T/B⌉ batched backward passes.</li>
+ *       ⌈T/B⌉ batched reverse passes ({@link LocalReplacementModel#backward}: no forward, since the replacement
+ *       model is linear in the residual stream).</li>
  *   <li><b>Feature rows</b>: each visited feature's row (its encoder row read at its layer and position), B per
- *       backward pass; with a feature budget below F, features are visited in order of their influence on the
- *       logits as estimated from the rows computed so far. Cost per pass O(B · L · (P · d² + H · P² · d_head)),
- *       ⌈visited/B⌉ passes.</li>
- *   <li><b>Contract</b>: each pass's gradients at every MLP output and at the embeddings are contracted with the
- *       sources' vectors — a feature's activation × decoder row, an error vector, a token embedding — one small
- *       GEMM per (layer, position). Cost O(B · (F + L · P) · d) per pass.</li>
+ *       reverse pass; with a feature budget below F, features are visited in order of their influence on the
+ *       logits as estimated from the rows computed so far, re-ranked every {@value #UPDATE_INTERVAL} batches as
+ *       circuit-tracer does, and each queue of features is ordered by position (then deepest first) before it is
+ *       cut into batches, so a pass covers a short prefix of the prompt and few copies at the upper layers. Cost
+ *       per pass O(B · L · (P · d² + H · P² · d_head / 2)) at most, ⌈visited/B⌉ passes.</li>
+ *   <li><b>Contract</b>: as each layer's gradient is made, it is dotted with the sources' vectors — a feature's
+ *       decoder row (read in place, times its activation), an error vector — and at the end the embedding gradient
+ *       with the token embeddings. Cost O(B · (F + L · P) · d) per pass. A row keeps only the columns its target
+ *       can reach ({@link SourceRow}).</li>
  *   <li><b>Assemble</b>: the rows of the selected features (ascending) and the logits, columns reduced to the
  *       selected features. Memory O(n²) for the dense adjacency, n = selected + (L + 1) · P + T.</li>
  * </ol>
  */
 public final class Attribution {
+    /** Batches visited between re-rankings of the unvisited features by influence (circuit-tracer's update_interval). */
+    static final int UPDATE_INTERVAL = 4;
     private final LocalReplacementModel m;
     private final ActiveFeatures af;
     private final Transcoders tc;
-    private final int pos, d, nLayers, fullCols;
-    private final float[][][] decoders; // [source layer][out layer - source layer]: activation × decoder rows [n_s, d]
+    private final int pos, d, nLayers, restCols;
+    private final float[] tokenRows; // [pos·d]
 
     private Attribution(LocalReplacementModel m) {
         this.m = m;
@@ -44,17 +52,9 @@ public final class Attribution {
         this.pos = m.positions();
         this.d = tc.dModel();
         this.nLayers = tc.nLayers();
-        this.fullCols = af.size() + (nLayers + 1) * pos;
-        decoders = new float[nLayers][][];
-        for (int s = 0; s < nLayers; s++) {
-            int a = af.layerStart()[s], n = af.layerStart()[s + 1] - a, last = tc.lastOutputLayer(s);
-            decoders[s] = new float[last - s + 1][];
-            for (int t = s; t <= last; t++) {
-                float[] dec = new float[n * d];
-                for (int i = 0; i < n; i++) tc.addDecoder(s, af.feature()[a + i], t, af.value()[a + i], dec, i * d);
-                decoders[s][t - s] = dec;
-            }
-        }
+        this.restCols = (nLayers + 1) * pos;
+        tokenRows = new float[pos * d];
+        for (int p = 0; p < pos; p++) System.arraycopy(m.tokenVector(p), 0, tokenRows, p * d, d);
     }
 
     /** {@code ids} with {@code bos} first unless it is there already (circuit-tracer always starts from BOS; its features are zeroed). */
@@ -66,7 +66,7 @@ public final class Attribution {
         return out;
     }
 
-    /** Phases 1–2 for {@code m}: the active features and decoder blocks, ready for {@link #rows}. */
+    /** Phases 1–2 for {@code m}: the active features, ready for {@link #rows}. */
     static Attribution of(LocalReplacementModel m) {
         return new Attribution(m);
     }
@@ -77,32 +77,48 @@ public final class Attribution {
 
     /** The attribution graph of {@code tokens} (used as given: put BOS first yourself). */
     public static AttributionGraph graph(HookedTransformer model, Transcoders transcoders, int[] tokens, AttributionOptions opt) {
+        if (opt.maxMemory() > 0) { // refuse before the forward when the frozen forward alone is over the budget
+            MemoryPlan.batchSize(model.config(), tokens.length, 0, MemoryPlan.widest(transcoders), 0, opt.maxNLogits(), 1, opt.maxMemory());
+        }
         return new Attribution(LocalReplacementModel.of(model, transcoders, tokens)).build(opt);
     }
 
-    private AttributionGraph build(AttributionOptions opt) {
+    /** The batch size a graph of {@code activeFeatures} uses under {@code opt}: its own, or the largest up to it that fits the memory bound. */
+    public static int batchSize(TransformerConfig cfg, Transcoders tc, int positions, int activeFeatures, AttributionOptions opt) {
+        if (opt.maxMemory() == 0) return opt.batchSize();
+        return MemoryPlan.batchSize(cfg, positions, activeFeatures, MemoryPlan.widest(tc), opt.maxFeatureNodes(), opt.maxNLogits(), opt.batchSize(), opt.maxMemory());
+    }
+
+    private AttributionGraph build(AttributionOptions options) {
+        AttributionOptions opt = options.withBatchSize(batchSize(m.model().config(), tc, pos, af.size(), options));
         LogitTargets logits = LogitTargets.of(m, opt.maxNLogits(), opt.desiredLogitProb());
         int nLogits = logits.tokens().length;
-        float[][] logitRows = new float[nLogits][];
+        SourceRow[] logitRows = new SourceRow[nLogits];
+        double[] logitSums = new double[nLogits];
         for (int a = 0; a < nLogits; a += opt.batchSize()) {
             List<LocalReplacementModel.Target> batch = new ArrayList<>();
             for (int j = a; j < Math.min(nLogits, a + opt.batchSize()); j++) batch.add(new LocalReplacementModel.Target(LocalReplacementModel.Read.FINAL, nLayers, pos - 1, logits.directions()[j]));
-            float[][] rows = rows(batch);
-            System.arraycopy(rows, 0, logitRows, a, rows.length);
+            SourceRow[] rows = compute(batch);
+            for (int j = 0; j < rows.length; j++) {
+                logitRows[a + j] = rows[j];
+                logitSums[a + j] = rows[j].absSum();
+            }
         }
         int nActive = af.size();
-        float[][] featureRows = new float[nActive][];
-        int budget = Math.min(opt.maxFeatureNodes(), nActive);
-        if (budget == nActive) {
-            for (int a = 0; a < nActive; a += opt.batchSize()) visit(range(a, Math.min(nActive, a + opt.batchSize())), featureRows);
-        } else {
-            int visited = 0;
-            while (visited < budget) {
-                double[] influence = Influence.partialFeatureInfluence(logitRows, logits.probabilities(), featureRows, nActive);
-                int[] next = topUnvisited(influence, featureRows, Math.min(opt.batchSize(), budget - visited));
-                visit(next, featureRows);
-                visited += next.length;
+        SourceRow[] featureRows = new SourceRow[nActive];
+        double[] featureSums = new double[nActive];
+        int budget = Math.min(opt.maxFeatureNodes(), nActive), visited = 0;
+        while (visited < budget) {
+            int[] queue;
+            if (budget == nActive) {
+                queue = range(0, nActive);
+            } else {
+                double[] influence = Influence.partialFeatureInfluence(logitRows, logitSums, logits.probabilities(), featureRows, featureSums, af);
+                queue = topUnvisited(influence, featureRows, Math.min(UPDATE_INTERVAL * opt.batchSize(), budget - visited));
             }
+            queue = byPosition(queue);
+            for (int a = 0; a < queue.length; a += opt.batchSize()) visit(Arrays.copyOfRange(queue, a, Math.min(queue.length, a + opt.batchSize())), featureRows, featureSums);
+            visited += queue.length;
         }
         return assemble(logits, logitRows, featureRows);
     }
@@ -113,82 +129,126 @@ public final class Attribution {
         return r;
     }
 
-    private static int[] topUnvisited(double[] influence, float[][] rows, int k) {
-        Integer[] order = new Integer[influence.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, (x, y) -> Double.compare(influence[y], influence[x]));
-        int[] out = new int[k];
-        int n = 0;
-        for (int i = 0; i < order.length && n < k; i++) if (rows[order[i]] == null) out[n++] = order[i];
-        return Arrays.copyOf(out, n);
+    /** The k unvisited features of highest influence (ties: lower index), best first; a heap of k, not a sort of all. */
+    private static int[] topUnvisited(double[] influence, SourceRow[] rows, int k) {
+        Comparator<Integer> worseFirst = Comparator.<Integer>comparingDouble(i -> influence[i]).thenComparing(Comparator.<Integer>reverseOrder());
+        PriorityQueue<Integer> best = new PriorityQueue<>(k + 1, worseFirst);
+        for (int i = 0; i < influence.length; i++) {
+            if (rows[i] != null) continue;
+            if (best.size() < k) best.add(i);
+            else if (worseFirst.compare(i, best.peek()) > 0) {
+                best.poll();
+                best.add(i);
+            }
+        }
+        int[] out = new int[best.size()];
+        for (int j = out.length - 1; j >= 0; j--) out[j] = best.poll();
+        return out;
     }
 
-    private void visit(int[] features, float[][] featureRows) {
+    /** {@code features} ordered by position, then deepest layer first: consecutive batches then share short prefixes. */
+    private int[] byPosition(int[] features) {
+        return Arrays.stream(features).boxed()
+                .sorted(Comparator.<Integer>comparingInt(i -> af.position()[i]).thenComparing(i -> -af.layer()[i]).thenComparingInt(i -> i))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+    private void visit(int[] features, SourceRow[] featureRows, double[] featureSums) {
+        int[] order = Arrays.stream(features).boxed().sorted(Comparator.comparingInt(i -> -af.layer()[i])).mapToInt(Integer::intValue).toArray();
         List<LocalReplacementModel.Target> batch = new ArrayList<>();
-        for (int i : features) {
+        for (int i : order) {
             int l = af.layer()[i];
             float[] enc = Arrays.copyOfRange(tc.encoder(l).data(), af.feature()[i] * d, (af.feature()[i] + 1) * d);
             batch.add(new LocalReplacementModel.Target(LocalReplacementModel.Read.MLP_INPUT, l, af.position()[i], enc));
         }
-        float[][] rows = rows(batch);
-        for (int j = 0; j < features.length; j++) featureRows[features[j]] = rows[j];
+        SourceRow[] rows = compute(batch);
+        for (int j = 0; j < order.length; j++) {
+            featureRows[order[j]] = rows[j];
+            featureSums[order[j]] = rows[j].absSum();
+        }
     }
 
-    /** One backward pass for {@code batch}, contracted to full rows over [active features, errors, tokens]. */
+    /** One reverse pass for {@code batch}, as dense rows over [active features, errors, tokens]. */
     float[][] rows(List<LocalReplacementModel.Target> batch) {
-        int b = batch.size();
-        LocalReplacementModel.Gradients g = m.backward(batch);
-        float[][] out = new float[b][fullCols];
-        int nActive = af.size();
-        for (int t = 0; t < nLayers; t++) {
-            Tensor gt = g.residual()[t];
-            if (gt == null) continue;
-            float[] gd = gt.data();
-            for (int s = 0; s <= t; s++) {
-                if (tc.lastOutputLayer(s) < t) continue;
-                float[] dec = decoders[s][t - s];
-                int base = af.layerStart()[s];
-                for (int p = 1; p < pos; p++) {
-                    int a = af.firstAt(s, p), e = af.firstAt(s, p + 1), n = e - a;
-                    if (n == 0) continue;
-                    float[] tmp = new float[b * n];
-                    Sgemm.sgemm(false, true, b, n, d, 1f, gd, p * d, pos * d, dec, (a - base) * d, d, 0f, tmp, 0, n);
-                    for (int j = 0; j < b; j++) for (int k = 0; k < n; k++) out[j][a + k] += tmp[j * n + k];
-                }
-            }
-            float[] err = af.errors()[t];
-            for (int j = 0; j < b; j++) {
-                for (int p = 0; p < pos; p++) out[j][nActive + t * pos + p] = Vec.dot(gd, (j * pos + p) * d, err, p * d, d);
-            }
+        SourceRow[] rows = compute(batch);
+        float[][] out = new float[rows.length][];
+        for (int j = 0; j < rows.length; j++) out[j] = rows[j].dense(af.size());
+        return out;
+    }
+
+    /** One reverse pass for {@code batch}, contracted layer by layer into each target's row. */
+    private SourceRow[] compute(List<LocalReplacementModel.Target> batch) {
+        int b = batch.size(), prefix = 0;
+        int[] depth = new int[b], at = new int[b];
+        SourceRow[] out = new SourceRow[b];
+        for (int j = 0; j < b; j++) {
+            LocalReplacementModel.Target t = batch.get(j);
+            depth[j] = t.depth(nLayers);
+            at[j] = t.position();
+            prefix = Math.max(prefix, at[j] + 1);
+            out[j] = new SourceRow(af, depth[j], at[j], restCols);
         }
-        float[] ge = g.embedding().data();
-        for (int p = 0; p < pos; p++) {
-            float[] tok = m.tokenVector(p);
-            for (int j = 0; j < b; j++) out[j][nActive + nLayers * pos + p] = Vec.dot(ge, (j * pos + p) * d, tok, 0, d);
+        int n = prefix;
+        float[] ge = m.backward(batch, (t, g) -> contract(t, g, n, depth, at, out));
+        for (int j = 0; j < b; j++) {
+            for (int p = 0; p <= at[j]; p++) out[j].rest[nLayers * pos + p] = Vec.dot(ge, (j * prefix + p) * d, tokenRows, p * d, d);
         }
         return out;
     }
 
-    private AttributionGraph assemble(LogitTargets logits, float[][] logitRows, float[][] featureRows) {
+    /** Dots layer t's MLP-output gradient g [batch, prefix, d] with the decoders writing there and with its errors. */
+    private void contract(int t, float[] g, int prefix, int[] depth, int[] at, SourceRow[] out) {
+        int b = out.length;
+        for (int s = 0; s <= t; s++) {
+            if (tc.lastOutputLayer(s) < t) continue;
+            int layer = s, a = af.layerStart()[s];
+            Parallel.forRange(af.layerStart()[s + 1] - a, 256, (lo, hi) -> {
+                int[] copy = new int[b], offset = new int[b];
+                float[] dot = new float[b];
+                for (int i = a + lo; i < a + hi; i++) {
+                    int p = af.position()[i], n = 0;
+                    for (int j = 0; j < b; j++) {
+                        if (depth[j] <= t || p > at[j]) continue;
+                        copy[n] = j;
+                        offset[n++] = (j * prefix + p) * d;
+                    }
+                    if (n == 0) continue;
+                    tc.decoderDots(layer, af.feature()[i], t, g, offset, n, dot);
+                    float v = af.value()[i];
+                    for (int k = 0; k < n; k++) {
+                        SourceRow r = out[copy[k]];
+                        r.active[r.offset[layer] + i - r.from[layer]] += v * dot[k];
+                    }
+                }
+            });
+        }
+        float[] err = af.errors()[t];
+        for (int j = 0; j < b; j++) {
+            if (depth[j] <= t) continue;
+            for (int p = 0; p <= at[j]; p++) out[j].rest[t * pos + p] = Vec.dot(g, (j * prefix + p) * d, err, p * d, d);
+        }
+    }
+
+    private AttributionGraph assemble(LogitTargets logits, SourceRow[] logitRows, SourceRow[] featureRows) {
         int nActive = af.size(), nSel = 0;
-        for (float[] r : featureRows) if (r != null) nSel++;
+        for (SourceRow r : featureRows) if (r != null) nSel++;
         int[] selected = new int[nSel];
         int k = 0;
         for (int i = 0; i < nActive; i++) if (featureRows[i] != null) selected[k++] = i;
-        int nLogits = logitRows.length, rest = (nLayers + 1) * pos, n = nSel + rest + nLogits;
+        int nLogits = logitRows.length, n = nSel + restCols + nLogits;
         if ((long) n * n > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("a dense adjacency of " + n + " nodes does not fit one array; lower --max-feature-nodes");
         }
         float[] adj = new float[n * n];
-        for (int r = 0; r < nSel; r++) copyRow(featureRows[selected[r]], selected, nActive, rest, adj, r * n);
-        for (int j = 0; j < nLogits; j++) copyRow(logitRows[j], selected, nActive, rest, adj, (nSel + rest + j) * n);
+        for (int r = 0; r < nSel; r++) copyRow(featureRows[selected[r]], selected, adj, r * n);
+        for (int j = 0; j < nLogits; j++) copyRow(logitRows[j], selected, adj, (nSel + restCols + j) * n);
         int[] layer = af.layer().clone(), position = af.position().clone(), feature = af.feature().clone();
         return new AttributionGraph(m.tokens(), nLayers, layer, position, feature, af.value().clone(), selected, logits.tokens(),
                 logits.probabilities(), adj, tc.scan());
     }
 
-    private static void copyRow(float[] full, int[] selected, int nActive, int rest, float[] adj, int off) {
-        for (int c = 0; c < selected.length; c++) adj[off + c] = full[selected[c]];
-        System.arraycopy(full, nActive, adj, off + selected.length, rest);
+    private void copyRow(SourceRow row, int[] selected, float[] adj, int off) {
+        for (int c = 0; c < selected.length; c++) adj[off + c] = row.feature(selected[c], af.layer()[selected[c]]);
+        System.arraycopy(row.rest, 0, adj, off + selected.length, restCols);
     }
 }

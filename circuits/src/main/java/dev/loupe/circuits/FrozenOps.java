@@ -6,12 +6,16 @@ import dev.loupe.core.Tensor;
 import dev.loupe.core.kernels.Sgemm;
 
 /**
- * The differentiable operations of the local replacement model that {@link dev.loupe.core.Ops} has no form for:
- * a norm whose scale is frozen (a linear map), attention with a frozen pattern shared by every copy in the
- * batch, and a probe that reads chosen rows of an activation along chosen directions. All three are linear
- * in their tracked input, which is what makes the replacement model's gradients exact direct effects.
+ * The local replacement model's frozen operations: a norm whose scale is frozen (a linear map; forward, for feature
+ * interventions, and reverse), and the reverse passes of attention with a frozen pattern shared by every copy in the
+ * batch and of a fixed linear weight. The model is linear in the residual stream, so its gradients need no forward
+ * values: each reverse function maps the gradient at an operation's output to the gradient at its input. Gradients are plain arrays [batch, prefix, width] over the first
+ * {@code prefix} positions (attention is causal, so a target at position p has zero gradient beyond p).
  */
 final class FrozenOps {
+    /** Query positions per block of the triangular pattern product (one depth block of the GEMM). */
+    private static final int QUERY_BLOCK = 256;
+
     private FrozenOps() {}
 
     /**
@@ -65,59 +69,78 @@ final class FrozenOps {
     }
 
     /**
-     * Attention with a frozen pattern: z[b, q, h] = Σ_k pattern[h, q, k] · v[b, k, h / (heads / kvHeads)].
-     * pattern [heads, pos, pos] is one sequence's, shared by the batch; v [batch, pos, kvHeads, dHead] → z
-     * [batch, pos, heads, dHead]. Each (copy, head) is one GEMM, forward and backward.
+     * Through {@code y[b,p] = c(x[b,p]) · invScale[p] · gain + bias} (c centring or the identity), rows [0, rows):
+     * gx = c*(g · invScale · gain), c* the centring's adjoint (subtract the mean) or the identity. A new array.
      */
-    static Tensor mix(float[] pattern, Tensor v, int heads) {
-        int batch = v.size(0), pos = v.size(1), kvHeads = v.size(2), dh = v.size(3), group = heads / kvHeads;
-        float[] vd = v.data(), z = new float[batch * pos * heads * dh];
-        Parallel.forRange(batch * heads, 1, (lo, hi) -> {
-            for (int bh = lo; bh < hi; bh++) {
-                int b = bh / heads, h = bh % heads;
-                Sgemm.sgemm(false, false, pos, dh, pos, 1f, pattern, h * pos * pos, pos, vd, (b * pos * kvHeads + h / group) * dh, kvHeads * dh,
-                        0f, z, (b * pos * heads + h) * dh, heads * dh);
+    static float[] normBackward(float[] g, int rows, int prefix, int d, float[] invScale, Tensor gain, boolean centered) {
+        float[] gn = gain == null ? null : gain.data(), gx = new float[g.length];
+        Parallel.forRange(rows, 16, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int o = r * d;
+                float s = invScale[r % prefix];
+                double mean = 0;
+                for (int i = 0; i < d; i++) {
+                    float t = g[o + i] * s;
+                    if (gn != null) t *= gn[i];
+                    gx[o + i] = t;
+                    mean += t;
+                }
+                if (centered) {
+                    float m = (float) (mean / d);
+                    for (int i = 0; i < d; i++) gx[o + i] -= m;
+                }
             }
         });
-        Tensor out = Tensor.of(z, batch, pos, heads, dh);
-        Autograd.record(out, g -> {
-            float[] gd = g.data(), gv = new float[vd.length];
-            Parallel.forRange(batch * kvHeads, 1, (lo, hi) -> {
-                for (int bk = lo; bk < hi; bk++) {
-                    int b = bk / kvHeads, hk = bk % kvHeads;
-                    for (int h = hk * group; h < (hk + 1) * group; h++) {
-                        Sgemm.sgemm(true, false, pos, dh, pos, 1f, pattern, h * pos * pos, pos, gd, (b * pos * heads + h) * dh, heads * dh,
-                                1f, gv, (b * pos * kvHeads + hk) * dh, kvHeads * dh);
-                    }
-                }
-            });
-            Autograd.accumulate(v, Tensor.of(gv, v.shape()));
-        }, v);
-        return out;
+        return gx;
+    }
+
+    /** Through {@code y = x · wᵀ}, w [out, in] row-major: gx = g · w over rows [0, rows) of g [total, out]; a new array [total, in]. */
+    static float[] linear(float[] g, int rows, int total, float[] w, int out, int in) {
+        float[] gx = new float[total * in];
+        Sgemm.sgemm(false, false, rows, in, out, 1f, g, 0, out, w, 0, in, 0f, gx, 0, in);
+        return gx;
     }
 
     /**
-     * Σ_j x[copy_j, pos_j] · direction_j as a scalar [1]: the targets of one backward pass read from one activation
-     * x [batch, pos, d]. Its gradient is direction_j at (copy_j, pos_j) and zero elsewhere.
+     * Through attention with a frozen pattern, z[b, q, h] = Σ_k pattern[h, q, k] · v[b, k, h / (heads / kvHeads)]:
+     * gv[b, k, hk] = Σ_{h of hk} Σ_q pattern[h, q, k] · gz[b, q, h]. pattern [heads, pos, pos] is the prompt's; gz
+     * [batch, prefix, heads, dh] → gv [batch, prefix, kvHeads, dh], copies [0, live) (the rest are zero). The copies
+     * are laid side by side so each head is one GEMM [prefix, prefix]ᵀ · [prefix, live · dh]; the pattern is
+     * lower-triangular, so each block of queries multiplies only the keys up to its last query.
      */
-    static Tensor probe(Tensor x, int[] copy, int[] pos, float[][] direction) {
-        int p = x.size(1), d = x.size(2);
-        float[] xd = x.data();
-        double s = 0;
-        for (int j = 0; j < copy.length; j++) {
-            int o = (copy[j] * p + pos[j]) * d;
-            for (int i = 0; i < d; i++) s += (double) xd[o + i] * direction[j][i];
-        }
-        Tensor out = Tensor.of(new float[] {(float) s}, 1);
-        Autograd.record(out, g -> {
-            float[] gx = new float[xd.length];
-            float scale = g.data()[0];
-            for (int j = 0; j < copy.length; j++) {
-                int o = (copy[j] * p + pos[j]) * d;
-                for (int i = 0; i < d; i++) gx[o + i] += scale * direction[j][i];
+    static float[] mix(float[] pattern, int pos, float[] gz, int batch, int live, int prefix, int heads, int kvHeads, int dh) {
+        int group = heads / kvHeads, width = live * dh;
+        float[] zt = new float[heads * prefix * width], gt = new float[kvHeads * prefix * width];
+        for (int b = 0; b < live; b++) { // [b, q, h, :] → [h, q, b, :]
+            for (int q = 0; q < prefix; q++) {
+                for (int h = 0; h < heads; h++) System.arraycopy(gz, ((b * prefix + q) * heads + h) * dh, zt, (h * prefix + q) * width + b * dh, dh);
             }
-            Autograd.accumulate(x, Tensor.of(gx, x.shape()));
-        }, x);
-        return out;
+        }
+        Parallel.forRange(kvHeads, 1, (lo, hi) -> {
+            for (int hk = lo; hk < hi; hk++) {
+                for (int h = hk * group; h < (hk + 1) * group; h++) {
+                    for (int q0 = 0; q0 < prefix; q0 += QUERY_BLOCK) {
+                        int q1 = Math.min(prefix, q0 + QUERY_BLOCK);
+                        Sgemm.sgemm(true, false, q1, width, q1 - q0, 1f, pattern, h * pos * pos + q0 * pos, pos, zt, (h * prefix + q0) * width, width,
+                                1f, gt, hk * prefix * width, width);
+                    }
+                }
+            }
+        });
+        float[] gv = new float[batch * prefix * kvHeads * dh];
+        for (int b = 0; b < live; b++) { // [hk, k, b, :] → [b, k, hk, :]
+            for (int k = 0; k < prefix; k++) {
+                for (int hk = 0; hk < kvHeads; hk++) System.arraycopy(gt, (hk * prefix + k) * width + b * dh, gv, ((b * prefix + k) * kvHeads + hk) * dh, dh);
+            }
+        }
+        return gv;
+    }
+
+    /** {@code fresh += other} and returns fresh (either may be null: the other is returned). fresh must be the caller's own array. */
+    static float[] plus(float[] fresh, float[] other) {
+        if (fresh == null) return other;
+        if (other == null) return fresh;
+        for (int i = 0; i < fresh.length; i++) fresh[i] += other[i];
+        return fresh;
     }
 }

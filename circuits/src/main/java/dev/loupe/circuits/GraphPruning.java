@@ -26,20 +26,26 @@ public record GraphPruning(boolean[] nodeMask, boolean[] edgeMask, double[] cumu
         double nt = threshold(influence, nodeThreshold);
         for (int i = 0; i < n; i++) node[i] = influence[i] >= nt || i >= n - nLogits - nTokens;
 
-        float[] pruned = a.clone();
-        for (int r = 0; r < n; r++) {
-            for (int c = 0; c < n; c++) if (!node[r] || !node[c]) pruned[r * n + c] = 0;
-        }
-        double[] sums = Influence.rowAbsSums(pruned, n);
-        double[] prunedInfluence = Influence.nodeInfluence(pruned, n, w);
-        double[] scores = new double[n * n];
-        for (int r = 0; r < n; r++) {
-            double rowWeight = (prunedInfluence[r] + w[r]) / sums[r];
-            for (int c = 0; c < n; c++) scores[r * n + c] = Math.abs(pruned[r * n + c]) * rowWeight;
-        }
-        double et = threshold(scores, edgeThreshold);
+        // the graph of kept nodes, read through the node mask rather than copied; edge scores are made twice (to find
+        // the threshold among the nonzero ones, then to mark the edges) instead of being held [n, n]
+        boolean[] kept = node.clone();
+        double[] sums = Influence.rowAbsSums(a, n, kept);
+        double[] prunedInfluence = Influence.nodeInfluence(a, n, w, kept);
+        double[] rowWeight = new double[n];
+        for (int r = 0; r < n; r++) rowWeight[r] = (prunedInfluence[r] + w[r]) / sums[r];
+        int nonzero = 0;
+        for (int r = 0; r < n; r++) if (kept[r]) for (int c = 0; c < n; c++) if (kept[c] && a[r * n + c] != 0) nonzero++;
+        double[] scores = new double[nonzero];
+        int k = 0;
+        for (int r = 0; r < n; r++) if (kept[r]) for (int c = 0; c < n; c++) if (kept[c] && a[r * n + c] != 0) scores[k++] = Math.abs(a[r * n + c]) * rowWeight[r];
+        double et = threshold(scores, edgeThreshold); // zero scores change neither the total nor where the share is reached
         boolean[] edge = new boolean[n * n];
-        for (int i = 0; i < edge.length; i++) edge[i] = scores[i] >= et;
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < n; c++) {
+                float v = kept[r] && kept[c] ? a[r * n + c] : 0f;
+                edge[r * n + c] = Math.abs(v) * rowWeight[r] >= et;
+            }
+        }
 
         int sourceEnd = n - nLogits - nTokens; // features and errors must keep an outgoing edge
         boolean changed = true;
@@ -50,16 +56,17 @@ public record GraphPruning(boolean[] nodeMask, boolean[] edgeMask, double[] cumu
                 for (int r = 0; r < n; r++) for (int c = 0; c < n; c++) if (!node[r] || !node[c]) edge[r * n + c] = false;
             }
             first = false;
-            for (int c = 0; c < sourceEnd; c++) {
-                boolean out = false;
-                for (int r = 0; r < n && !out; r++) out = edge[r * n + c];
-                node[c] &= out;
+            boolean[] out = new boolean[n], in = new boolean[n];
+            for (int r = 0; r < n; r++) {
+                for (int c = 0; c < n; c++) {
+                    if (edge[r * n + c]) {
+                        out[c] = true;
+                        in[r] = true;
+                    }
+                }
             }
-            for (int r = 0; r < nFeatures; r++) {
-                boolean in = false;
-                for (int c = 0; c < n && !in; c++) in = edge[r * n + c];
-                node[r] &= in;
-            }
+            for (int c = 0; c < sourceEnd; c++) node[c] &= out[c];
+            for (int r = 0; r < nFeatures; r++) node[r] &= in[r];
             changed = !Arrays.equals(before, node);
         }
         return new GraphPruning(node, edge, cumulative(influence));
@@ -76,6 +83,7 @@ public record GraphPruning(boolean[] nodeMask, boolean[] edgeMask, double[] cumu
      * the first index where the cumulative share is ≥ fraction, as a sorted search does).
      */
     static double threshold(double[] scores, double fraction) {
+        if (scores.length == 0) return 0;
         double[] sorted = scores.clone();
         Arrays.sort(sorted);
         double total = 0;

@@ -21,6 +21,7 @@ public record GraphScores(double replacement, double completeness) {
         for (int i = errEnd; i < tokEnd; i++) token += influence[i];
         double num = 0, den = 0;
         for (int r = 0; r < n; r++) {
+            if (influence[r] + w[r] == 0) continue; // adds nothing to either sum
             double errShare = 0;
             for (int c = errStart; c < errEnd; c++) errShare += Math.abs(a[r * n + c]);
             double out = influence[r] + w[r];

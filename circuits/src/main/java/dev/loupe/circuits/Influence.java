@@ -13,10 +13,15 @@ final class Influence {
 
     /** Absolute row sums of the dense [n, n] matrix, clamped below at 1e-10 as circuit-tracer does. */
     static double[] rowAbsSums(float[] a, int n) {
+        return rowAbsSums(a, n, null);
+    }
+
+    /** The same over the entries whose row and column are both kept ({@code keep} null: all). */
+    static double[] rowAbsSums(float[] a, int n, boolean[] keep) {
         double[] s = new double[n];
         for (int r = 0; r < n; r++) {
             double t = 0;
-            for (int c = 0; c < n; c++) t += Math.abs(a[r * n + c]);
+            if (keep == null || keep[r]) for (int c = 0; c < n; c++) if (keep == null || keep[c]) t += Math.abs(a[r * n + c]);
             s[r] = Math.max(t, 1e-10);
         }
         return s;
@@ -24,16 +29,21 @@ final class Influence {
 
     /** Σ_{k≥1} w Â^k over a dense [n, n] adjacency. */
     static double[] nodeInfluence(float[] a, int n, double[] weights) {
-        double[] sums = rowAbsSums(a, n), influence = new double[n], cur = weights.clone();
+        return nodeInfluence(a, n, weights, null);
+    }
+
+    /** The same with the rows and columns of nodes not kept ({@code keep} null: all kept) read as zero. */
+    static double[] nodeInfluence(float[] a, int n, double[] weights, boolean[] keep) {
+        double[] sums = rowAbsSums(a, n, keep), influence = new double[n], cur = weights.clone();
         for (int term = 0; term < MAX_TERMS; term++) {
             double[] next = new double[n];
             boolean any = false;
             for (int r = 0; r < n; r++) {
-                if (cur[r] == 0) continue;
+                if (cur[r] == 0 || (keep != null && !keep[r])) continue;
                 double s = cur[r] / sums[r];
                 for (int c = 0; c < n; c++) {
                     float v = a[r * n + c];
-                    if (v != 0) {
+                    if (v != 0 && (keep == null || keep[c])) {
                         next[c] += s * Math.abs(v);
                         any = true;
                     }
@@ -47,41 +57,22 @@ final class Influence {
     }
 
     /**
-     * The influence of every active feature as far as the rows computed so far show it: logit rows weighted by
-     * their probabilities, then the rows of visited features (null entries: not yet visited) weighted by their own
-     * influence. Rows are full [active features, errors, tokens]; each is normalised by its whole absolute sum.
+     * The influence of every active feature as far as the rows computed so far show it: with rows only for the
+     * logits and the visited features, influence = y + (influence on the visited features) · Â, y the logit rows'
+     * share weighted by their probabilities. A feature's row reaches only lower layers, so one pass over the visited
+     * features from the top layer down settles it: when a layer's rows are spread, their own influence is final.
+     *
+     * @param logitSums, featureSums each row's Σ |entries| (featureRows entries null: not yet visited)
      */
-    static double[] partialFeatureInfluence(float[][] logitRows, float[] logitProbs, float[][] featureRows, int nActive) {
-        double[] influence = new double[nActive], next = new double[nActive];
-        for (int j = 0; j < logitRows.length; j++) accumulate(logitRows[j], logitProbs[j], nActive, next);
-        double[] sums = new double[nActive];
-        for (int i = 0; i < nActive; i++) sums[i] = featureRows[i] == null ? 0 : absSum(featureRows[i]);
-        for (int term = 0; term < MAX_TERMS; term++) {
-            boolean any = false;
-            for (int i = 0; i < nActive; i++) {
-                influence[i] += next[i];
-                any |= next[i] != 0;
+    static double[] partialFeatureInfluence(SourceRow[] logitRows, double[] logitSums, float[] logitProbs, SourceRow[] featureRows,
+                                            double[] featureSums, ActiveFeatures af) {
+        double[] influence = new double[af.size()];
+        for (int j = 0; j < logitRows.length; j++) logitRows[j].addAbs(logitProbs[j] / Math.max(logitSums[j], 1e-10), influence);
+        for (int l = af.layerStart().length - 2; l >= 0; l--) {
+            for (int i = af.layerStart()[l]; i < af.layerStart()[l + 1]; i++) {
+                if (featureRows[i] != null && influence[i] != 0) featureRows[i].addAbs(influence[i] / Math.max(featureSums[i], 1e-10), influence);
             }
-            if (!any) return influence;
-            double[] cur = next;
-            next = new double[nActive];
-            for (int i = 0; i < nActive; i++) if (cur[i] != 0 && featureRows[i] != null) accumulate(featureRows[i], cur[i], nActive, next, sums[i]);
         }
-        throw new IllegalStateException("influence did not converge after " + MAX_TERMS + " terms");
-    }
-
-    private static void accumulate(float[] row, double weight, int nActive, double[] out) {
-        accumulate(row, weight, nActive, out, absSum(row));
-    }
-
-    private static void accumulate(float[] row, double weight, int nActive, double[] out, double sum) {
-        double s = weight / Math.max(sum, 1e-10);
-        for (int c = 0; c < nActive; c++) if (row[c] != 0) out[c] += s * Math.abs(row[c]);
-    }
-
-    private static double absSum(float[] row) {
-        double t = 0;
-        for (float v : row) t += Math.abs(v);
-        return t;
+        return influence;
     }
 }

@@ -1,12 +1,10 @@
 package dev.loupe.circuits;
 
 import dev.loupe.core.Autograd;
-import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.TransformerConfig;
 import dev.loupe.model.TransformerConfig.NormKind;
-import dev.loupe.model.TransformerConfig.Positions;
 import dev.loupe.model.TransformerWeights;
 import dev.loupe.model.TransformerWeights.Block;
 import dev.loupe.model.hooks.ActivationCache;
@@ -23,7 +21,7 @@ import java.util.List;
  * gradient through it is therefore a sum of direct effects along linear paths.
  *
  * <p>{@link #of} runs the real forward once and keeps what is frozen; {@link #backward} differentiates a batch of
- * targets through copies of the replacement model with Loupe's autograd, one pass for the whole batch.
+ * targets through copies of the replacement model in one reverse pass for the whole batch.
  */
 public final class LocalReplacementModel {
     private final HookedTransformer model;
@@ -34,9 +32,8 @@ public final class LocalReplacementModel {
     private final float[] finalInv;
     private final float[][] pattern; // [layer][heads·pos·pos]
     private final float[][] attnIn, mlpIn, mlpOut; // [layer][pos·d]
-    private final float[][] mlpRemainder; // [layer][pos·d]: real MLP output minus the skip path
     private final float[] lastLogits;
-    private final Tensor[] valueWeight, valueBias, skip; // skip: one tensor per layer, so its packed form is built once
+    private final float[][] valueWeight, outWeight, skip; // [layer][out·in] row-major: W_V, W_O, W_skip (null where none)
 
     private LocalReplacementModel(HookedTransformer model, Transcoders transcoders, int[] tokens, ActivationCache c, Tensor logits) {
         TransformerConfig cfg = model.config();
@@ -53,10 +50,9 @@ public final class LocalReplacementModel {
         attnIn = new float[nLayers][];
         mlpIn = new float[nLayers][];
         mlpOut = new float[nLayers][];
-        mlpRemainder = new float[nLayers][];
-        valueWeight = new Tensor[nLayers];
-        valueBias = new Tensor[nLayers];
-        skip = new Tensor[nLayers];
+        valueWeight = new float[nLayers][];
+        outWeight = new float[nLayers][];
+        skip = new float[nLayers][];
         int h = cfg.nHeads(), kvh = cfg.nKvHeads(), dh = cfg.dHead();
         for (int l = 0; l < nLayers; l++) {
             String b = "blocks." + l + ".";
@@ -67,11 +63,10 @@ public final class LocalReplacementModel {
             attnIn[l] = c.get(b + "ln1.hook_normalized").data();
             mlpIn[l] = c.get(b + "ln2.hook_normalized").data();
             mlpOut[l] = c.get(b + "hook_mlp_out").data();
-            skip[l] = transcoders.skip(l);
-            mlpRemainder[l] = skip[l] == null ? mlpOut[l] : Ops.add(Tensor.of(mlpOut[l], pos, d), Ops.scale(Ops.linear(Tensor.of(mlpIn[l], pos, d), skip[l], null), -1f)).data();
+            skip[l] = transcoders.skip(l) == null ? null : transcoders.skip(l).data();
             TransformerWeights.Linear qkv = model.weights().blocks().get(l).attn().qkv();
             valueWeight[l] = rows(qkv.weight(), (h + kvh) * dh, kvh * dh);
-            valueBias[l] = qkv.bias() == null ? null : Tensor.of(java.util.Arrays.copyOfRange(qkv.bias().data(), (h + kvh) * dh, (h + 2 * kvh) * dh), kvh * dh);
+            outWeight[l] = rows(model.weights().blocks().get(l).attn().out().weight(), 0, d);
         }
         finalInv = inverseScales(c.get("blocks." + (nLayers - 1) + ".hook_resid_post").data(), pos, d, cfg.normEps(), centered);
         lastLogits = java.util.Arrays.copyOfRange(logits.data(), (pos - 1) * cfg.dVocab(), pos * cfg.dVocab());
@@ -112,11 +107,12 @@ public final class LocalReplacementModel {
         return new LocalReplacementModel(model, transcoders, tokens, cache, logits);
     }
 
-    private static Tensor rows(Tensor w, int from, int count) {
+    /** Rows [from, from + count) of a linear weight [out, in], row-major, read from its packed copy. */
+    private static float[] rows(Tensor w, int from, int count) {
         int in = w.size(1);
         float[] out = new float[count * in];
-        for (int r = 0; r < count; r++) w.row(from + r, out, r * in); // from the weight's packed copy, not an unpacked one
-        return Tensor.of(out, count, in);
+        for (int r = 0; r < count; r++) w.row(from + r, out, r * in);
+        return out;
     }
 
     /** 1/σ per row: σ = sqrt(var + eps) (centred) or sqrt(mean x² + eps), in double. */
@@ -212,84 +208,81 @@ public final class LocalReplacementModel {
         }
     }
 
-    /**
-     * The gradients of one batch of targets: {@code residual[l]} [batch, pos, d] is ∂target/∂(what layer l's MLP
-     * writes) — the residual after block l — or null where no target depends on it; {@code embedding} [batch,
-     * pos, d] is ∂target/∂(token embedding).
-     */
-    public record Gradients(Tensor[] residual, Tensor embedding) {}
+    /** Receives, during a reverse pass, the gradient at each layer's MLP output, from the last layer down. */
+    @FunctionalInterface
+    public interface ResidualSink {
+        /**
+         * @param g [batch, prefix, d]: ∂target/∂(what layer {@code layer}'s MLP writes) — the residual after block
+         *          {@code layer} — zero beyond each copy's own position and for copies whose target lies at or below the layer
+         */
+        void accept(int layer, float[] g);
+    }
 
     /**
-     * Differentiates every target of {@code batch} in one backward pass through {@code batch.size()} copies of
-     * the replacement model (copy j carries target j). The forward runs only as deep as the deepest target.
-     * Cost: one forward and one backward of the replacement model at batch size {@code batch.size()}:
-     * O(B · L · (P · d² + H · P² · d_head)).
+     * Differentiates every target of {@code batch} in one reverse pass through {@code batch.size()} copies of the
+     * replacement model (copy j carries target j), from the deepest target down. The model is linear in the residual
+     * stream, so no forward is needed: the gradient is pushed straight through the frozen norms, the value/output path
+     * of the frozen attention and the skip paths. Only the first {@code prefix} = 1 + (largest target position)
+     * positions are computed (attention is causal), and at each layer only the copies whose target lies above it
+     * (cheapest when the batch is ordered deepest first). {@code sink} sees each layer's MLP-output gradient as it is
+     * made, so no more than one layer's gradients are held. Cost O(B · L · (P · d² + H · P² · d_head / 2)).
+     *
+     * @return ∂target/∂(token embedding) [batch, prefix, d]
      */
-    public Gradients backward(List<Target> batch) {
+    public float[] backward(List<Target> batch, ResidualSink sink) {
         TransformerConfig cfg = model.config();
         TransformerWeights w = model.weights();
-        int b = batch.size(), maxLayer = 0;
-        for (Target t : batch) maxLayer = Math.max(maxLayer, t.depth(nLayers));
+        int b = batch.size(), top = 0, prefix = 0;
+        int[] depth = new int[b];
+        for (int j = 0; j < b; j++) {
+            depth[j] = batch.get(j).depth(nLayers);
+            top = Math.max(top, depth[j]);
+            prefix = Math.max(prefix, batch.get(j).position() + 1);
+        }
         boolean centered = cfg.norm() == NormKind.LAYER_NORM;
-        float[] embRows = new float[b * pos * d];
-        for (int p = 0; p < pos; p++) w.embed().tokens().row(tokens[p], embRows, p * d);
-        for (int j = 1; j < b; j++) System.arraycopy(embRows, 0, embRows, j * pos * d, pos * d);
-        Tensor embedding = Tensor.of(embRows, b, pos, d).requiresGrad(true);
-        Tensor x = embedding;
-        if (cfg.positions() == Positions.LEARNED) x = Ops.addBroadcast(x, Ops.positionRows(w.embed().positions(), 1, pos, 0).reshape(pos, d));
-        Tensor[] residual = new Tensor[nLayers];
-        List<Tensor> probes = new ArrayList<>();
-        for (int l = 0; l < Math.min(maxLayer + 1, nLayers); l++) {
+        int rows = b * prefix;
+        float[] g = null; // at the residual after the current block
+        if (top == nLayers) g = FrozenOps.normBackward(inject(null, batch, Read.FINAL, nLayers, prefix), rows, prefix, d, finalInv, w.lnFinal().gain(), centered);
+        for (int l = Math.min(top, nLayers - 1); l >= 0; l--) {
             Block blk = w.blocks().get(l);
-            Tensor h1 = FrozenOps.norm(x, ln1Inv[l], blk.ln1().gain(), blk.ln1().bias(), centered);
-            addProbe(probes, h1, batch, Read.ATTENTION_INPUT, l);
-            if (l == maxLayer && !reads(batch, Read.MLP_INPUT, l)) break;
-            Tensor v = Ops.linear(h1, valueWeight[l], valueBias[l]).reshape(b, pos, cfg.nKvHeads(), cfg.dHead());
-            Tensor z = FrozenOps.mix(pattern[l], v, cfg.nHeads());
-            Tensor attnOut = Ops.linear(z.reshape(b, pos, cfg.nHeads() * cfg.dHead()), blk.attn().out().weight(), blk.attn().out().bias());
-            Tensor mid = cfg.parallelResidual() ? x : Ops.add(x, attnOut);
-            Tensor h2 = FrozenOps.norm(mid, ln2Inv[l], blk.ln2().gain(), blk.ln2().bias(), centered);
-            addProbe(probes, h2, batch, Read.MLP_INPUT, l);
-            if (l == maxLayer && maxLayer < nLayers) break; // nothing reads this block's output
-            Tensor remainder = Tensor.of(mlpRemainder[l], pos, d);
-            Tensor mlp = skip[l] == null ? null : Ops.addBroadcast(Ops.linear(h2, skip[l], null), remainder);
-            Tensor post;
-            if (cfg.parallelResidual()) post = mlp == null ? Ops.addBroadcast(Ops.add(x, attnOut), remainder) : Ops.add(x, attnOut, mlp);
-            else post = mlp == null ? Ops.addBroadcast(mid, remainder) : Ops.add(mid, mlp);
-            final int layer = l;
-            post.onGrad(g -> {
-                residual[layer] = g;
-                return g;
-            });
-            x = post;
+            int live = 0; // copies [0, live) include every one whose target lies at or above this layer
+            for (int j = 0; j < b; j++) if (depth[j] >= l) live = j + 1;
+            int liveRows = live * prefix;
+            if (g != null) sink.accept(l, g);
+            float[] gh2 = g != null && skip[l] != null ? FrozenOps.linear(g, liveRows, rows, skip[l], d, d) : null;
+            gh2 = inject(gh2, batch, Read.MLP_INPUT, l, prefix);
+            float[] gn2 = gh2 == null ? null : FrozenOps.normBackward(gh2, liveRows, prefix, d, ln2Inv[l], blk.ln2().gain(), centered);
+            float[] gAttn, gx;
+            if (cfg.parallelResidual()) { // post = x + attn(ln1 x) + mlp(ln2 x)
+                gAttn = g;
+                gx = FrozenOps.plus(gn2, g);
+            } else { // mid = x + attn(ln1 x), post = mid + mlp(ln2 mid)
+                gAttn = FrozenOps.plus(gn2, g);
+                gx = gAttn;
+            }
+            float[] gh1 = null;
+            if (gAttn != null) {
+                int hd = cfg.nHeads() * cfg.dHead(), kvd = cfg.nKvHeads() * cfg.dHead();
+                float[] gz = FrozenOps.linear(gAttn, liveRows, rows, outWeight[l], d, hd);
+                float[] gv = FrozenOps.mix(pattern[l], pos, gz, b, live, prefix, cfg.nHeads(), cfg.nKvHeads(), cfg.dHead());
+                gh1 = FrozenOps.linear(gv, liveRows, rows, valueWeight[l], kvd, d);
+            }
+            gh1 = inject(gh1, batch, Read.ATTENTION_INPUT, l, prefix);
+            if (gh1 != null) gx = FrozenOps.plus(FrozenOps.normBackward(gh1, liveRows, prefix, d, ln1Inv[l], blk.ln1().gain(), centered), gx);
+            g = gx;
         }
-        if (maxLayer == nLayers) {
-            Tensor hf = FrozenOps.norm(x, finalInv, w.lnFinal().gain(), w.lnFinal().bias(), centered);
-            addProbe(probes, hf, batch, Read.FINAL, nLayers);
-        }
-        Autograd.backward(probes.size() == 1 ? probes.getFirst() : Ops.add(probes.toArray(Tensor[]::new)));
-        return new Gradients(residual, embedding.grad());
+        return g == null ? new float[rows * d] : g;
     }
 
-    private static boolean reads(List<Target> batch, Read read, int layer) {
-        for (Target t : batch) if (t.read() == read && t.layer() == layer) return true;
-        return false;
-    }
-
-    private static void addProbe(List<Tensor> probes, Tensor at, List<Target> batch, Read read, int layer) {
-        int n = 0;
-        for (Target t : batch) if (t.read() == read && (read == Read.FINAL || t.layer() == layer)) n++;
-        if (n == 0) return;
-        int[] copy = new int[n], position = new int[n];
-        float[][] dir = new float[n][];
-        int k = 0;
+    /** Adds each target of {@code batch} that reads {@code read} at {@code layer} to g [batch, prefix, d] (allocated when null; null when none). */
+    private float[] inject(float[] g, List<Target> batch, Read read, int layer, int prefix) {
         for (int j = 0; j < batch.size(); j++) {
             Target t = batch.get(j);
             if (t.read() != read || (read != Read.FINAL && t.layer() != layer)) continue;
-            copy[k] = j;
-            position[k] = t.position();
-            dir[k++] = t.direction();
+            if (g == null) g = new float[batch.size() * prefix * d];
+            int o = (j * prefix + t.position()) * d;
+            for (int i = 0; i < d; i++) g[o + i] += t.direction()[i];
         }
-        probes.add(FrozenOps.probe(at, copy, position, dir));
+        return g;
     }
 }

@@ -3,29 +3,64 @@ package dev.loupe.circuits;
 import dev.loupe.model.TransformerConfig;
 
 /**
- * Sizes the backward passes to a memory budget. A copy of the replacement model in one batched pass holds about
- * ten [pos, d_model] activations per layer (norm outputs, values, mixes, attention outputs, residuals and their
- * gradients) plus [pos, d_model] gradients at every MLP output and the embeddings; the frozen attention patterns
- * ([heads, pos, pos] per layer) are held once.
+ * The memory one attribution graph needs beyond the model's and transcoders' weights, estimated before anything large
+ * is allocated, so that a budget ({@code --max-memory}) sets the batch size or refuses the graph with the figure.
+ * Every part is an upper bound (P positions, L layers, H heads, d = d_model, F active features, N feature nodes, T
+ * logits, B copies per pass, n = N + (L + 1) · P + T nodes):
+ *
+ * @param frozen the real forward's kept patterns and activations, 4 · L · (H · P² + 4 · P · d) bytes, plus the largest
+ *               transient of the forward and of encoding one layer
+ * @param features the active-feature lists, 32 · F
+ * @param batch one reverse pass's gradients, about {@value #ARRAYS_PER_PASS} arrays of 4 · B · P · d
+ * @param rows the logit and visited-feature rows at full width, 4 · (N + T) · (F + (L + 1) · P)
+ * @param graph the dense adjacency and its pruning: 4 · n² floats, n² edge flags, 8 · (N + T) · n edge scores
  */
-public final class MemoryPlan {
-    private static final int ACTIVATIONS_PER_LAYER = 10;
+public record MemoryPlan(long frozen, long features, long batch, long rows, long graph) {
+    private static final int ARRAYS_PER_PASS = 12;
 
-    private MemoryPlan() {}
-
-    /** Bytes one copy of the replacement model needs in a batched backward pass. */
-    public static long bytesPerCopy(TransformerConfig cfg, int pos) {
-        return 4L * pos * cfg.dModel() * (ACTIVATIONS_PER_LAYER * cfg.nLayers() + cfg.nLayers() + 1);
+    /** The plan of a prompt of {@code pos} tokens with {@code active} active features, transcoders {@code width} wide. */
+    public static MemoryPlan of(TransformerConfig cfg, int pos, long active, int width, int featureNodes, int logits, int batch) {
+        long p = pos, d = cfg.dModel(), l = cfg.nLayers(), h = cfg.nHeads();
+        long frozen = 4 * l * (h * p * p + 4 * p * d) + 4 * Math.max(h * p * p + 8 * p * cfg.dMlp(), p * width);
+        long nodes = Math.min(featureNodes, active), n = nodes + (l + 1) * p + logits;
+        return new MemoryPlan(frozen, 32 * active, ARRAYS_PER_PASS * 4L * batch * p * d, 4 * (nodes + logits) * (active + (l + 1) * p),
+                5 * n * n + 8 * (nodes + logits) * n);
     }
 
-    /** Bytes of the frozen patterns. */
-    public static long patternBytes(TransformerConfig cfg, int pos) {
-        return 4L * cfg.nLayers() * cfg.nHeads() * pos * pos;
+    /** The widest layer of {@code tc} (features read there). */
+    public static int widest(dev.loupe.sae.transcoder.Transcoders tc) {
+        int w = 0;
+        for (int l = 0; l < tc.nLayers(); l++) w = Math.max(w, tc.width(l));
+        return w;
     }
 
-    /** The largest batch (1..256) whose passes fit {@code budget} bytes next to the frozen patterns; 1 if none does. */
-    public static int batchSize(TransformerConfig cfg, int pos, long budget) {
-        long free = budget - patternBytes(cfg, pos);
-        return (int) Math.max(1, Math.min(256, free / Math.max(1, bytesPerCopy(cfg, pos))));
+    public long total() {
+        return frozen + features + batch + rows + graph;
+    }
+
+    /**
+     * The largest batch size up to {@code most} whose plan fits {@code budget} bytes.
+     *
+     * @throws IllegalArgumentException with the figures when not even one copy per pass fits
+     */
+    public static int batchSize(TransformerConfig cfg, int pos, long active, int width, int featureNodes, int logits, int most, long budget) {
+        MemoryPlan one = of(cfg, pos, active, width, featureNodes, logits, 1);
+        if (one.total() > budget) throw new IllegalArgumentException("an attribution graph of " + pos + " tokens needs about " + one + ", over --max-memory "
+                + gib(budget) + "; lower --max-feature-nodes or shorten the prompt");
+        int b = 1;
+        while (b < most && of(cfg, pos, active, width, featureNodes, logits, b + 1).total() <= budget) b++;
+        return b;
+    }
+
+    /** "1.23 GiB", or "45.6 MiB" below a GiB. */
+    static String gib(long bytes) {
+        if (bytes < 1L << 30) return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+        return String.format(java.util.Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    @Override
+    public String toString() {
+        return gib(total()) + " (frozen forward " + gib(frozen) + ", features " + gib(features) + ", reverse pass " + gib(batch) + ", rows " + gib(rows)
+                + ", adjacency and pruning " + gib(graph) + ")";
     }
 }

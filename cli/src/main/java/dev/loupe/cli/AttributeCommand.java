@@ -36,7 +36,7 @@ final class AttributeCommand implements Command {
                                    [--edge-threshold 0.98] [--max-feature-nodes N] [--max-memory BYTES] [--batch-size B]
             Replaces every MLP by its transcoder, freezes attention patterns and norm scales on the prompt, and computes
             the direct effect of every active feature, MLP error, token embedding on every feature and on the top logits
-            (circuit-tracer's attribution graph), with batched backward passes through Loupe's autograd.
+            (circuit-tracer's attribution graph), with batched reverse passes through the linear replacement model.
               --transcoders DIR        a circuit-tracer transcoder folder (config.yaml + per-layer or CLT safetensors)
               --prompt TEXT            text (BOS prepended when the tokenizer has one); or --ids, used as given
               --max-n-logits N         at most N logit targets (default 10)
@@ -44,8 +44,9 @@ final class AttributeCommand implements Command {
               --node-threshold T       graph.json keeps the nodes carrying T of the influence (default 0.8)
               --edge-threshold T       ... and the edges carrying T of the edge influence (default 0.98)
               --max-feature-nodes N    visit at most N features, most influential first (default: all)
-              --max-memory BYTES       memory budget for the backward passes (sets the batch size; suffixes k, m, g)
-              --batch-size B           targets per backward pass (default: from --max-memory, else 32)
+              --max-memory BYTES       memory the graph may use beyond the weights (suffixes k, m, g): sets the batch size, or
+                                       refuses the prompt up front with the estimate (frozen forward, rows, adjacency)
+              --batch-size B           targets per backward pass (default 32; the most, under --max-memory)
               --out DIR                writes DIR/graph.safetensors (unpruned) and DIR/graph.json (pruned, front-end schema)
               --slug NAME              the graph's name in graph.json (default: the --out folder's name)
             """ + ModelOptions.USAGE;
@@ -65,7 +66,7 @@ final class AttributeCommand implements Command {
                 .withLogits(args.intOr("max-n-logits", 10), args.doubleOr("desired-logit-prob", 0.95))
                 .withMaxFeatureNodes(args.intOr("max-feature-nodes", Integer.MAX_VALUE));
         if (args.has("batch-size")) opt = opt.withBatchSize(args.intOr("batch-size", 32));
-        else if (args.has("max-memory")) opt = opt.withBatchSize(MemoryPlan.batchSize(m.transformer().config(), ids.length, parseBytes(args.get("max-memory"))));
+        if (args.has("max-memory")) opt = opt.withMaxMemory(parseBytes(args.get("max-memory")));
 
         long t0 = System.nanoTime();
         AttributionGraph g = Attribution.graph(m.transformer(), tc, ids, opt);
@@ -81,15 +82,17 @@ final class AttributeCommand implements Command {
         int keptNodes = 0, keptEdges = 0;
         for (boolean b : pruning.nodeMask()) if (b) keptNodes++;
         keptEdges = json.get("links").size();
+        int batch = Attribution.batchSize(m.transformer().config(), tc, ids.length, g.activeFeature().length, opt);
         System.out.printf("%d tokens, %d active features, %d feature nodes, %d logit targets; %d nodes in all (batch %d)%n", ids.length,
-                g.activeFeature().length, g.featureNodes(), g.logitTargets().length, g.nodes(), opt.batchSize());
+                g.activeFeature().length, g.featureNodes(), g.logitTargets().length, g.nodes(), batch);
         for (int j = 0; j < g.logitTargets().length; j++) {
             System.out.printf("  logit %-16s p=%.4f%n", "'" + TextGrid.piece(text.apply(g.logitTargets()[j]), 14) + "'", g.logitProbabilities()[j]);
         }
         System.out.printf("replacement score %.4f, completeness score %.4f%n", scores.replacement(), scores.completeness());
         System.out.printf("pruned (node %.2f, edge %.2f): %d nodes, %d links in graph.json%n", nodeThreshold, edgeThreshold, keptNodes, keptEdges);
         PeakMemory mem = PeakMemory.now();
-        System.out.printf("graph built in %.2f s; peak heap %.0f MiB, peak RSS %.0f MiB%n", seconds, mem.heapMiB(), mem.rssMiB());
+        System.out.printf("graph built in %.2f s; peak heap %.0f MiB, peak RSS %.0f MiB; planned at most %s%n", seconds, mem.heapMiB(), mem.rssMiB(),
+                MemoryPlan.of(m.transformer().config(), ids.length, g.activeFeature().length, MemoryPlan.widest(tc), opt.maxFeatureNodes(), g.logitTargets().length, batch));
         System.err.println("wrote " + out.resolve(GraphFiles.TENSORS) + " and " + out.resolve(GraphFiles.JSON_FILE));
         return 0;
     }

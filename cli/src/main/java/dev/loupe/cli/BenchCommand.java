@@ -55,7 +55,9 @@ final class BenchCommand implements Command {
             decode times greedy batch-1 generation with the KV cache, prefill excluded (tokens/s), and
             compares the weight bytes it streams per second with a read bandwidth measured in the same run
             (summing a --read-mib buffer, far larger than the caches).
-            Both report peak heap (sum of heap pools' peaks) and peak RSS, and end with a line
+            Both report peak heap (sum of heap pools' peaks) and peak RSS, the memory bound 1.15 x checkpoint
+            + activations (estimated) + JVM baseline (an empty JVM's RSS with the same flags) and whether
+            the peak RSS holds it, and end with a line
             'RESULT {json}'. Run with LOUPE_JAVA_OPTS=-Dloupe.hooks=off to time the forward without
             any hook machinery.""".replace("SHAPES", ModelShape.names());
     }
@@ -109,6 +111,7 @@ final class BenchCommand implements Command {
         HookedTransformer t = m.transformer();
         int[][] tokens = benchIds(batch, pos, t.config().dVocab(), args.intOr("seed", 0));
         boolean lastLogits = args.has("last-logits");
+        long[] cachedBytes = {0};
         Runnable once = () -> {
             if (lastLogits) {
                 t.forward(tokens, Hooks.none(t.hooks()), null, ForwardOptions.LAST_LOGITS);
@@ -123,11 +126,15 @@ final class BenchCommand implements Command {
             if (cache.names().isEmpty()) {
                 throw new IllegalStateException("--cache " + patterns + " cached nothing (no such hook, or -Dloupe.hooks=off)");
             }
+            cachedBytes[0] = 0;
+            for (String name : cache.names()) cachedBytes[0] += 4L * cache.get(name).numel();
         };
         double[] rates = time(warmup, iters, batch * pos, once);
         String what = patterns.isEmpty() ? "no hooks" : "caching " + String.join(", ", patterns);
         ObjectNode r = result("forward", m, rates, warmup).put("load_s", loadSeconds);
         r.put("batch", batch).put("pos", pos).put("cache", String.join(",", patterns)).put("last_logits", lastLogits);
+        long rows = (long) batch * pos;
+        bound(args, MemoryBound.forwardActivations(t.config(), rows, lastLogits ? batch : rows, cachedBytes[0])).report(r, r.get("peak_rss_mib").asDouble());
         report(String.format("forward %d x %d, %s, hook machinery %s", batch, pos, what, hookMachinery()), r);
         return 0;
     }
@@ -156,6 +163,7 @@ final class BenchCommand implements Command {
         }
         ObjectNode r = result("decode", m, rates, warmup).put("load_s", loadSeconds);
         r.put("prompt_len", promptLen).put("tokens", n);
+        bound(args, MemoryBound.decodeActivations(t.config(), promptLen + n)).report(r, r.get("peak_rss_mib").asDouble());
         long streamed = streamedBytes(t);
         double read = ReadBandwidth.measure((long) positive(args, "read-mib", 512) << 20, 5), effective = streamed * r.get("median_tok_s").asDouble();
         r.put("weight_bytes_per_token", streamed).put("effective_gb_s", effective / 1e9).put("read_gb_s", read / 1e9)
@@ -174,6 +182,12 @@ final class BenchCommand implements Command {
         WeightDtype dtype = ModelOptions.dtype(args);
         System.err.println("loupe: " + ModelLoader.memory(model, dtype).describe(model));
         return ModelLoader.load(model, null, dtype);
+    }
+
+    /** The memory bound of a measurement whose activations are estimated at {@code activations} bytes. */
+    private static MemoryBound bound(Args args, long activations) throws java.io.IOException {
+        long checkpoint = ModelLoader.memory(args.require("model"), ModelOptions.dtype(args)).checkpointBytes();
+        return new MemoryBound(checkpoint, activations, MemoryBound.jvmBaseline());
     }
 
     /** Bytes of the weights a decode step reads in full: every linear layer's packed weight and the unembedding. */

@@ -34,12 +34,15 @@ class BenchCommandTest {
         assertEquals(3, fwd.get("samples_tok_s").size());
         assertTrue(fwd.get("best_tok_s").asDouble() >= fwd.get("median_tok_s").asDouble());
         assertTrue(fwd.get("peak_heap_mib").asLong() > 0);
+        assertTrue(fwd.get("jvm_baseline_mib").asLong() > 0, "an empty JVM with the same flags was measured");
+        assertEquals(fwd.get("rss_bound_mib").asLong() >= fwd.get("peak_rss_mib").asLong(), fwd.get("rss_bound_holds").asBoolean());
 
         JsonNode dec = result(run("bench", "decode", "--model", model.toString(), "--tokens", "6", "--prompt-len", "2",
                 "--warmup", "0", "--iters", "1", "--read-mib", "8"));
         assertEquals(6, dec.get("generated").size());
         assertEquals(2, dec.get("ids").size());
         assertTrue(dec.get("read_gb_s").asDouble() > 0 && dec.get("bandwidth_pct").asDouble() > 0);
+        assertTrue(dec.has("checkpoint_mib") && dec.has("activations_mib") && dec.has("rss_bound_holds"));
         assertEquals(m.transformer().weights().parameters().values().stream().filter(t -> t.rank() == 2 && !t.hasData())
                 .mapToLong(t -> t.residentBytes()).sum(), dec.get("weight_bytes_per_token").asLong(),
                 "every packed matrix streamed once (the unembedding is the tied token table)");

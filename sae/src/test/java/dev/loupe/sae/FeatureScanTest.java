@@ -1,12 +1,18 @@
 package dev.loupe.sae;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.SharedModels;
 import dev.loupe.model.tokenizer.Tokenizers;
+import dev.loupe.model.format.SmallDisk;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -39,6 +45,47 @@ class FeatureScanTest {
             r = c.createStatement().executeQuery("SELECT sum(count) FROM histogram");
             r.next();
             assertEquals(fires, r.getLong(1));
+        }
+    }
+
+    /**
+     * {@code sae features} killed with SIGKILL while it writes the store (its temporary and SQLite journal on disk):
+     * no store appears, and the rerun removes the leftovers and writes a store identical byte for byte to an
+     * uninterrupted run's.
+     */
+    @Test
+    void scanKilledWhileWritingIsCleanedByTheRerun() throws Exception {
+        int dSae = 4096;
+        Path straight = dir.resolve("straight.db");
+        FeatureScanChild.scan(straight, dSae);
+        Path db = dir.resolve("killed").resolve("features.db");
+        Files.createDirectories(db.getParent());
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), FeatureScanChild.class.getName(), db.toString(), Integer.toString(dSae))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (SmallDisk.leftovers(db.getParent()).isEmpty()) {
+            assertTrue(p.isAlive(), () -> "the child ended before it could be killed: " + log());
+            assertTrue(System.nanoTime() < deadline, "the child wrote no temporary within 60 s");
+            Thread.sleep(1);
+        }
+        p.destroyForcibly().waitFor();
+        assertFalse(Files.exists(db), "killed while writing: no store yet");
+        List<Path> left = SmallDisk.leftovers(db.getParent());
+        assertFalse(left.isEmpty(), "the kill left a temporary behind");
+        FeatureScanChild.scan(db, dSae);
+        assertEquals(List.of(), SmallDisk.leftovers(db.getParent()), "the rerun removed the killed run's temporaries");
+        try (Stream<Path> files = Files.list(db.getParent())) {
+            assertEquals(List.of(db), files.toList());
+        }
+        assertArrayEquals(Files.readAllBytes(straight), Files.readAllBytes(db));
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dir.resolve("child.log"));
+        } catch (Exception e) {
+            return e.toString();
         }
     }
 }

@@ -3,12 +3,15 @@ package dev.loupe.sae;
 import dev.loupe.sae.transcoder.CircuitTracerFormat;
 import dev.loupe.sae.transcoder.CrossLayerTranscoder;
 import dev.loupe.sae.transcoder.TranscoderHooks;
+import dev.loupe.sae.transcoder.TranscoderSet;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Child-JVM entry point of {@link ResumeTest}: trains a small TopK SAE, or (fourth arg {@code clt}) a JumpReLU
- * cross-layer transcoder over two layers, on synthetic rows with checkpoints (args: checkpoint, output folder,
- * per-step sleep in ms, kind), so the parent can kill it mid-run.
+ * Child-JVM entry point of {@link ResumeTest}: trains a small TopK SAE, or (fourth arg {@code clt} or {@code plt}) a
+ * JumpReLU cross-layer or per-layer transcoder over two layers, on synthetic rows with checkpoints (args:
+ * checkpoint, output folder, per-step sleep in ms, kind), so the parent can kill it mid-run. {@link FullDiskTest}
+ * runs the same trainings in its own JVM.
  */
 public final class ResumeChild {
     static final SaeConfig CONFIG = new SaeConfig("topk", 16, 64, "blocks.0.hook_resid_post", 0, "synthetic", 4, true, "none", 0);
@@ -24,11 +27,23 @@ public final class ResumeChild {
         return o;
     }
 
-    public static void main(String[] args) throws Exception {
-        Path ckpt = args[0].equals("-") ? null : Path.of(args[0]);
-        long sleep = Long.parseLong(args[2]);
-        SaeConfig cfg = CONFIG;
+    /** Trains {@code kind} ({@code sae}, {@code clt} or {@code plt}) with checkpoints in {@code ckpt} (null: none) and writes it to {@code out}. */
+    static void train(String kind, Path ckpt, Path out, SaeTrainer.StepListener listener) throws IOException {
         TrainOptions.Builder o = options(ckpt);
+        if (kind.equals("sae")) {
+            SaeLensFormat.write(new SaeTrainer(CONFIG, o.build(), new TensorSource(ResumeTest.data(), 16, 9)).onStep(listener).train(), out);
+            return;
+        }
+        TranscoderSpec spec = new TranscoderSpec(kind.equals("clt") ? TranscoderSpec.CLT : TranscoderSpec.PLT, "jumprelu", new int[] {0, 1}, 4, 8, 0,
+                TranscoderHooks.MLP, "synthetic");
+        o.coefficient = 0.01;
+        TranscoderWeights w = new TranscoderTrainer(spec, o.build(), new TensorSource(ResumeTest.data(), 16, 9)).onStep(listener).train();
+        if (w.toTranscoders() instanceof CrossLayerTranscoder clt) CircuitTracerFormat.write(clt, out);
+        else CircuitTracerFormat.write((TranscoderSet) w.toTranscoders(), out);
+    }
+
+    public static void main(String[] args) throws Exception {
+        long sleep = Long.parseLong(args[2]);
         SaeTrainer.StepListener pause = (step, stats) -> {
             if (sleep > 0) {
                 try {
@@ -38,14 +53,6 @@ public final class ResumeChild {
                 }
             }
         };
-        if (args.length > 3 && args[3].equals("clt")) {
-            TranscoderSpec spec = new TranscoderSpec(TranscoderSpec.CLT, "jumprelu", new int[] {0, 1}, 4, 8, 0, TranscoderHooks.MLP, "synthetic");
-            o.coefficient = 0.01;
-            TranscoderWeights w = new TranscoderTrainer(spec, o.build(), new TensorSource(ResumeTest.data(), 16, 9)).onStep(pause).train();
-            CircuitTracerFormat.write((CrossLayerTranscoder) w.toTranscoders(), Path.of(args[1]));
-            return;
-        }
-        Sae sae = new SaeTrainer(cfg, o.build(), new TensorSource(ResumeTest.data(), 16, 9)).onStep(pause).train();
-        SaeLensFormat.write(sae, Path.of(args[1]));
+        train(args.length > 3 ? args[3] : "sae", args[0].equals("-") ? null : Path.of(args[0]), Path.of(args[1]), pause);
     }
 }

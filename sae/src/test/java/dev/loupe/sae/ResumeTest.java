@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loupe.model.format.SafeTensors;
+import dev.loupe.model.format.SmallDisk;
 import dev.loupe.model.format.WeightStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Training (an SAE, a cross-layer transcoder) killed with SIGKILL after a checkpoint and resumed ends bit-identical to an uninterrupted run. */
+/** Training (an SAE, a cross-layer or per-layer transcoder) killed with SIGKILL after a checkpoint and resumed ends bit-identical to an uninterrupted run. */
 class ResumeTest {
     @TempDir
     Path dir;
@@ -32,7 +33,7 @@ class ResumeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sae", "clt"})
+    @ValueSource(strings = {"sae", "clt", "plt"})
     void killedAndResumedRunEqualsUninterruptedRun(String kind) throws Exception {
         assertEquals(0, run("-", dir.resolve("straight"), 0, kind).waitFor());
         Path ckpt = dir.resolve("train.ckpt");
@@ -47,7 +48,8 @@ class ResumeTest {
         long savedAt = checkpointStep(ckpt);
         assertTrue(savedAt >= 30 && savedAt < 120, "killed mid-run, checkpoint at step " + savedAt);
         assertEquals(0, run(ckpt.toString(), dir.resolve("resumed"), 0, kind).waitFor());
-        if (kind.equals("clt")) {
+        assertEquals(List.of(), SmallDisk.leftovers(dir), "a killed writer's temporaries are cleaned by the rerun");
+        if (!kind.equals("sae")) {
             var a = TranscoderWeights.of(CircuitTracerFormat.read(dir.resolve("straight")), "").parameters();
             var b = TranscoderWeights.of(CircuitTracerFormat.read(dir.resolve("resumed")), "").parameters();
             for (String name : a.keySet()) assertArrayEquals(a.get(name), b.get(name), name);
@@ -97,7 +99,7 @@ class ResumeTest {
         assertTrue(e.getMessage().contains("seed: the checkpoint has 42, this run has 7"), e.getMessage());
     }
 
-    private static long checkpointStep(Path ckpt) {
+    static long checkpointStep(Path ckpt) {
         if (!Files.exists(ckpt)) return -1;
         try (WeightStore ws = SafeTensors.open(ckpt)) {
             return Long.parseLong(ws.metadata().get("step"));

@@ -13,11 +13,13 @@ import dev.loupe.server.batch.Scheduler;
 import dev.loupe.server.circuits.CircuitsApi;
 import dev.loupe.server.http.ApiError;
 import dev.loupe.server.http.ApiKeys;
+import dev.loupe.server.http.ArrayLimits;
 import dev.loupe.server.http.Body;
 import dev.loupe.server.http.Call;
 import dev.loupe.server.http.MemoryBudget;
 import dev.loupe.server.http.Router;
 import dev.loupe.server.http.SameOrigin;
+import dev.loupe.server.intervene.RowInterventions;
 import dev.loupe.server.obs.Metrics;
 import dev.loupe.server.obs.PhaseEvent;
 import dev.loupe.server.sae.SaeApi;
@@ -103,19 +105,22 @@ public final class LoupeServer implements AutoCloseable {
         Router r = new Router(config.keys(), new SameOrigin(config.host(), config.keys().required(), config.allowedHosts()),
                 MemoryBudget.ofHeap(BUDGET_OF_HEAP), metrics, requestLog);
         int body = config.limits().maxBodyBytes();
+        // floods of readout positions or heads, or of intervention entries, are refused while streaming, before a tree is built
+        int positions = Math.max(config.limits().maxTokens(), model.transformer().config().nHeads());
+        ArrayLimits arrays = new ArrayLimits(Map.of("positions", positions, "heads", positions, "interventions", RowInterventions.MAX_ENTRIES));
         r.get("/v1/openapi.json", false, c -> c.send(200, "application/json", resource("openapi.json")));
         r.get("/v1/model", true, c -> c.json(200, api.info()));
         r.get("/v1/hooks", true, c -> c.json(200, api.hooks()));
-        r.post("/v1/tokenize", c -> c.json(200, api.tokenize(Body.parse(c.body(body)))));
-        r.post("/v1/detokenize", c -> c.json(200, api.detokenize(Body.parse(c.body(body)))));
-        r.post("/v1/run", c -> respond(c, api.run(Body.parse(c.body(body)), c.id()), config.limits()));
-        r.post("/v1/gradients", c -> respond(c, api.gradients(Body.parse(c.body(body)), c.id()), config.limits()));
+        r.post("/v1/tokenize", c -> c.json(200, api.tokenize(Body.parse(c.body(body), arrays))));
+        r.post("/v1/detokenize", c -> c.json(200, api.detokenize(Body.parse(c.body(body), arrays))));
+        r.post("/v1/run", c -> respond(c, api.run(Body.parse(c.body(body), arrays), c.id()), config.limits()));
+        r.post("/v1/gradients", c -> respond(c, api.gradients(Body.parse(c.body(body), arrays), c.id()), config.limits()));
         r.get("/v1/saes", true, c -> c.json(200, sae.list()));
         r.prefix("/v1/saes/", true, c -> c.json(200, sae.features(c.path().substring("/v1/saes/".length()))));
-        r.post("/v1/sae/encode", c -> respond(c, sae.encode(api, Body.parse(c.body(body)), c.id()), config.limits()));
-        r.post("/v1/sae/decode", c -> respond(c, sae.decode(Body.parse(c.body(body))), config.limits()));
+        r.post("/v1/sae/encode", c -> respond(c, sae.encode(api, Body.parse(c.body(body), arrays), c.id()), config.limits()));
+        r.post("/v1/sae/decode", c -> respond(c, sae.decode(api, Body.parse(c.body(body), arrays), c.id()), config.limits()));
         r.post("/v1/lens", c -> {
-            ObjectNode lens = api.lens(Body.parse(c.body(body)), c.id());
+            ObjectNode lens = api.lens(Body.parse(c.body(body), arrays), c.id());
             if (TensorEncoding.negotiate(c.header("Accept")) == TensorEncoding.JSON) c.json(200, lens);
             else respond(c, LensArrays.of(lens), config.limits());
         });
@@ -124,12 +129,12 @@ public final class LoupeServer implements AutoCloseable {
         TraceApi traces = new TraceApi(model, scheduler, traceSaes, new ValueStore(STORED_TTL_MILLIS, STORED_QUOTA_BYTES), TraceLimits.DEFAULT,
                 config.limits().timeoutMillis(), TRACES_PER_KEY);
         r.post("/v1/trace", c -> respond(c, traces.trace(c.body(TraceApi.MAX_BODY_BYTES), config.keys().check(c.header("Authorization")), c.id()), config.limits()));
-        r.post("/v1/values", c -> respond(c, traces.values(Body.parse(c.body(body)), config.keys().check(c.header("Authorization"))), config.limits()));
-        r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body))));
+        r.post("/v1/values", c -> respond(c, traces.values(Body.parse(c.body(body), arrays), config.keys().check(c.header("Authorization"))), config.limits()));
+        r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body), arrays)));
         CircuitsApi circuits = new CircuitsApi(model, transcoders, api);
-        r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body)))));
-        r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body)))));
-        r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()))));
+        r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body), arrays))));
+        r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body), arrays), c.id())));
+        r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()), c.id())));
         r.get("/metrics", true, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         r.get("/", false, c -> {
             c.header("Location", "/ui/");

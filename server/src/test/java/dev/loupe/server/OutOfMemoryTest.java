@@ -27,10 +27,10 @@ class OutOfMemoryTest {
         try (TestServer ts = new TestServer(); Scheduler s = new Scheduler(ts.model.transformer(), new Scheduler.Settings(4, 8), new Metrics())) {
             CompletableFuture<Integer> failed = new CompletableFuture<>(), next = new CompletableFuture<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            s.submit(new SoloJob<Integer>("oom", deadline, () -> {
+            s.submit(new SoloJob<Integer>("oom", deadline, 1, () -> {
                 throw new OutOfMemoryError("injected");
             }, failed));
-            s.submit(new SoloJob<>("next", deadline, () -> 42, next));
+            s.submit(new SoloJob<>("next", deadline, 1, () -> 42, next));
             ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> failed.get(30, TimeUnit.SECONDS));
             ApiError err = assertInstanceOf(ApiError.class, e.getCause());
             assertEquals(503, err.status());

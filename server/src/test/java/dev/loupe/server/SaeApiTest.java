@@ -91,6 +91,25 @@ class SaeApiTest {
         assertArrayEquals(want.data(), got.data());
     }
 
+    /** Dictionary work is model work: encode and decode are jobs on the scheduler (its queue, time and memory limits), not request-thread work. */
+    @Test
+    void encodeAndDecodeRunAsScheduledJobs() throws Exception {
+        long before = jobsTaken();
+        ObjectNode d = LoupeClient.request().put("sae", "tiny");
+        d.putObject("features").put("5", 2.0);
+        ts.client.run(d, "/v1/sae/decode");
+        assertEquals(before + 1, jobsTaken(), "decode is one scheduled job");
+        ts.client.run(LoupeClient.request().put("prompt", PROMPT).put("sae", "tiny").put("topk", 2), "/v1/sae/encode");
+        assertEquals(before + 3, jobsTaken(), "encode is the forward pass and the encoding, both scheduled");
+    }
+
+    /** Jobs the scheduler has taken from its queue so far (the count of its queue-wait histogram). */
+    private static long jobsTaken() throws Exception {
+        String metrics = new String(Http.send(ts, HttpRequest.newBuilder(ts.uri().resolve("/metrics")).header("Authorization", "Bearer " + TestServer.KEY)).body());
+        for (String line : metrics.split("\n")) if (line.startsWith("loupe_queue_wait_seconds_count")) return Long.parseLong(line.split(" ")[1].strip());
+        throw new AssertionError("no loupe_queue_wait_seconds_count in /metrics:\n" + metrics);
+    }
+
     @Test
     void featureDashboardAndErrors() throws Exception {
         JsonNode top = ts.client.get("/v1/saes/tiny/features");

@@ -1,9 +1,11 @@
 package dev.loupe.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.loupe.model.format.SmallDisk;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,6 +46,8 @@ class ResumeAfterKillTest {
         TrainLm.run(options(data, straight), "test", LmTrainerTest.QUIET, null);
         assertArrayEquals(Files.readAllBytes(straight.resolve("model.safetensors")), Files.readAllBytes(resumed.resolve("model.safetensors")));
         assertArrayEquals(lossCurve(straight), lossCurve(resumed), "the loss curve survives the kill too");
+        assertEquals(List.of(), SmallDisk.leftovers(resumed), "the rerun cleaned the killed run's temporaries");
+        assertFalse(Files.exists(ckpt), "the finished run removed its checkpoint");
     }
 
     private static byte[] lossCurve(Path out) throws Exception {

@@ -250,16 +250,12 @@ public final class PackedMatrix {
     }
 
     /**
-     * Widens the {@code kc}-deep block at depth {@code p} of the panel holding column {@code j} into
-     * {@code dst[0 .. kc * NR)}, in the panel's own layout, for the float32 micro-kernel.
+     * Widens the {@code kc}-deep block at depth {@code p} of the IEEE-half panel holding column {@code j} into
+     * {@code dst[off .. off + kc * NR)}, in the panel's own layout, for the float32 micro-kernels.
      */
-    void widen(int j, int p, int kc, float[] dst) {
+    void widen(int j, int p, int kc, float[] dst, int off) {
         int s = offset(j, p), len = kc * NR;
-        if (precision == Precision.BF16) {
-            for (int i = 0; i < len; i++) dst[i] = Float.intBitsToFloat(halves[s + i] << 16);
-        } else {
-            for (int i = 0; i < len; i++) dst[i] = Float.float16ToFloat(halves[s + i]);
-        }
+        for (int i = 0; i < len; i++) dst[off + i] = Float.float16ToFloat(halves[s + i]);
     }
 
     /** W [n, k] row-major, widened to float32: a fresh copy. */

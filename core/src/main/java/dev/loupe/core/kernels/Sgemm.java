@@ -67,8 +67,8 @@ public final class Sgemm {
         float[] a = new float[0];
         float[] b = new float[0];
         final float[] tile = new float[MR * NR];
-        /** One KC-deep block of a 16-bit panel, widened to float32. */
-        final float[] widened = new float[KC * NR];
+        /** KC-deep blocks of two IEEE-half panels, widened to float32. */
+        final float[] widened = new float[2 * KC * NR];
 
         float[] a(int size) {
             if (a.length < size) a = new float[size];
@@ -171,48 +171,90 @@ public final class Sgemm {
      * Rows [i0, i1) x columns [j0, j1) (j0 a multiple of NR) of {@link #gemmPacked} on the calling thread.
      * Each MC-row block of A is packed once for the whole depth (one KC block after another); depth blocks
      * then run innermost of the row/column blocks so the mc x {@link #NCP} block of C they accumulate into
-     * stays in L2.
+     * stays in L2. Bfloat16 panels are widened in registers by the micro-kernels; IEEE-half panels are
+     * widened a block at a time into a scratch block reused by every row tile.
      */
     private static void packedBlocked(int i0, int i1, int j0, int j1, float[] a, int aOff, int lda, PackedMatrix b,
                                       float[] bias, float[] c, int cOff, int ldc) {
         Workspace ws = WORKSPACE.get();
+        if (i1 - i0 == 1) {
+            packedRow(j0, j1, a, aOff + i0 * lda, b, bias, c, cOff + i0 * ldc, ws);
+            return;
+        }
         float[] tile = ws.tile;
-        boolean wide = b.precision() == PackedMatrix.Precision.F32;
-        boolean bf16 = b.precision() == PackedMatrix.Precision.BF16;
-        float[] bp = wide ? b.panels() : ws.widened;
+        PackedMatrix.Precision precision = b.precision();
+        boolean half = precision == PackedMatrix.Precision.F16;
+        float[] bp = half ? ws.widened : b.panels();
         short[] hp = b.halves();
         int k = b.k();
         for (int ic = i0; ic < i1; ic += MC) {
             int mc = Math.min(MC, i1 - ic), rows = roundUp(mc, MR);
             float[] ap = ws.a(rows * k);
-            if (mc > 1) { // a single row is read in place
-                for (int pc = 0; pc < k; pc += KC) pack(a, aOff + ic * lda + pc, lda, 1, mc, Math.min(KC, k - pc), MR, ap, rows * pc);
-            }
+            for (int pc = 0; pc < k; pc += KC) pack(a, aOff + ic * lda + pc, lda, 1, mc, Math.min(KC, k - pc), MR, ap, rows * pc);
             for (int jc = j0; jc < j1; jc += NCP) {
                 int nc = Math.min(NCP, j1 - jc);
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int bi = b.offset(jc + jr, pc);
-                        if (mc == 1 && bf16) { // decoding: widen in registers while streaming the panel
-                            rowKernelBf16(kc, a, aOff + ic * lda + pc, hp, bi, tile);
-                            accumulate(tile, 1, Math.min(NR, nc - jr), pc == 0, bias, jc + jr, c, cOff + ic * ldc + jc + jr, ldc);
-                            continue;
-                        }
-                        if (!wide) { // 16-bit panel block widened once, reused by every row tile
-                            b.widen(jc + jr, pc, kc, bp);
+                        if (half) {
+                            b.widen(jc + jr, pc, kc, bp, 0);
                             bi = 0;
                         }
                         for (int ir = 0; ir < mc; ir += MR) {
-                            if (mc - ir == 1) {
-                                rowKernel(kc, a, aOff + (ic + ir) * lda + pc, bp, bi, tile);
+                            int ai = aOff + (ic + ir) * lda + pc;
+                            if (mc - ir > 1) {
+                                if (hp != null && !half) kernelBf16(kc, ap, rows * pc + ir * kc, hp, bi, tile);
+                                else kernel(kc, ap, rows * pc + ir * kc, bp, bi, tile);
+                            } else if (hp != null && !half) {
+                                rowKernelBf16(kc, a, ai, hp, bi, tile);
                             } else {
-                                kernel(kc, ap, rows * pc + ir * kc, bp, bi, tile);
+                                rowKernel(kc, a, ai, bp, bi, tile);
                             }
                             accumulate(tile, Math.min(MR, mc - ir), Math.min(NR, nc - jr), pc == 0, bias, jc + jr,
                                     c, cOff + (ic + ir) * ldc + jc + jr, ldc);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Columns [j0, j1) of one row of {@link #gemmPacked}, A read in place from {@code a[ai..ai + k)}: decoding
+     * a token, bound by streaming the panels once. Two panels per pass, so eight independent fused
+     * multiply-add chains (one per vector of columns) hide the FMA latency that four chains would expose
+     * at the rate a 16-bit panel streams; each column's chain is the same as in {@link #kernel}.
+     */
+    private static void packedRow(int j0, int j1, float[] a, int ai, PackedMatrix b, float[] bias, float[] c, int ci,
+                                  Workspace ws) {
+        float[] tile = ws.tile;
+        PackedMatrix.Precision precision = b.precision();
+        boolean half = precision == PackedMatrix.Precision.F16, bf16 = precision == PackedMatrix.Precision.BF16;
+        float[] bp = half ? ws.widened : b.panels();
+        short[] hp = b.halves();
+        int k = b.k(), next = NR * k; // from a depth of one panel to the same depth of the next
+        for (int jc = j0; jc < j1; jc += NCP) {
+            int nc = Math.min(NCP, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                for (int jr = 0; jr < nc; jr += 2 * NR) {
+                    int width = Math.min(2 * NR, nc - jr), bi = b.offset(jc + jr, pc), off = next;
+                    if (half) {
+                        b.widen(jc + jr, pc, kc, bp, 0);
+                        if (width > NR) b.widen(jc + jr + NR, pc, kc, bp, kc * NR);
+                        bi = 0;
+                        off = kc * NR;
+                    }
+                    if (width > NR) {
+                        if (bf16) rowKernelBf16x2(kc, a, ai + pc, hp, bi, off, tile);
+                        else rowKernel2(kc, a, ai + pc, bp, bi, off, tile);
+                    } else if (bf16) {
+                        rowKernelBf16(kc, a, ai + pc, hp, bi, tile);
+                    } else {
+                        rowKernel(kc, a, ai + pc, bp, bi, tile);
+                    }
+                    accumulate(tile, 1, width, pc == 0, bias, jc + jr, c, ci + jc + jr, 0);
                 }
             }
         }
@@ -389,6 +431,85 @@ public final class Sgemm {
     }
 
     /**
+     * {@link #kernel} over a bfloat16 panel, widened in registers: a bfloat16 is the upper half of a
+     * float32, so each group of L 16-bit values is sign-extended to 32-bit lanes and shifted up 16 bits.
+     * The fused multiply-add chains are those of {@link #kernel} on the widened panel, hence the same bits.
+     */
+    private static void kernelBf16(int kc, float[] ap, int ai, short[] hp, int bi, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int pa = ai + p * MR, pb = bi + p * NR;
+            FloatVector b0 = ((IntVector) ShortVector.fromArray(H, hp, pb).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector b1 = ((IntVector) ShortVector.fromArray(H, hp, pb + L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector b2 = ((IntVector) ShortVector.fromArray(H, hp, pb + 2 * L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector b3 = ((IntVector) ShortVector.fromArray(H, hp, pb + 3 * L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector av = FloatVector.broadcast(S, ap[pa]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            c02 = av.fma(b2, c02);
+            c03 = av.fma(b3, c03);
+            av = FloatVector.broadcast(S, ap[pa + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            c12 = av.fma(b2, c12);
+            c13 = av.fma(b3, c13);
+            av = FloatVector.broadcast(S, ap[pa + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            c22 = av.fma(b2, c22);
+            c23 = av.fma(b3, c23);
+            av = FloatVector.broadcast(S, ap[pa + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            c32 = av.fma(b2, c32);
+            c33 = av.fma(b3, c33);
+            av = FloatVector.broadcast(S, ap[pa + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            c42 = av.fma(b2, c42);
+            c43 = av.fma(b3, c43);
+            av = FloatVector.broadcast(S, ap[pa + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            c52 = av.fma(b2, c52);
+            c53 = av.fma(b3, c53);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c02.intoArray(tile, 2 * L);
+        c03.intoArray(tile, 3 * L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c12.intoArray(tile, NR + 2 * L);
+        c13.intoArray(tile, NR + 3 * L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c22.intoArray(tile, 2 * NR + 2 * L);
+        c23.intoArray(tile, 2 * NR + 3 * L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c32.intoArray(tile, 3 * NR + 2 * L);
+        c33.intoArray(tile, 3 * NR + 3 * L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c42.intoArray(tile, 4 * NR + 2 * L);
+        c43.intoArray(tile, 4 * NR + 3 * L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c52.intoArray(tile, 5 * NR + 2 * L);
+        c53.intoArray(tile, 5 * NR + 3 * L);
+    }
+
+    /**
      * The micro-kernel for a single row of A, read in place from {@code a[ai..ai + kc)}: row 0 of
      * {@link #kernel}'s tile with the same fused multiply-add chain per element, hence the same bits, at a
      * sixth of the arithmetic. Decoding one token runs on it, bound by streaming B.
@@ -410,19 +531,22 @@ public final class Sgemm {
     }
 
     /**
-     * {@link #rowKernel} over a bfloat16 panel: each group of L 16-bit values is widened in registers (a
-     * bfloat16 is the upper half of a float32) and fed to the same fused multiply-add chain, so the bits
-     * equal those of the float32 kernel on the widened panel while half the bytes stream from memory.
+     * {@link #rowKernel} over a bfloat16 panel, widened in registers as in {@link #kernelBf16}: the same
+     * fused multiply-add chains, hence the same bits, while half the bytes stream from memory.
      */
     private static void rowKernelBf16(int kc, float[] a, int ai, short[] hp, int bi, float[] tile) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int pb = bi + p * NR;
             FloatVector av = FloatVector.broadcast(S, a[ai + p]);
-            c0 = av.fma(bf16(hp, pb), c0);
-            c1 = av.fma(bf16(hp, pb + L), c1);
-            c2 = av.fma(bf16(hp, pb + 2 * L), c2);
-            c3 = av.fma(bf16(hp, pb + 3 * L), c3);
+            c0 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c0);
+            c1 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c1);
+            c2 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 2 * L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c2);
+            c3 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 3 * L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c3);
         }
         c0.intoArray(tile, 0);
         c1.intoArray(tile, L);
@@ -430,10 +554,67 @@ public final class Sgemm {
         c3.intoArray(tile, 3 * L);
     }
 
-    /** L bfloat16 values from {@code h[i..]} as float32 lanes: sign-extend to 32 bits, shift into the upper half. */
-    private static FloatVector bf16(short[] h, int i) {
-        return ((IntVector) ShortVector.fromArray(H, h, i).convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    /**
+     * {@link #rowKernel} over two panels at once, the second {@code off} elements after the first: tile
+     * columns [0, NR) from the first, [NR, 2 NR) from the second; twice the independent chains.
+     */
+    private static void rowKernel2(int kc, float[] a, int ai, float[] bp, int bi, int off, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S), d2 = FloatVector.zero(S), d3 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int pb = bi + p * NR, qb = pb + off;
+            FloatVector av = FloatVector.broadcast(S, a[ai + p]);
+            c0 = av.fma(FloatVector.fromArray(S, bp, pb), c0);
+            c1 = av.fma(FloatVector.fromArray(S, bp, pb + L), c1);
+            c2 = av.fma(FloatVector.fromArray(S, bp, pb + 2 * L), c2);
+            c3 = av.fma(FloatVector.fromArray(S, bp, pb + 3 * L), c3);
+            d0 = av.fma(FloatVector.fromArray(S, bp, qb), d0);
+            d1 = av.fma(FloatVector.fromArray(S, bp, qb + L), d1);
+            d2 = av.fma(FloatVector.fromArray(S, bp, qb + 2 * L), d2);
+            d3 = av.fma(FloatVector.fromArray(S, bp, qb + 3 * L), d3);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, L);
+        c2.intoArray(tile, 2 * L);
+        c3.intoArray(tile, 3 * L);
+        d0.intoArray(tile, NR);
+        d1.intoArray(tile, NR + L);
+        d2.intoArray(tile, NR + 2 * L);
+        d3.intoArray(tile, NR + 3 * L);
+    }
+
+    /** {@link #rowKernelBf16} over two panels at once, laid out as in {@link #rowKernel2}. */
+    private static void rowKernelBf16x2(int kc, float[] a, int ai, short[] hp, int bi, int off, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S), d2 = FloatVector.zero(S), d3 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int pb = bi + p * NR, qb = pb + off;
+            FloatVector av = FloatVector.broadcast(S, a[ai + p]);
+            c0 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c0);
+            c1 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c1);
+            c2 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 2 * L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c2);
+            c3 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 3 * L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c3);
+            d0 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d0);
+            d1 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb + L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d1);
+            d2 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb + 2 * L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d2);
+            d3 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb + 3 * L).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d3);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, L);
+        c2.intoArray(tile, 2 * L);
+        c3.intoArray(tile, 3 * L);
+        d0.intoArray(tile, NR);
+        d1.intoArray(tile, NR + L);
+        d2.intoArray(tile, NR + 2 * L);
+        d3.intoArray(tile, NR + 3 * L);
     }
 
     /** C[0..mr, 0..nr) = alpha * tile + beta * C, not reading C when beta is 0. */

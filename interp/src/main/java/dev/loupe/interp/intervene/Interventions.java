@@ -10,6 +10,7 @@ import dev.loupe.model.hooks.HookSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -25,12 +26,32 @@ public final class Interventions {
     private Interventions() {}
 
     /**
+     * Runs the clean forward pass of a resample input and records the named hooks (a server queues it with its
+     * other model work instead of running it in place).
+     */
+    @FunctionalInterface
+    public interface Resampler {
+        /** The activations at {@code hooks} by hook name. */
+        Map<String, Tensor> run(int[] ids, List<String> hooks);
+    }
+
+    /**
      * @param resolver supplies tensors named in the spec
      * @param tokenize turns a resample input's text into ids (e.g. {@code LoadedModel::tokens}); null if
      *     the spec gives ids only
      */
     public static CompiledInterventions compile(InterventionSpec spec, HookedTransformer model, TensorResolver resolver,
                                                 Function<String, int[]> tokenize) {
+        return compile(spec, model, resolver, tokenize, (ids, hooks) -> {
+            ActivationCache cache = new ActivationCache();
+            model.runWithCache(new int[][] {ids}, hooks, cache);
+            return cache.asMap();
+        });
+    }
+
+    /** As {@link #compile(InterventionSpec, HookedTransformer, TensorResolver, Function)}, resample passes run by {@code resampler}. */
+    public static CompiledInterventions compile(InterventionSpec spec, HookedTransformer model, TensorResolver resolver,
+                                                Function<String, int[]> tokenize, Resampler resampler) {
         List<CompiledInterventions.Placed> edits = new ArrayList<>();
         for (int i = 0; i < spec.interventions().size(); i++) {
             Intervention iv = spec.interventions().get(i);
@@ -41,7 +62,7 @@ public final class Interventions {
             } catch (IllegalArgumentException e) {
                 throw new SpecException(field + ".hook", e.getMessage());
             }
-            ActivationCache resampled = iv.op() instanceof Operation.Resample r ? resample(model, r, hooks, tokenize, field) : null;
+            Map<String, Tensor> resampled = iv.op() instanceof Operation.Resample r ? resample(resampler, r, hooks, tokenize, field) : null;
             for (HookSpec hook : hooks) {
                 Layout layout = Layout.of(hook, model.config());
                 checkScope(iv.scope(), layout, hook, field, model.config().nCtx());
@@ -55,7 +76,7 @@ public final class Interventions {
     /** Where one intervention applies, with the spec field that names it. */
     private record Target(String field, HookSpec hook, Layout layout, Scope scope) {}
 
-    private static ScopedEdit.Replacement replacement(Operation op, Target t, TensorResolver resolver, ActivationCache resampled) {
+    private static ScopedEdit.Replacement replacement(Operation op, Target t, TensorResolver resolver, Map<String, Tensor> resampled) {
         String f = t.field();
         return switch (op) {
             case Operation.Add a -> {
@@ -193,19 +214,17 @@ public final class Interventions {
     }
 
     /** The clean activations of the resample input at the intervention's hooks. */
-    private static ActivationCache resample(HookedTransformer model, Operation.Resample r, List<HookSpec> hooks,
+    private static Map<String, Tensor> resample(Resampler resampler, Operation.Resample r, List<HookSpec> hooks,
                                             Function<String, int[]> tokenize, String field) {
         int[] ids = r.ids();
         if (ids == null) {
             if (tokenize == null) throw new SpecException(field + ".input.text", "no tokenizer is available here; give \"ids\" instead");
             ids = tokenize.apply(r.text());
         }
-        ActivationCache cache = new ActivationCache();
         try {
-            model.runWithCache(new int[][] {ids}, hooks.stream().map(HookSpec::name).toList(), cache);
+            return resampler.run(ids, hooks.stream().map(HookSpec::name).toList());
         } catch (IllegalArgumentException e) {
             throw new SpecException(field + ".input", e.getMessage());
         }
-        return cache;
     }
 }

@@ -91,13 +91,16 @@ final class MappedWeightStore implements WeightStore {
         PackedMatrix.Stored stored = new PackedMatrix.Stored() {
             @Override
             public void floats(long from, int count, float[] dst) {
-                System.arraycopy(Decode.floats(file, s.offset() + from * dtype.itemSize(), dtype, count), 0, dst, 0, count);
+                long at = s.offset() + from * dtype.itemSize();
+                System.arraycopy(Decode.floats(file, at, dtype, count), 0, dst, 0, count);
+                release(at, (long) count * dtype.itemSize());
                 FiniteWeights.check(label, name, dst, count, from); // in the pass that packs, no extra read
             }
 
             @Override
             public void halves(long from, int count, short[] dst) {
                 MemorySegment.copy(file, Decode.I16, s.offset() + 2 * from, dst, 0, count);
+                release(s.offset() + 2 * from, 2L * count);
                 FiniteWeights.checkHalves(label, name, dst, count, from, precision == Precision.BF16);
             }
         };
@@ -109,8 +112,15 @@ final class MappedWeightStore implements WeightStore {
 
     /** Drops the tensor's file pages from this process's resident set (they stay in the page cache). */
     private void release(Slot s) {
-        long bytes = s.info().nbytes();
-        if (bytes > 0 && file.isMapped()) file.asSlice(s.offset(), bytes).unload();
+        release(s.offset(), s.info().nbytes());
+    }
+
+    /**
+     * Drops the file pages of bytes [offset, offset + bytes) from the resident set, e.g. each stretch of a
+     * large matrix as soon as it is packed, so that a weight is never resident twice (mapped and packed).
+     */
+    private void release(long offset, long bytes) {
+        if (bytes > 0 && file.isMapped()) file.asSlice(offset, bytes).unload();
     }
 
     @Override

@@ -68,6 +68,12 @@ public record CrossLayerTranscoder(int nLayers, int dModel, int width, Activatio
     }
 
     @Override
+    public void decoderDots(int layer, int feature, int outLayer, float[] x, int[] offsets, int count, float[] out) {
+        if (outLayer < layer || outLayer >= nLayers) throw new IllegalArgumentException("a feature read at layer " + layer + " writes to layers " + layer + ".." + (nLayers - 1) + ", not " + outLayer);
+        Vec.dots(wDec[layer], (feature * (nLayers - layer) + outLayer - layer) * dModel, x, offsets, count, dModel, out);
+    }
+
+    @Override
     public float[] decoderBias(int outLayer) {
         return bDec[outLayer];
     }

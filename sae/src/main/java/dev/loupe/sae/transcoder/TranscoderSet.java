@@ -73,6 +73,13 @@ public record TranscoderSet(List<Transcoder> layers, TranscoderHooks hooks, Stri
     }
 
     @Override
+    public void decoderDots(int layer, int feature, int outLayer, float[] x, int[] offsets, int count, float[] out) {
+        if (outLayer != layer) throw new IllegalArgumentException("a per-layer transcoder's feature at layer " + layer + " writes only there, not to layer " + outLayer);
+        Transcoder t = layers.get(layer);
+        Vec.dots(t.wDec(), feature * t.dModel(), x, offsets, count, t.dModel(), out);
+    }
+
+    @Override
     public float[] decoderBias(int outLayer) {
         return layers.get(outLayer).bDec();
     }

@@ -40,6 +40,12 @@ public sealed interface Transcoders permits TranscoderSet, CrossLayerTranscoder 
     /** out[off..off+d) += scale · (decoder of feature {@code feature} read at {@code layer}, written to {@code outLayer}). */
     void addDecoder(int layer, int feature, int outLayer, float scale, float[] out, int off);
 
+    /**
+     * The decoder of feature {@code feature} read at {@code layer}, written to {@code outLayer}, dotted with the rows
+     * x[offsets[j]..offsets[j]+d) for j < count, into out[j] (the decoder row read in place, once per four rows).
+     */
+    void decoderDots(int layer, int feature, int outLayer, float[] x, int[] offsets, int count, float[] out);
+
     /** b_dec [d_model] of {@code outLayer}'s reconstruction (a view). */
     float[] decoderBias(int outLayer);
 

@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What the HTTP endpoints do, independent of HTTP: reads a request body, checks it against the model and the
@@ -174,10 +175,8 @@ public final class ModelApi {
         Function<Tensor, Tensor> objective = objective(b.has("objective") ? Body.of(b.raw("objective"), b.field("objective")) : null, ids);
         List<String> patterns = readouts.stream().map(Readout::hook).filter(h -> !h.equals(LOGITS)).distinct().toList();
         checkCost(readouts, ids.length, "grads");
-        CompletableFuture<GradientRun> f = new CompletableFuture<>();
-        scheduler.submit(new SoloJob<>(requestId, deadline(), () -> GradientRun.of(model, new int[][] {ids}, patterns, objective,
-                h -> RowInterventions.install(h, java.util.Collections.singletonList(ivs))), f));
-        GradientRun run = await(f);
+        GradientRun run = solo(requestId, 3L * ids.length, () -> GradientRun.of(model, new int[][] {ids}, patterns, objective,
+                h -> RowInterventions.install(h, java.util.Collections.singletonList(ivs))));
         List<NamedTensor> out = new ArrayList<>();
         for (Readout r : readouts) {
             if (r.hook().equals(LOGITS)) {
@@ -206,9 +205,7 @@ public final class ModelApi {
             throw ApiError.tooLarge(b.path() + ": " + entries + " top-k entries (depths x tokens x topk) would be about " + entries * LENS_ENTRY_BYTES
                     + " bytes of JSON; the limit is " + limits.maxResponseBytes() + " (fewer tokens or a smaller topk)");
         }
-        CompletableFuture<LensResult> f = new CompletableFuture<>();
-        scheduler.submit(new SoloJob<>(requestId, deadline(), () -> LogitLens.run(model, ids, target, topk), f));
-        LensResult lens = await(f);
+        LensResult lens = solo(requestId, 2L * ids.length, () -> LogitLens.run(model, ids, target, topk));
         ObjectNode o = inputExtras(ids);
         ArrayNode strs = o.putArray("str_tokens");
         for (int id : ids) strs.add(tokenText(id));
@@ -356,16 +353,34 @@ public final class ModelApi {
     }
 
     /**
-     * The request's interventions in the library's spec format, compiled (null when none). A spec with
-     * {@code resample} entries compiles on the model thread, queued like any model work: each resample input is a
-     * forward pass, under the same queue, time and token limits as the request's own.
+     * The request's interventions in the library's spec format, compiled (null when none). Each {@code resample}
+     * input is a forward pass of its own, queued like any model work (a job of its own, so shorter requests can pass
+     * between them; see {@link Scheduler}), under the same queue, time and token limits as the request's own.
      */
     public CompiledInterventions interventions(Body b, String requestId) {
         JsonNode field = b.raw("interventions");
-        Function<String, int[]> tokenize = loaded.tokenizer() == null ? null : text -> checkLength(loaded.tokens(checkChars(text, b.field("interventions"))), b.field("interventions"));
-        if (RowInterventions.resamples(field) == 0) return RowInterventions.compile(field, b.field("interventions"), loaded, tensors, tokenize);
-        CompletableFuture<CompiledInterventions> f = new CompletableFuture<>();
-        scheduler.submit(new SoloJob<>(requestId, deadline(), () -> RowInterventions.compile(field, b.field("interventions"), loaded, tensors, tokenize), f));
+        String where = b.field("interventions");
+        Function<String, int[]> tokenize = loaded.tokenizer() == null ? null : text -> checkLength(loaded.tokens(checkChars(text, where)), where);
+        return RowInterventions.compile(field, where, loaded, tensors, tokenize, (ids, hooks) -> {
+            checkLength(ids, where);
+            try {
+                return forward(requestId, ids, null, hooks, false).activations();
+            } catch (ApiError e) {
+                if (e.status() == 400) throw new IllegalArgumentException(e.getMessage()); // the compiler names the spec's field
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Runs {@code work} on the model thread, alone, under the same queue, time and memory limits as any model
+     * work (a full queue refuses it with 429; an OutOfMemoryError there is a clean 503). Model and dictionary work
+     * of a request goes through here or {@link #forward}, never on the request thread. {@code cost} is its size in
+     * token positions, by which the scheduler orders work ({@link dev.loupe.server.batch.Job#cost}).
+     */
+    public <T> T solo(String requestId, long cost, Supplier<T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        scheduler.submit(new SoloJob<>(requestId, deadline(), cost, work, f));
         return await(f);
     }
 

@@ -30,6 +30,11 @@ public record ForwardJob(String id, long deadline, int[] tokens, CompiledInterve
     }
 
     @Override
+    public long cost() {
+        return tokens.length;
+    }
+
+    @Override
     public boolean batchesWith(Job other) {
         return other instanceof ForwardJob f && f.tokens.length == tokens.length && tokens.length >= MIN_BATCH_TOKENS;
     }

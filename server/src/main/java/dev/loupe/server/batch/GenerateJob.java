@@ -25,6 +25,11 @@ public record GenerateJob(String id, long deadline, int[] prompt, int maxTokens,
     }
 
     @Override
+    public long cost() {
+        return prompt.length; // the prefill; the decode steps run a token at a time between other jobs
+    }
+
+    @Override
     public boolean batchesWith(Job other) {
         return other instanceof GenerateJob g && g.prompt.length == prompt.length;
     }

@@ -14,6 +14,13 @@ public sealed interface Job permits ForwardJob, GenerateJob, SoloJob, TraceJob {
     /** Fails the job (its request answers with the error). */
     void fail(RuntimeException e);
 
+    /**
+     * What the job costs the model thread, in token positions passed through the model (a forward of 30 tokens: 30;
+     * a gradient: forward and backward). The scheduler runs cheaper jobs first, so one client's long passes cannot
+     * hold up everyone's short ones; see {@link Scheduler}.
+     */
+    long cost();
+
     /** Whether this job may share a pass with {@code other}. */
     default boolean batchesWith(Job other) {
         return false;

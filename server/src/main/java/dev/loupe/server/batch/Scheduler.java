@@ -22,9 +22,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one thread that runs the model. Requests queue jobs here; the thread takes the oldest job and every queued
- * job that can share its pass (equal token counts, up to {@code maxBatchRows}), runs them as one batch with each
- * row's interventions scoped to that row, and hands each request its own row. Generation batches advance a step
+ * The one thread that runs the model. Requests queue jobs here; the thread takes the cheapest job (in token
+ * positions; a job waiting longer than {@link #OVERTAKE_NANOS} goes first, so none starves) and every queued job that
+ * can share its pass (equal token counts, up to {@code maxBatchRows}), runs them as one batch with each row's
+ * interventions scoped to that row, and hands each request its own row. Generation batches advance a step
  * at a time between other work, so a long generation does not hold up a quick forward pass. A full queue refuses
  * new work with 429 and a Retry-After instead of growing without bound.
  */
@@ -34,6 +35,9 @@ public final class Scheduler implements AutoCloseable {
      * @param maxQueued most jobs waiting; more are refused with 429
      */
     public record Settings(int maxBatchRows, int maxQueued) {}
+
+    /** How long a job may be overtaken by cheaper ones before it runs in arrival order. */
+    static final long OVERTAKE_NANOS = 250_000_000L;
 
     private final HookedTransformer model;
     private final Settings settings;
@@ -100,7 +104,7 @@ public final class Scheduler implements AutoCloseable {
     private synchronized List<Job> next() throws InterruptedException {
         while (queue.isEmpty() && decoding.isEmpty() && running) wait();
         if (queue.isEmpty()) return null;
-        Job first = queue.pollFirst();
+        Job first = pick();
         List<Job> group = new ArrayList<>(List.of(first));
         for (Iterator<Job> it = queue.iterator(); it.hasNext() && group.size() < settings.maxBatchRows(); ) {
             Job j = it.next();
@@ -121,6 +125,20 @@ public final class Scheduler implements AutoCloseable {
             else live.add(j);
         }
         return live.isEmpty() ? null : live;
+    }
+
+    /**
+     * Takes the next job to run: the oldest one once it has waited {@link #OVERTAKE_NANOS}, otherwise the cheapest
+     * (the oldest of equal cost). Short requests thus pass long ones (a resample's 256-token passes, a slow reader's
+     * all-layer patterns) instead of queueing behind them, while a long job is overtaken for a bounded time only.
+     */
+    private Job pick() {
+        Job oldest = queue.peekFirst();
+        if (System.nanoTime() - enqueued.get(oldest).since() >= OVERTAKE_NANOS) return queue.pollFirst();
+        Job cheapest = oldest;
+        for (Job j : queue) if (j.cost() < cheapest.cost()) cheapest = j;
+        queue.remove(cheapest);
+        return cheapest;
     }
 
     private void run(List<Job> group) {

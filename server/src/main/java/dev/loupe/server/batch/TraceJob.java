@@ -15,6 +15,13 @@ public record TraceJob(String id, long deadline, TracePlan plan, long maxBytes, 
     }
 
     @Override
+    public long cost() {
+        long c = 0;
+        for (int[] pass : plan.passes()) for (int invoke : pass) c += plan.tokens(invoke);
+        return plan.hasBackward() ? 3 * c : c;
+    }
+
+    @Override
     public boolean batchesWith(Job other) {
         return other instanceof TraceJob t && TraceRunner.canShare(plan, t.plan);
     }

@@ -24,8 +24,10 @@ import java.util.Set;
  * The circuits endpoints, served when the server has transcoders: {@code POST /v1/attribute} (an attribution
  * graph, pruned, in the front-end JSON schema), {@code POST /v1/features/intervene} (top next-token
  * probabilities with and without feature edits) and {@code GET /v1/transcoders/{layer}/{feature}} (a feature's
- * logit effects). Attribution runs its own backward passes outside the micro-batching scheduler, one request at
- * a time.
+ * logit effects). Feature interventions and logit effects run on the model thread like all model work (the
+ * scheduler's queue, time and memory limits). Attribution is the one exception: its backward passes can take
+ * minutes and cannot yet be stopped at a deadline, so it runs on its own thread, one request at a time, bounded by
+ * the token limit and {@code max_feature_nodes}, rather than hold the model thread past the request time limit.
  */
 public final class CircuitsApi {
     private static final Set<String> ATTRIBUTE = Set.of("model", "prompt", "tokens", "bos", "max_n_logits", "desired_logit_prob",
@@ -80,7 +82,7 @@ public final class CircuitsApi {
         return out;
     }
 
-    public synchronized ObjectNode intervene(Body b) {
+    public ObjectNode intervene(Body b, String requestId) {
         Transcoders tc = require();
         b.allow(INTERVENE);
         int[] ids = ids(b);
@@ -92,16 +94,22 @@ public final class CircuitsApi {
         spec.putArray("interventions");
         spec.set("features", features);
         int k = b.integer("top_k", 10);
+        InterventionSpec parsed = badRequests(b, () -> InterventionSpec.parse(spec.toString()));
+        float[][] logits = api.solo(requestId, 2L * ids.length, () -> badRequests(b, () -> new float[][] {
+                last(FeatureInterventions.compile(model.transformer(), tc, dev.loupe.interp.intervene.FeatureEdits.NONE, ids).forward(ids, null).data(), ids.length),
+                last(FeatureInterventions.compile(model.transformer(), tc, parsed.features(), ids).forward(ids, null).data(), ids.length)}));
+        ObjectNode out = Body.JSON.createObjectNode();
+        ArrayNode t = out.putArray("tokens");
+        for (int id : ids) t.add(id);
+        out.set("clean", top(logits[0], k));
+        out.set("edited", top(logits[1], k));
+        return out;
+    }
+
+    /** {@code work}'s result; a bad spec or edit is a 400 naming the request's field. */
+    private static <T> T badRequests(Body b, java.util.function.Supplier<T> work) {
         try {
-            InterventionSpec parsed = InterventionSpec.parse(spec.toString());
-            float[] clean = last(FeatureInterventions.compile(model.transformer(), tc, dev.loupe.interp.intervene.FeatureEdits.NONE, ids).forward(ids, null).data(), ids.length);
-            float[] edited = last(FeatureInterventions.compile(model.transformer(), tc, parsed.features(), ids).forward(ids, null).data(), ids.length);
-            ObjectNode out = Body.JSON.createObjectNode();
-            ArrayNode t = out.putArray("tokens");
-            for (int id : ids) t.add(id);
-            out.set("clean", top(clean, k));
-            out.set("edited", top(edited, k));
-            return out;
+            return work.get();
         } catch (SpecException e) {
             throw ApiError.badRequest(b.path() + "." + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -110,7 +118,7 @@ public final class CircuitsApi {
     }
 
     /** GET /v1/transcoders/{layer}/{feature}: the feature's logit effects. */
-    public ObjectNode feature(String rest) {
+    public ObjectNode feature(String rest, String requestId) {
         Transcoders tc = require();
         String[] parts = rest.split("/");
         int layer, feature;
@@ -121,12 +129,13 @@ public final class CircuitsApi {
         } catch (NumberFormatException e) {
             throw new ApiError(404, "expected /v1/transcoders/{layer}/{feature}, got /v1/transcoders/" + rest);
         }
-        FeatureLogits f;
-        try {
-            f = FeatureLogits.of(model.transformer(), tc, layer, feature, 10);
-        } catch (IllegalArgumentException e) {
-            throw new ApiError(404, e.getMessage());
-        }
+        FeatureLogits f = api.solo(requestId, 1, () -> {
+            try {
+                return FeatureLogits.of(model.transformer(), tc, layer, feature, 10);
+            } catch (IllegalArgumentException e) {
+                throw new ApiError(404, e.getMessage());
+            }
+        });
         ObjectNode out = Body.JSON.createObjectNode().put("layer", layer).put("feature", feature);
         out.set("promotes", effects(f.promoted(), f.promotedValues()));
         out.set("suppresses", effects(f.suppressed(), f.suppressedValues()));

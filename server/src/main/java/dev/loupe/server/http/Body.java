@@ -30,7 +30,13 @@ public final class Body {
 
     /** Parses a request body that must be one JSON object. */
     public static Body parse(byte[] bytes) {
+        return parse(bytes, ArrayLimits.NONE);
+    }
+
+    /** Parses a request body that must be one JSON object, refusing arrays past {@code limits} before building its tree. */
+    public static Body parse(byte[] bytes, ArrayLimits limits) {
         if (bytes.length == 0) throw ApiError.badRequest("empty request body: expected a JSON object");
+        limits.check(bytes);
         JsonNode n;
         try {
             n = JSON.readTree(bytes);

@@ -51,7 +51,7 @@ public final class RowInterventions {
      * inputs given as text are tokenized by {@code tokenize}, which applies the request limits.
      */
     public static CompiledInterventions compile(JsonNode field, String path, LoadedModel model, TensorResolver tensors,
-                                                Function<String, int[]> tokenize) {
+                                                Function<String, int[]> tokenize, Interventions.Resampler resampler) {
         if (field == null || field.isNull()) return null;
         ObjectNode spec;
         if (field.isArray()) {
@@ -78,7 +78,7 @@ public final class RowInterventions {
         }
         CompiledInterventions compiled;
         try {
-            compiled = Interventions.compile(InterventionSpec.parse(spec.toString()), model.transformer(), tensors, tokenize);
+            compiled = Interventions.compile(InterventionSpec.parse(spec.toString()), model.transformer(), tensors, tokenize, resampler);
         } catch (SpecException e) { // names the field as "interventions[i]...."
             throw ApiError.badRequest(path.substring(0, path.length() - "interventions".length()) + e.getMessage());
         } catch (IllegalArgumentException e) {

@@ -23,7 +23,8 @@ import java.util.TreeSet;
 /**
  * The SAE endpoints: list the SAEs loaded at start-up, encode a prompt's activations at an SAE's hook into feature
  * activations (the forward pass shares the scheduler's batches and takes interventions), decode feature
- * activations back to the hook's space, and serve feature dashboards from the SAE's feature store. Feature
+ * activations back to the hook's space (encoding and decoding run on the model thread, under the scheduler's queue,
+ * time and memory limits), and serve feature dashboards from the SAE's feature store. Feature
  * directions can steer: an intervention's {@code {"ref": "sae:NAME:ID"}} is the decoder row of feature ID.
  */
 public final class SaeApi {
@@ -57,7 +58,8 @@ public final class SaeApi {
         int[] features = b.ints("features");
         if (features != null) for (int i = 0; i < features.length; i++) checkFeature(s, features[i], b.field("features") + "[" + i + "]");
         ForwardJob.Result res = api.forward(requestId, ids, api.interventions(b, requestId), List.of(s.hook().name()), false);
-        Tensor codes = s.sae().encode(res.activations().get(s.hook().name())); // [1, pos, d_sae]
+        Tensor acts = res.activations().get(s.hook().name());
+        Tensor codes = api.solo(requestId, ids.length, () -> s.sae().encode(acts)); // [1, pos, d_sae], on the model thread like the forward
         Array a = ModelApi.rowArray(codes);
         List<NamedTensor> out = new ArrayList<>();
         if (features != null) {
@@ -75,7 +77,7 @@ public final class SaeApi {
     }
 
     /** The hook-space vector [d_in] of feature activations {@code {"features": {"ID": value, ...}}} (b_dec included). */
-    public ModelApi.Result decode(Body b) {
+    public ModelApi.Result decode(ModelApi api, Body b, String requestId) {
         b.allow(Set.of("sae", "features"));
         ServedSae s = sae(b.requireString("sae"), b.field("sae"));
         JsonNode f = b.raw("features");
@@ -94,7 +96,7 @@ public final class SaeApi {
             if (!e.getValue().isNumber()) throw ApiError.badRequest(where + ": expected a number");
             dense[id] = e.getValue().floatValue();
         }
-        Tensor v = s.sae().decode(Tensor.of(dense, 1, dense.length));
+        Tensor v = api.solo(requestId, 1, () -> s.sae().decode(Tensor.of(dense, 1, dense.length)));
         ObjectNode extras = Body.JSON.createObjectNode().put("sae", s.name()).put("hook", s.hook().name());
         return new ModelApi.Result(extras, List.of(NamedTensor.ofFloats("vector", v.data(), s.sae().dIn())));
     }

@@ -42,7 +42,7 @@ class TraceBatchingTest {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         try (Scheduler s = new Scheduler(m, new Scheduler.Settings(32, 64), new Metrics())) {
             CountDownLatch hold = new CountDownLatch(1);
-            s.submit(new SoloJob<>("hold", deadline, () -> {
+            s.submit(new SoloJob<>("hold", deadline, 1, () -> {
                 try {
                     return hold.await(1, TimeUnit.MINUTES);
                 } catch (InterruptedException e) {

@@ -5,6 +5,11 @@ import dev.loupe.interp.intervene.CompiledInterventions;
 import dev.loupe.interp.intervene.InterventionSpec;
 import dev.loupe.interp.intervene.Interventions;
 import dev.loupe.interp.intervene.TensorResolver;
+import dev.loupe.interp.trace.TraceException;
+import dev.loupe.interp.trace.TraceGraph;
+import dev.loupe.interp.trace.TraceLimits;
+import dev.loupe.interp.trace.TracePlan;
+import dev.loupe.interp.trace.TraceRunner;
 import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
@@ -30,7 +35,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
  * Fuzz targets of what arrives from outside at run time: intervention specs (parsed, compiled against stories260K and
- * run on a short input, as the CLI's --interventions does) and request bodies of every POST endpoint, sent to a live
+ * run on a short input, as the CLI's --interventions does), trace graphs (parsed, validated and run) and request bodies of every POST endpoint, sent to a live
  * server. A spec may be refused with a SpecException; a request must get an answer under 500 (429 and 503 are
  * back-pressure), and the server must still answer afterwards.
  */
@@ -60,6 +65,28 @@ class RequestFuzz {
             CompiledInterventions c = Interventions.compile(spec, MODEL.transformer(), TensorResolver.EMPTY, MODEL::tokens);
             Hooks hooks = c.addTo(Hooks.builder(MODEL.transformer().hooks())).build();
             MODEL.transformer().forward(new int[][] {{1, 403, 407, 260}}, hooks, null, ForwardOptions.FULL);
+        });
+    }
+
+    @Provide
+    Arbitrary<Corpus.Seed> trace() {
+        return Mutator.inputs("trace");
+    }
+
+    /** Limits small enough for a 256 MB heap: a graph past them must be refused, not run. */
+    static final TraceLimits TRACE_LIMITS = new TraceLimits(10_000, 16, 16, 1L << 22, 32L << 20, 10, 2e9);
+
+    /** Trace graphs: parsed, tokenized, validated against stories260K and run, as {@code /v1/trace} does; a TraceException is a refusal. */
+    @Property(tries = 300)
+    void traceGraph(@ForAll("trace") Corpus.Seed in) throws Exception {
+        Outcomes.check("trace graph", () -> {
+            try {
+                TraceGraph g = TraceGraph.read(new java.io.ByteArrayInputStream(in.bytes()), TRACE_LIMITS.maxNodes()).tokenized((prompt, bos) -> MODEL.tokens(prompt));
+                TracePlan plan = TracePlan.validate(g, MODEL.transformer(), java.util.Map.of(), name -> null, TRACE_LIMITS);
+                TraceRunner.run(MODEL.transformer(), plan, System.nanoTime() + 10_000_000_000L, TRACE_LIMITS.maxBytes());
+            } catch (TraceException refused) {
+                // a clean refusal naming the node
+            }
         });
     }
 

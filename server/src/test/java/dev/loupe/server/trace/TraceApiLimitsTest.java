@@ -35,7 +35,7 @@ class TraceApiLimitsTest {
             t.save("x", t.hook("blocks.0.hook_resid_post"));
             byte[] body = t.graph().toJson().toString().getBytes(StandardCharsets.UTF_8);
             CountDownLatch hold = new CountDownLatch(1);
-            s.submit(new SoloJob<>("hold", System.nanoTime() + 60_000_000_000L, () -> {
+            s.submit(new SoloJob<>("hold", System.nanoTime() + 60_000_000_000L, 1, () -> {
                 try {
                     return hold.await(1, TimeUnit.MINUTES);
                 } catch (InterruptedException e) {

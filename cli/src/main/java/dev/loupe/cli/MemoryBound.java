@@ -1,0 +1,87 @@
+package dev.loupe.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.model.TransformerConfig;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The memory goal a benchmark checks its peak RSS against: 1.15 × the checkpoint's bytes + the activations
+ * the measured computation holds + the JVM's own baseline, the resident memory of a JVM started with this
+ * process's flags that loads nothing ({@link #main}, run as a child process).
+ *
+ * @param checkpointBytes the stored tensors' bytes
+ * @param activationBytes an estimate of the activations live at the computation's peak (see the factories)
+ * @param jvmBaselineBytes an empty JVM's peak RSS with the same flags; -1 when it could not be measured
+ */
+record MemoryBound(long checkpointBytes, long activationBytes, long jvmBaselineBytes) {
+    private static final double MIB = 1 << 20;
+
+    /**
+     * A forward over {@code rows} positions: the residual stream and one block's temporaries (normed input,
+     * query/key/value, attention output, the MLP's hidden layers), the logits of every position (or only of
+     * each sequence's last, {@code logitRows}), and the activations a cache keeps ({@code cachedBytes}).
+     * Attention is streamed, so no [heads, pos, pos] tensor is counted.
+     */
+    static long forwardActivations(TransformerConfig c, long rows, long logitRows, long cachedBytes) {
+        long block = 4L * c.dModel() + (long) (2 * c.nHeads() + 2 * c.nKvHeads()) * c.dHead() + 3L * c.dMlp();
+        return 4 * (rows * (c.dModel() + block) + logitRows * c.dVocab()) + cachedBytes;
+    }
+
+    /** Greedy decoding of {@code positions} positions at batch 1: the KV cache, one token's forward and its logits. */
+    static long decodeActivations(TransformerConfig c, long positions) {
+        long kv = 2L * c.nLayers() * positions * c.nKvHeads() * c.dHead();
+        return 4 * kv + forwardActivations(c, 1, 1, 0);
+    }
+
+    /** 1.15 × checkpoint + activations + JVM baseline, in bytes. */
+    long bytes() {
+        return Math.round(1.15 * checkpointBytes) + activationBytes + Math.max(0, jvmBaselineBytes);
+    }
+
+    /** Adds the bound's terms and whether {@code peakRssMiB} holds to a benchmark's result, and prints them. */
+    void report(ObjectNode r, double peakRssMiB) {
+        boolean holds = peakRssMiB <= bytes() / MIB;
+        r.put("checkpoint_mib", Math.round(checkpointBytes / MIB)).put("activations_mib", Math.round(activationBytes / MIB))
+                .put("jvm_baseline_mib", Math.round(jvmBaselineBytes / MIB)).put("rss_bound_mib", Math.round(bytes() / MIB))
+                .put("rss_bound_holds", holds);
+        System.out.printf("memory bound: peak RSS %.0f MiB %s 1.15 x checkpoint %.0f MiB + activations %.0f MiB + JVM baseline %.0f MiB = %.0f MiB%n",
+                peakRssMiB, holds ? "<=" : "EXCEEDS", checkpointBytes / MIB, activationBytes / MIB, jvmBaselineBytes / MIB, bytes() / MIB);
+    }
+
+    /**
+     * Peak RSS, in bytes, of a JVM started with this JVM's flags (heap sizes included) and classpath that runs
+     * {@link #main} and exits; -1 when it cannot be started. Flight recordings, agents and GC logs are left out.
+     */
+    static long jvmBaseline() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!a.startsWith("-XX:StartFlightRecording") && !a.startsWith("-Xlog") && !a.startsWith("-agent")) cmd.add(a);
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryBound.class.getName()));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String line;
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                line = out.readLine();
+            }
+            return p.waitFor() == 0 && line != null ? Math.round(Double.parseDouble(line.trim()) * MIB) : -1;
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** The empty JVM of {@link #jvmBaseline}: prints its own peak RSS in MiB. */
+    public static void main(String[] args) {
+        System.out.println(PeakMemory.now().rssMiB());
+    }
+}
