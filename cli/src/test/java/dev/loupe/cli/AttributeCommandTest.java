@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.model.SharedModels;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.WeightStore;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ class AttributeCommandTest {
 
     @Test
     void writesTheReferenceGraphAndAPrunedJson() throws Exception {
-        JsonNode prompt = new ObjectMapper().readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
+        JsonNode prompt = Json.MAPPER.readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
         StringBuilder ids = new StringBuilder();
         for (JsonNode id : prompt) ids.append(ids.isEmpty() ? "" : ",").append(id.asInt());
         Path out = dir.resolve("g");
@@ -38,7 +38,7 @@ class AttributeCommandTest {
             int n = got.longs("active_features").length / 3;
             assertEquals(n, got.longs("selected_features").length);
         }
-        JsonNode g = new ObjectMapper().readTree(out.resolve("graph.json").toFile());
+        JsonNode g = Json.MAPPER.readTree(out.resolve("graph.json").toFile());
         assertEquals(0.8, g.get("metadata").get("node_threshold").asDouble());
         assertEquals(prompt.size(), g.get("metadata").get("prompt_tokens").size());
         Set<String> ids2 = new HashSet<>();
