@@ -1,8 +1,8 @@
 package dev.loupe.circuits;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.model.format.Json;
 import dev.loupe.sae.Vec;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,13 +16,11 @@ import java.util.function.IntFunction;
  * them. Cost: O(|query sources| · |key sources| · d_head) for the pairs.
  */
 public final class QkJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private QkJson() {}
 
     /** The {@code top} pairs and sources of {@code qk}; {@code tokenText} spells the prompt's tokens. */
     public static ObjectNode of(QkAttribution qk, int top, IntFunction<String> tokenText) {
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("layer", qk.layer()).put("head", qk.head()).put("query_position", qk.queryPos()).put("key_position", qk.keyPos());
         o.put("query_token", tokenText.apply(qk.tokens()[qk.queryPos()])).put("key_token", tokenText.apply(qk.tokens()[qk.keyPos()]));
         o.put("score", qk.score()).put("scale", qk.scale());
@@ -47,13 +45,13 @@ public final class QkJson {
             if (v != 0) all.add(new double[] {s, v});
         }
         all.sort(Comparator.comparingDouble(a -> -Math.abs(a[1])));
-        ArrayNode out = JSON.createArrayNode();
+        ArrayNode out = Json.MAPPER.createArrayNode();
         for (double[] a : all.subList(0, Math.min(top, all.size()))) out.add(source(qk, (int) a[0]).put("value", a[1]));
         return out;
     }
 
     private static ObjectNode source(QkAttribution qk, int s) {
-        return JSON.createObjectNode().put("node_id", qk.nodeId(s)).put("label", qk.label(s));
+        return Json.MAPPER.createObjectNode().put("node_id", qk.nodeId(s)).put("label", qk.label(s));
     }
 
     private static float[] sum(float[][] parts, float[] bias) {

@@ -1,14 +1,12 @@
 package dev.loupe.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.circuits.QkAttribution;
 import dev.loupe.circuits.QkJson;
 import dev.loupe.model.LoadedModel;
-import dev.loupe.model.format.AtomicFile;
+import dev.loupe.model.format.Json;
 import dev.loupe.sae.transcoder.Transcoders;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.IntFunction;
@@ -47,8 +45,7 @@ record QkOption(int layer, int head, int query, int key) {
                 p.get("key").get("label").asText()));
         if (out != null) {
             Files.createDirectories(out);
-            byte[] bytes = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
-            AtomicFile.write(out.resolve(FILE), ch -> ch.write(ByteBuffer.wrap(bytes)));
+            Json.write(out.resolve(FILE), json);
             System.err.println("wrote " + out.resolve(FILE));
         }
         return 0;

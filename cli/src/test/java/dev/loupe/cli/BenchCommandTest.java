@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.format.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -95,6 +95,6 @@ class BenchCommandTest {
 
     private static JsonNode result(String output) throws Exception {
         String line = output.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
-        return new ObjectMapper().readTree(line.substring("RESULT ".length()));
+        return Json.MAPPER.readTree(line.substring("RESULT ".length()));
     }
 }
