@@ -5,7 +5,7 @@
 # hook_resid_post) at 512, greedy batch-1 decode tok/s, peak RSS, and decode weight bandwidth as a percent
 # of a read bandwidth measured in the same process; PyTorch (f32, 2 threads) on the shapes it can hold;
 # a 4,096-token prefill of llama-3.2-1b (last logits, no pattern hook). One measurement at a time, each in
-# its own process (its own peak RSS), checked against 1.15 x checkpoint + activations + JVM baseline.
+# its own process (its own peak RSS), checked against 1.15 x weights + activations + JVM baseline.
 # A configuration whose need exceeds the memory available now is skipped
 # and said so. The 8B checkpoint is deleted after it is measured. Ends with a markdown table.
 #
@@ -103,14 +103,14 @@ for r in rows:
         t["rss"] = max(t.get("rss", 0), r["peak_rss_mib"] or 0)
     if "rss_bound_mib" in r:
         t.setdefault("bounds", []).append(f'{kind} {r["peak_rss_mib"]}/{r["rss_bound_mib"]} {"ok" if r["rss_bound_holds"] else "OVER"}')
-        t["terms"] = f'{r["checkpoint_mib"]}, {r["jvm_baseline_mib"]}'
+        t["terms"] = f'{r["weights_mib"]}, {r["jvm_baseline_mib"]}'
     if "effective_gb_s" in r:
         t["bw"] = f'{r["effective_gb_s"]:.2f} ({r["bandwidth_pct"]:.0f}% of {r["read_gb_s"]:.2f})'
 f = lambda v: "–" if v is None else f"{v:.1f}" if isinstance(v, float) else str(v)
-print("| shape, weights | load s | prefill 512 tok/s | cached fwd 512 tok/s | decode tok/s | decode GB/s (% of read GB/s) | peak RSS MiB | peak RSS / bound MiB | checkpoint, JVM baseline MiB | load avg |")
+print("| shape, weights | load s | prefill 512 tok/s | cached fwd 512 tok/s | decode tok/s | decode GB/s (% of read GB/s) | peak RSS MiB | peak RSS / bound MiB | weights, JVM baseline MiB | load avg |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for row, t in table.items():
     print(f'| {row} | {f(t.get("load_s"))} | {f(t.get("prefill"))} | {f(t.get("cached"))} | {f(t.get("decode"))} '
           f'| {t.get("bw", "–")} | {t.get("rss", "–")} | {"; ".join(t.get("bounds", [])) or "–"} | {t.get("terms", "–")} | {t["load_avg"]} |')
-print("bound = 1.15 x checkpoint + activations (estimated, in each RESULT line) + JVM baseline (an empty JVM's RSS, same flags)")
+print("bound = 1.15 x weights (checkpoint, or widened by --dtype f32) + activations (estimated, in each RESULT line) + JVM baseline (an empty JVM's RSS, same flags)")
 EOF

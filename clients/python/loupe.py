@@ -356,6 +356,17 @@ class Client:
             body["max_feature_nodes"] = int(max_feature_nodes)
         return self._json("/v1/attribute", body)
 
+    def attribute_qk(self, layer, head, key_position, query_position=None, prompt=None, tokens=None, bos=True, top_k=10):
+        """QK attribution: head ``head`` of ``layer``, its pre-softmax score from ``query_position`` (default: the last
+        token) to ``key_position``, split over (query-side node, key-side node) pairs through the frozen norms, q/k norms
+        and rotary. Returns {score, scale, bias_term, pairs: [{query, key, value}], query_sources, key_sources, ...};
+        each node carries the graph's node_id and a label."""
+        body = self._input(prompt, tokens, bos)
+        body.update(layer=int(layer), head=int(head), key_position=int(key_position), top_k=int(top_k))
+        if query_position is not None:
+            body["query_position"] = int(query_position)
+        return self._json("/v1/attribute/qk", body)
+
     def intervene_features(self, edits, prompt=None, tokens=None, bos=True, freeze_attention=False, constrained_layers=None, top_k=10):
         """Top next-token probabilities without and with feature edits: edits are (layer, position, feature, value)
         tuples (set) or dicts {layer, position, feature, op: set|scale|zero, value}. Returns {tokens, clean, edited}."""
@@ -424,6 +435,10 @@ def saes():
 
 def attribute(prompt=None, **kw):
     return client().attribute(prompt, **kw)
+
+
+def attribute_qk(layer, head, key_position, **kw):
+    return client().attribute_qk(layer, head, key_position, **kw)
 
 
 def intervene_features(edits, prompt=None, **kw):

@@ -1,9 +1,6 @@
 package dev.loupe.activations;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loupe.model.format.Json;
-import dev.loupe.model.format.JsonErrors;
+import dev.loupe.model.format.JsonLines;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -31,8 +28,6 @@ import java.util.stream.Stream;
  * valid UTF-8; a bad byte is an error naming the file, line and byte offset.
  */
 public final class DocumentSource implements Closeable {
-    private static final ObjectMapper JSON = Json.MAPPER;
-
     /** One document: its index in the dataset and its text. */
     public record Document(long index, String text) {}
 
@@ -136,7 +131,7 @@ public final class DocumentSource implements Closeable {
         while (true) {
             if (in == null && !openNext()) return null;
             Path f = files.get(fileIndex);
-            if (!isJsonLines(f)) {
+            if (!JsonLines.isJsonLines(f)) {
                 byte[] all = in.readAllBytes();
                 byteOffset += all.length;
                 closeCurrent();
@@ -163,24 +158,7 @@ public final class DocumentSource implements Closeable {
     }
 
     private String field(String json, Path f) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(f + ":" + line + ": not a JSON object (" + JsonErrors.describe(e) + ")");
-        }
-        JsonNode t = node.get(textField);
-        if (t == null || !t.isTextual()) {
-            throw new IllegalArgumentException(f + ":" + line + ": no string field '" + textField + "'"
-                    + (node.isObject() ? " (fields: " + iterable(node.fieldNames()) + ")" : " (line is not a JSON object)"));
-        }
-        return t.asText();
-    }
-
-    private static List<String> iterable(java.util.Iterator<String> it) {
-        List<String> out = new java.util.ArrayList<>();
-        it.forEachRemaining(out::add);
-        return out;
+        return JsonLines.text(JsonLines.object(f, line, json), f, line, textField);
     }
 
     private static String decode(byte[] raw, Path f, long line, long fileOffset) {
@@ -195,11 +173,6 @@ public final class DocumentSource implements Closeable {
             throw new IllegalArgumentException(f + (line > 0 ? ":" + line : "") + ": invalid UTF-8 near byte offset " + at
                     + " of the file; datasets must be UTF-8 text");
         }
-    }
-
-    private static boolean isJsonLines(Path f) {
-        String n = f.getFileName().toString();
-        return n.endsWith(".jsonl") || n.endsWith(".ndjson");
     }
 
     private byte[] readLine() throws IOException {

@@ -1,5 +1,6 @@
 package dev.loupe.activations;
 
+import dev.loupe.model.ProgressBar;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,11 @@ public final class Verifier {
 
     /** What is wrong with the store at {@code dir}; empty when it verifies. */
     public static List<String> verify(Path dir) throws IOException {
+        return verify(dir, ProgressBar.silent());
+    }
+
+    /** As {@link #verify(Path)}, showing the rows checked after each shard. */
+    public static List<String> verify(Path dir, ProgressBar progress) throws IOException {
         List<String> problems = new ArrayList<>();
         StoreManifest m;
         try {
@@ -46,7 +52,9 @@ public final class Verifier {
             } catch (CorruptStoreException e) {
                 problems.add(e.getMessage());
             }
+            progress.update(rows, m.rows() == 0 ? 1 : (double) rows / m.rows());
         }
+        progress.finish();
         if (rows != m.rows()) problems.add(dir + ": shards hold " + rows + " rows but the manifest says " + m.rows());
         String sum = StoreManifest.sumDigests(m.shards());
         if (!sum.equals(m.digest())) problems.add(dir + ": shard digests sum to " + sum + " but the manifest says " + m.digest());

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.SharedModels;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.WeightStore;
 import dev.loupe.sae.transcoder.CircuitTracerFormat;
@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CircuitsTinyReferenceTest {
 
     static int[] promptIds() throws Exception {
-        var node = new ObjectMapper().readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
+        var node = Json.MAPPER.readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
         int[] ids = new int[node.size()];
         for (int i = 0; i < ids.length; i++) ids[i] = node.get(i).asInt();
         return ids;

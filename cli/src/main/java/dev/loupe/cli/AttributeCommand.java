@@ -34,6 +34,8 @@ final class AttributeCommand implements Command {
             Usage: loupe attribute --model SRC --transcoders DIR (--prompt TEXT | --ids 1,2,3) --out DIR
                                    [--max-n-logits 10] [--desired-logit-prob 0.95] [--node-threshold 0.8]
                                    [--edge-threshold 0.98] [--max-feature-nodes N] [--max-memory BYTES] [--batch-size B]
+                   loupe attribute --model SRC --transcoders DIR (--prompt TEXT | --ids 1,2,3) --qk LAYER.HEAD@QPOS,KPOS
+                                   [--top 10] [--out DIR]
             Replaces every MLP by its transcoder, freezes attention patterns and norm scales on the prompt, and computes
             the direct effect of every active feature, MLP error, token embedding on every feature and on the top logits
             (circuit-tracer's attribution graph), with batched reverse passes through the linear replacement model.
@@ -49,18 +51,24 @@ final class AttributeCommand implements Command {
               --batch-size B           targets per backward pass (default 32; the most, under --max-memory)
               --out DIR                writes DIR/graph.safetensors (unpruned) and DIR/graph.json (pruned, front-end schema)
               --slug NAME              the graph's name in graph.json (default: the --out folder's name)
+              --qk L.H@Q,K             QK attribution instead of a graph: head H of layer L, its score from query position Q
+                                       to key position K split over (query-side node × key-side node) pairs through the
+                                       frozen norms, q/k norms and rotary; prints the top pairs, --out DIR writes DIR/qk.json
+              --top N                  pairs and sources listed with --qk (default 10)
             """ + ModelOptions.USAGE;
     }
 
     @Override
     public int run(String[] argv) throws Exception {
         Args args = new Args(name(), argv, 0, ModelOptions.with("transcoders", "prompt", "ids", "out", "max-n-logits", "desired-logit-prob",
-                "node-threshold", "edge-threshold", "max-feature-nodes", "max-memory", "batch-size", "slug"), Set.of());
+                "node-threshold", "edge-threshold", "max-feature-nodes", "max-memory", "batch-size", "slug", "qk", "top"), Set.of());
         if (args.has("prompt") == args.has("ids")) throw new Args.UsageException(name() + ": give exactly one of --prompt and --ids");
-        Path out = Path.of(args.require("out"));
+        QkOption qk = args.has("qk") ? QkOption.parse(args.get("qk")) : null;
+        Path out = qk != null && !args.has("out") ? null : Path.of(args.require("out"));
         Transcoders tc = CircuitTracerFormat.read(Path.of(args.require("transcoders")));
         LoadedModel m = ModelOptions.load(args);
         int[] ids = args.has("ids") ? RunCommand.parseIds(args.get("ids")) : Attribution.withBos(m.requireTokenizer().bosId(), m.tokens(args.get("prompt")));
+        if (qk != null) return qk.run(m, tc, ids, args.intOr("top", 10), args.intOr("batch-size", 32), m.tokenizer() == null ? Integer::toString : m.tokenizer()::tokenText, out);
         double nodeThreshold = args.doubleOr("node-threshold", 0.8), edgeThreshold = args.doubleOr("edge-threshold", 0.98);
         AttributionOptions opt = AttributionOptions.DEFAULTS
                 .withLogits(args.intOr("max-n-logits", 10), args.doubleOr("desired-logit-prob", 0.95))

@@ -9,6 +9,7 @@ import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
 import dev.loupe.model.WeightDtype;
+import dev.loupe.model.WeightMemory;
 import dev.loupe.model.format.DType;
 import dev.loupe.model.format.Json;
 import dev.loupe.model.generate.Generator;
@@ -55,9 +56,9 @@ final class BenchCommand implements Command {
             decode times greedy batch-1 generation with the KV cache, prefill excluded (tokens/s), and
             compares the weight bytes it streams per second with a read bandwidth measured in the same run
             (summing a --read-mib buffer, far larger than the caches).
-            Both report peak heap (sum of heap pools' peaks) and peak RSS, the memory bound 1.15 x checkpoint
-            + activations (estimated) + JVM baseline (an empty JVM's RSS with the same flags) and whether
-            the peak RSS holds it, and end with a line
+            Both report peak heap (sum of heap pools' peaks) and peak RSS, the memory bound 1.15 x weights
+            (the checkpoint, or widened with --dtype f32) + activations (estimated) + JVM baseline (an empty
+            JVM's RSS with the same flags) and whether the peak RSS holds it, and end with a line
             'RESULT {json}'. Run with LOUPE_JAVA_OPTS=-Dloupe.hooks=off to time the forward without
             any hook machinery.""".replace("SHAPES", ModelShape.names());
     }
@@ -186,8 +187,8 @@ final class BenchCommand implements Command {
 
     /** The memory bound of a measurement whose activations are estimated at {@code activations} bytes. */
     private static MemoryBound bound(Args args, long activations) throws java.io.IOException {
-        long checkpoint = ModelLoader.memory(args.require("model"), ModelOptions.dtype(args)).checkpointBytes();
-        return new MemoryBound(checkpoint, activations, MemoryBound.jvmBaseline());
+        WeightMemory w = ModelLoader.memory(args.require("model"), ModelOptions.dtype(args));
+        return new MemoryBound(Math.max(w.checkpointBytes(), w.residentBytes()), activations, MemoryBound.jvmBaseline());
     }
 
     /** Bytes of the weights a decode step reads in full: every linear layer's packed weight and the unembedding. */

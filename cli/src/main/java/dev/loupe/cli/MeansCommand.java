@@ -1,9 +1,9 @@
 package dev.loupe.cli;
 
-import dev.loupe.interp.TextDataset;
 import dev.loupe.interp.intervene.MeanActivations;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ProgressBar;
+import dev.loupe.model.format.JsonLines;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -40,7 +40,7 @@ final class MeansCommand implements Command {
         Path data = Path.of(args.require("data")), out = Path.of(args.require("out"));
         int maxTokens = args.intOr("max-tokens", 128);
         LoadedModel m = ModelOptions.load(args);
-        List<int[]> seqs = TextDataset.read(data, args.intOr("max-docs", Integer.MAX_VALUE)).stream()
+        List<int[]> seqs = JsonLines.documents(data, "text", args.intOr("max-docs", Integer.MAX_VALUE)).stream()
                 .map(t -> m.tokens(t))
                 .map(ids -> ids.length > maxTokens ? Arrays.copyOf(ids, maxTokens) : ids)
                 .toList();

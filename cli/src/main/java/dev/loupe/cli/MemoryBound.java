@@ -11,15 +11,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The memory goal a benchmark checks its peak RSS against: 1.15 × the checkpoint's bytes + the activations
+ * The memory goal a benchmark checks its peak RSS against: 1.15 × the weights' bytes (the checkpoint's, or
+ * the widened weights' with {@code --dtype f32}) + the activations
  * the measured computation holds + the JVM's own baseline, the resident memory of a JVM started with this
  * process's flags that loads nothing ({@link #main}, run as a child process).
  *
- * @param checkpointBytes the stored tensors' bytes
+ * @param weightBytes the checkpoint's bytes, or the resident weights' when they are widened to float32
  * @param activationBytes an estimate of the activations live at the computation's peak (see the factories)
  * @param jvmBaselineBytes an empty JVM's peak RSS with the same flags; -1 when it could not be measured
  */
-record MemoryBound(long checkpointBytes, long activationBytes, long jvmBaselineBytes) {
+record MemoryBound(long weightBytes, long activationBytes, long jvmBaselineBytes) {
     private static final double MIB = 1 << 20;
 
     /**
@@ -39,19 +40,19 @@ record MemoryBound(long checkpointBytes, long activationBytes, long jvmBaselineB
         return 4 * kv + forwardActivations(c, 1, 1, 0);
     }
 
-    /** 1.15 × checkpoint + activations + JVM baseline, in bytes. */
+    /** 1.15 × weights + activations + JVM baseline, in bytes. */
     long bytes() {
-        return Math.round(1.15 * checkpointBytes) + activationBytes + Math.max(0, jvmBaselineBytes);
+        return Math.round(1.15 * weightBytes) + activationBytes + Math.max(0, jvmBaselineBytes);
     }
 
     /** Adds the bound's terms and whether {@code peakRssMiB} holds to a benchmark's result, and prints them. */
     void report(ObjectNode r, double peakRssMiB) {
         boolean holds = peakRssMiB <= bytes() / MIB;
-        r.put("checkpoint_mib", Math.round(checkpointBytes / MIB)).put("activations_mib", Math.round(activationBytes / MIB))
+        r.put("weights_mib", Math.round(weightBytes / MIB)).put("activations_mib", Math.round(activationBytes / MIB))
                 .put("jvm_baseline_mib", Math.round(jvmBaselineBytes / MIB)).put("rss_bound_mib", Math.round(bytes() / MIB))
                 .put("rss_bound_holds", holds);
-        System.out.printf("memory bound: peak RSS %.0f MiB %s 1.15 x checkpoint %.0f MiB + activations %.0f MiB + JVM baseline %.0f MiB = %.0f MiB%n",
-                peakRssMiB, holds ? "<=" : "EXCEEDS", checkpointBytes / MIB, activationBytes / MIB, jvmBaselineBytes / MIB, bytes() / MIB);
+        System.out.printf("memory bound: peak RSS %.0f MiB %s 1.15 x weights %.0f MiB + activations %.0f MiB + JVM baseline %.0f MiB = %.0f MiB%n",
+                peakRssMiB, holds ? "<=" : "EXCEEDS", weightBytes / MIB, activationBytes / MIB, jvmBaselineBytes / MIB, bytes() / MIB);
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.loupe.model.hooks.HookPattern;
 import dev.loupe.sae.ActivationSource;
 import dev.loupe.sae.EvalReport;
 import dev.loupe.sae.FeatureScan;
+import dev.loupe.sae.ScanTarget;
 import dev.loupe.sae.LiveModelSource;
 import dev.loupe.sae.Sae;
 import dev.loupe.sae.SaeConfig;
@@ -22,6 +23,7 @@ import dev.loupe.sae.TranscoderSpec;
 import dev.loupe.sae.TranscoderTrainer;
 import dev.loupe.sae.TranscoderWeights;
 import dev.loupe.sae.transcoder.CircuitTracerFormat;
+import dev.loupe.sae.transcoder.Transcoders;
 import dev.loupe.sae.transcoder.CrossLayerTranscoder;
 import dev.loupe.sae.transcoder.SaeLensTranscoder;
 import dev.loupe.sae.transcoder.TranscoderHooks;
@@ -114,6 +116,12 @@ final class SaeCommand implements Command {
               --batches N, --batch-size N   as for eval (default: 8, 16)
               Example: loupe sae features --model ../shared/models/stories260K/stories260K.bin --sae sae-l2 \\
                          --data ../shared/data/brown.jsonl --out sae-l2/features.db
+
+            loupe sae features --model SRC --transcoders DIR --data FILE --out DIR2 [--layers 0,1] [options]
+              The same scan for transcoder features (circuit-tracer layout; per-layer sets or a CLT), one store per
+              layer, DIR2/layer_{i}.db: features read at layer i, their contexts at the MLP input, their logit
+              effects through every layer they write. 'loupe serve --transcoders DIR' serves DIR/features/ as the
+              graph view's feature dashboards ('loupe serve --transcoder-features DIR2' names another folder).
             """;
     }
 
@@ -126,8 +134,8 @@ final class SaeCommand implements Command {
                     "decay", "buffer", "seed", "checkpoint", "every", "data", "store", "field", "context", "skip-docs", "out"), Set.of()));
             case "eval" -> eval(new Args("sae eval", argv, 1, ModelOptions.with("sae", "transcoders", "batches", "batch-size", "data", "field", "context",
                     "skip-docs"), Set.of()));
-            case "features" -> features(new Args("sae features", argv, 1, ModelOptions.with("sae", "batches", "batch-size", "data", "field", "context",
-                    "skip-docs", "out", "top", "window", "logits"), Set.of()));
+            case "features" -> features(new Args("sae features", argv, 1, ModelOptions.with("sae", "transcoders", "layers", "batches", "batch-size", "data",
+                    "field", "context", "skip-docs", "out", "top", "window", "logits"), Set.of()));
             default -> throw new Args.UsageException("sae: unknown subcommand '" + sub + "' (train, eval, features)");
         };
     }
@@ -245,12 +253,35 @@ final class SaeCommand implements Command {
     }
 
     private int features(Args a) throws Exception {
+        if (a.has("sae") == a.has("transcoders")) throw new Args.UsageException("sae features: give exactly one of --sae and --transcoders");
         LoadedModel m = ModelOptions.load(a);
+        if (a.has("transcoders")) return transcoderFeatures(a, m);
         Sae sae = SaeLensFormat.read(Path.of(a.require("sae")));
         Path out = Path.of(a.require("out"));
-        FeatureScan.run(m.transformer(), m.tokenizer(), sae, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16), a.intOr("top", 20),
-                a.intOr("window", 8), a.intOr("logits", 10), out, new ProgressBar("sae features", "tok", 0, System.err));
+        FeatureScan.run(m.transformer(), m.tokenizer(), ScanTarget.of(m.transformer(), sae), texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16),
+                a.intOr("top", 20), a.intOr("window", 8), a.intOr("logits", 10), out, new ProgressBar("sae features", "tok", 0, System.err));
         System.err.println("wrote feature statistics for " + sae.dSae() + " latents to " + out);
+        return 0;
+    }
+
+    /** One feature store per transcoder layer: {@code OUT/layer_{i}.db} ({@link ScanTarget#transcoderStore}). */
+    private int transcoderFeatures(Args a, LoadedModel m) throws Exception {
+        Transcoders tc = CircuitTracerFormat.read(Path.of(a.get("transcoders")));
+        Path out = Path.of(a.require("out"));
+        java.nio.file.Files.createDirectories(out);
+        int[] layers = a.has("layers") ? RunCommand.parseIds(a.get("layers")) : java.util.stream.IntStream.range(0, tc.nLayers()).toArray();
+        for (int l : layers) {
+            ScanTarget target;
+            try {
+                target = ScanTarget.of(m.transformer(), tc, l);
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException("sae features: " + e.getMessage());
+            }
+            Path db = out.resolve(ScanTarget.transcoderStore(l));
+            FeatureScan.run(m.transformer(), m.tokenizer(), target, texts(a, m), a.intOr("batches", 8), a.intOr("batch-size", 16), a.intOr("top", 20),
+                    a.intOr("window", 8), a.intOr("logits", 10), db, new ProgressBar("sae features layer " + l, "tok", 0, System.err));
+            System.err.println("wrote feature statistics for " + target.latents() + " features of layer " + l + " to " + db);
+        }
         return 0;
     }
 }

@@ -39,7 +39,9 @@ final class ServeCommand implements Command {
               --sae [NAME=]DIR     serve a sparse autoencoder (SAELens layout; repeatable); a features.db from
                                    'loupe sae features' beside it adds feature dashboards (default name: the folder)
               --transcoders DIR    transcoders (circuit-tracer folder): attribution graphs (/v1/attribute, the UI's
-                                   Graph tab) and feature edits (/v1/features/intervene)
+                                   Graph tab), QK attribution (/v1/attribute/qk) and feature edits (/v1/features/intervene);
+                                   DIR/features/layer_{i}.db from 'loupe sae features --transcoders' add feature dashboards
+              --transcoder-features DIR2  read those stores from DIR2 instead
               --name NAME          the model's name in the API (default: the file or folder name)
               --max-tokens N       longest input in tokens (default 1024)
               --max-new-tokens N   most tokens one generation may ask for (default 256)
@@ -52,7 +54,7 @@ final class ServeCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = new Args(name(), argv, 0, ModelOptions.with("sae", "name", "port", "host", "api-keys", "max-tokens", "max-new-tokens",
-                "max-response-mb", "timeout-s", "max-batch", "max-queue", "transcoders", "allow-host"), Set.of());
+                "max-response-mb", "timeout-s", "max-batch", "max-queue", "transcoders", "transcoder-features", "allow-host"), Set.of());
         LoadedModel m = ModelOptions.load(args);
         String name = args.get("name") != null ? args.get("name") : m.source().getFileName().toString();
         Limits d = Limits.DEFAULT;
@@ -64,7 +66,9 @@ final class ServeCommand implements Command {
                 limits, args.intOr("max-batch", 32), args.intOr("max-queue", 256), args.all("allow-host"));
         List<ServedSae> saes = new ArrayList<>();
         for (String s : args.all("sae")) saes.add(ServedSae.load(s, m.transformer()));
-        var transcoders = args.has("transcoders") ? dev.loupe.sae.transcoder.CircuitTracerFormat.read(Path.of(args.get("transcoders"))) : null;
+        if (args.has("transcoder-features") && !args.has("transcoders")) throw new Args.UsageException("serve: --transcoder-features needs --transcoders");
+        var transcoders = args.has("transcoders") ? dev.loupe.server.circuits.ServedTranscoders.load(Path.of(args.get("transcoders")),
+                args.has("transcoder-features") ? Path.of(args.get("transcoder-features")) : null) : null;
         LoupeServer server = new LoupeServer(m, name, saes, transcoders, cfg, System.out::println);
         System.err.println("loupe: serving " + name + " at http://" + cfg.host() + ":" + server.port() + "/ (UI /ui/, API /v1, "
                 + (keys.required() ? "API keys required" : "no API keys: open to anyone who can reach the port") + ")");

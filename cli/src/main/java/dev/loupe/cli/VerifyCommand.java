@@ -2,6 +2,7 @@ package dev.loupe.cli;
 
 import dev.loupe.activations.StoreManifest;
 import dev.loupe.activations.Verifier;
+import dev.loupe.model.ProgressBar;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -29,7 +30,7 @@ final class VerifyCommand implements Command {
     public int run(String[] argv) throws Exception {
         if (argv.length != 1) throw new Args.UsageException(name() + ": expected one store folder");
         Path dir = Path.of(argv[0]);
-        List<String> problems = Verifier.verify(dir);
+        List<String> problems = Verifier.verify(dir, new ProgressBar("verify", "rows", 0, System.err));
         if (!problems.isEmpty()) {
             problems.forEach(p -> System.err.println("verify: " + p));
             return 1;

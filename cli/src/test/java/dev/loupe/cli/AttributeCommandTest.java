@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.circuits.QkAttribution;
 import dev.loupe.model.SharedModels;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.WeightStore;
+import dev.loupe.sae.transcoder.CircuitTracerFormat;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -22,7 +24,7 @@ class AttributeCommandTest {
 
     @Test
     void writesTheReferenceGraphAndAPrunedJson() throws Exception {
-        JsonNode prompt = new ObjectMapper().readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
+        JsonNode prompt = Json.MAPPER.readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
         StringBuilder ids = new StringBuilder();
         for (JsonNode id : prompt) ids.append(ids.isEmpty() ? "" : ",").append(id.asInt());
         Path out = dir.resolve("g");
@@ -38,7 +40,7 @@ class AttributeCommandTest {
             int n = got.longs("active_features").length / 3;
             assertEquals(n, got.longs("selected_features").length);
         }
-        JsonNode g = new ObjectMapper().readTree(out.resolve("graph.json").toFile());
+        JsonNode g = Json.MAPPER.readTree(out.resolve("graph.json").toFile());
         assertEquals(0.8, g.get("metadata").get("node_threshold").asDouble());
         assertEquals(prompt.size(), g.get("metadata").get("prompt_tokens").size());
         Set<String> ids2 = new HashSet<>();
@@ -82,5 +84,32 @@ class AttributeCommandTest {
                 "--interventions", spec.toString(), "--transcoders", tc);
         assertEquals(2, frozen.exitCode(), frozen.out());
         assertTrue(frozen.err().contains("freeze_attention"), frozen.err());
+    }
+
+    @Test
+    void qkWritesTheLibrarysTopPairs() throws Exception {
+        JsonNode prompt = Json.MAPPER.readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
+        int[] ids = new int[prompt.size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = prompt.get(i).asInt();
+        String csv = java.util.Arrays.stream(ids).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+        String model = SharedModels.path("gpt2-tiny-random").toString(), tc = SharedModels.path("circuits-tiny/plt-skip").toString();
+        Path out = dir.resolve("qk");
+        CliRunner r = CliRunner.run("attribute", "--model", model, "--transcoders", tc, "--ids", csv, "--qk", "1.2@11,5", "--top", "4", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        QkAttribution lib = QkAttribution.of(SharedModels.load("gpt2-tiny-random"), CircuitTracerFormat.read(Path.of(tc)), ids, 1, 2, 11, 5, 32);
+        JsonNode qk = Json.MAPPER.readTree(out.resolve("qk.json").toFile());
+        assertEquals(lib.score(), qk.get("score").asDouble(), 1e-6);
+        assertEquals(4, qk.get("pairs").size());
+        QkAttribution.Pair best = lib.topPairs(1).getFirst();
+        assertEquals(lib.nodeId(best.querySource()), qk.get("pairs").get(0).get("query").get("node_id").asText());
+        assertEquals(lib.nodeId(best.keySource()), qk.get("pairs").get(0).get("key").get("node_id").asText());
+        assertEquals(best.value(), qk.get("pairs").get(0).get("value").asDouble(), 1e-6);
+        assertTrue(r.out().contains(lib.label(best.querySource())) && r.out().contains("score"), r.out());
+
+        CliRunner bad = CliRunner.run("attribute", "--model", model, "--transcoders", tc, "--ids", csv, "--qk", "1.2@5,11");
+        assertEquals(2, bad.exitCode(), bad.out());
+        assertTrue(bad.err().contains("key"), bad.err());
+        CliRunner form = CliRunner.run("attribute", "--model", model, "--transcoders", tc, "--ids", csv, "--qk", "1:2");
+        assertTrue(form.err().contains("LAYER.HEAD@QUERY_POS,KEY_POS"), form.err());
     }
 }

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.format.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +42,7 @@ class BenchCommandTest {
         assertEquals(6, dec.get("generated").size());
         assertEquals(2, dec.get("ids").size());
         assertTrue(dec.get("read_gb_s").asDouble() > 0 && dec.get("bandwidth_pct").asDouble() > 0);
-        assertTrue(dec.has("checkpoint_mib") && dec.has("activations_mib") && dec.has("rss_bound_holds"));
+        assertTrue(dec.has("weights_mib") && dec.has("activations_mib") && dec.has("rss_bound_holds"));
         assertEquals(m.transformer().weights().parameters().values().stream().filter(t -> t.rank() == 2 && !t.hasData())
                 .mapToLong(t -> t.residentBytes()).sum(), dec.get("weight_bytes_per_token").asLong(),
                 "every packed matrix streamed once (the unembedding is the tied token table)");
@@ -95,6 +95,6 @@ class BenchCommandTest {
 
     private static JsonNode result(String output) throws Exception {
         String line = output.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
-        return new ObjectMapper().readTree(line.substring("RESULT ".length()));
+        return Json.MAPPER.readTree(line.substring("RESULT ".length()));
     }
 }

@@ -57,6 +57,40 @@ class HelpTextTest {
         assertEquals(List.of(), missing, "commands missing from README's command table");
     }
 
+    /** Each option a row of README's command table shows (its first cell) is one that command accepts. */
+    @Test
+    void readmeCommandTableShowsOnlyAcceptedOptions() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        String table = readme.substring(readme.indexOf("## Commands"), readme.indexOf("## ", readme.indexOf("## Commands") + 3));
+        Map<String, Command> byName = new java.util.HashMap<>();
+        for (Command c : Main.COMMANDS) byName.put(c.name(), c);
+        List<String> problems = new ArrayList<>();
+        int checked = 0;
+        for (String row : table.lines().filter(l -> l.startsWith("| `")).toList()) {
+            Matcher cell = Pattern.compile("^\\| (.*?) \\|").matcher(row);
+            if (!cell.find()) continue;
+            Matcher shown = Pattern.compile("`([^`]*)`").matcher(cell.group(1));
+            while (shown.find()) {
+                String[] words = shown.group(1).split(" ");
+                Command c = byName.get(words[0]);
+                if (c == null) {
+                    problems.add("README shows `" + shown.group(1) + "`, which names no command");
+                    continue;
+                }
+                List<String> subs = SUBCOMMANDS.getOrDefault(c.name(), List.of(""));
+                Set<String> accepted = new TreeSet<>();
+                for (String sub : subs) if (words.length < 2 || !subs.contains(words[1]) || words[1].equals(sub)) accepted.addAll(accepted(c, sub));
+                Matcher m = FLAG.matcher(shown.group(1));
+                while (m.find()) {
+                    checked++;
+                    if (!accepted.contains(m.group(1))) problems.add("README shows `" + shown.group(1) + "` with --" + m.group(1) + ", which it does not accept");
+                }
+            }
+        }
+        assertEquals(List.of(), problems);
+        assertTrue(checked > 20, "only " + checked + " options found in the table");
+    }
+
     @Test
     void renamedOptionsNameTheirNewName() {
         CliRunner r = CliRunner.run("train-lm", "--dataset", "x.jsonl");

@@ -35,6 +35,9 @@ class TranscoderCommandsTest {
         assertEquals(0, c.exitCode(), c.err());
         String manifest = Files.readString(store.resolve("manifest.json"));
         assertTrue(manifest.contains("blocks.4.ln2.hook_normalized") && manifest.contains("blocks.0.hook_mlp_out"), manifest);
+        CliRunner v = CliRunner.run("verify", store.toString());
+        assertEquals(0, v.exitCode(), v.err());
+        assertTrue(v.out().startsWith("ok: ") && v.err().contains("verify [") && v.err().contains("100.0%"), "a progress bar: " + v.err());
 
         Path clt = dir.resolve("clt");
         CliRunner t = CliRunner.run("sae", "train", "--kind", "clt", "--model", model, "--store", store.toString(), "--d-sae", "32", "--k", "4",

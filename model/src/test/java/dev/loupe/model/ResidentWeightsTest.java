@@ -2,10 +2,10 @@ package dev.loupe.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.format.DType;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensorsWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -73,7 +73,7 @@ class ResidentWeightsTest {
         }
         ones(w, "model.norm.weight");
         long bytes = w.write(dir.resolve("model.safetensors"));
-        ObjectNode c = new ObjectMapper().createObjectNode();
+        ObjectNode c = Json.MAPPER.createObjectNode();
         c.putArray("architectures").add("LlamaForCausalLM");
         c.put("hidden_size", D).put("num_hidden_layers", LAYERS).put("num_attention_heads", HEADS)
                 .put("num_key_value_heads", KV_HEADS).put("intermediate_size", MLP).put("vocab_size", VOCAB)

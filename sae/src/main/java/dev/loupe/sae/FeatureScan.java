@@ -43,14 +43,14 @@ public final class FeatureScan {
      */
     public static void run(HookedTransformer model, Tokenizer tok, Sae sae, TextContexts texts, int batches, int batchSize, int topK, int window,
                            int logits, Path out) throws IOException {
-        run(model, tok, sae, texts, batches, batchSize, topK, window, logits, out, ProgressBar.silent());
+        run(model, tok, ScanTarget.of(model, sae), texts, batches, batchSize, topK, window, logits, out, ProgressBar.silent());
     }
 
-    /** As {@link #run(HookedTransformer, Tokenizer, Sae, TextContexts, int, int, int, int, int, Path)}, showing progress after each batch. */
-    public static void run(HookedTransformer model, Tokenizer tok, Sae sae, TextContexts texts, int batches, int batchSize, int topK, int window,
+    /** The same scan of any dictionary (an SAE, or one layer of transcoders: {@link ScanTarget}), showing progress after each batch. */
+    public static void run(HookedTransformer model, Tokenizer tok, ScanTarget target, TextContexts texts, int batches, int batchSize, int topK, int window,
                            int logits, Path out, ProgressBar progress) throws IOException {
-        HookSpec hook = SaeSplice.requireFits(model, sae);
-        int n = sae.dSae(), d = sae.dIn();
+        HookSpec hook = target.hook();
+        int n = target.latents();
         long[] count = new long[n];
         double[] sum = new double[n];
         float[] max = new float[n];
@@ -69,7 +69,7 @@ public final class FeatureScan {
                 return x;
             }).build();
             Autograd.noGrad(() -> model.forward(ids, hooks, null, LiveModelSource.stopAt(hook)));
-            SparseCodes codes = sae.encodeSparse(seen[0].data(), batchSize * pos);
+            SparseCodes codes = target.encoder().encode(seen[0].data(), batchSize * pos);
             for (int b = 0; b < batchSize; b++) {
                 for (int p = first; p < pos; p++) {
                     int r = b * pos + p;
@@ -92,7 +92,7 @@ public final class FeatureScan {
             progress.update(tokens, (bi + 1.0) / batches);
         }
         progress.finish();
-        write(out, model, tok, sae, count, sum, max, hist, heaps, tokens, logits);
+        write(out, model, tok, target, count, sum, max, hist, heaps, tokens, logits);
     }
 
     static int bin(float v) {
@@ -113,7 +113,7 @@ public final class FeatureScan {
         return new Example(v, t, a, p - lo);
     }
 
-    private static void write(Path out, HookedTransformer model, Tokenizer tok, Sae sae, long[] count, double[] sum, float[] max, long[][] hist,
+    private static void write(Path out, HookedTransformer model, Tokenizer tok, ScanTarget target, long[] count, double[] sum, float[] max, long[][] hist,
                               PriorityQueue<Example>[] heaps, long tokens, int logits) throws IOException {
         Path abs = out.toAbsolutePath();
         Path tmp = AtomicFile.temporary(abs); // a killed run's temporary and SQLite journal are cleaned here
@@ -130,8 +130,8 @@ public final class FeatureScan {
                         + " PRIMARY KEY(feature, sign, rank))");
             }
             try (PreparedStatement m = db.prepareStatement("INSERT INTO meta VALUES (?, ?)")) {
-                String[][] rows = {{"hook_name", sae.config().hookName()}, {"d_sae", "" + sae.dSae()}, {"tokens", "" + tokens},
-                        {"architecture", sae.config().architecture()}, {"histogram_bins", "log10: bin 0 <= 1e-3, bins 1..60 of 0.1 decade, 61 > 1e3"},
+                String[][] rows = {{"hook_name", target.hook().name()}, {"d_sae", "" + target.latents()}, {"tokens", "" + tokens},
+                        {"architecture", target.architecture()}, {"histogram_bins", "log10: bin 0 <= 1e-3, bins 1..60 of 0.1 decade, 61 > 1e3"},
                         {"logit_effects", "W_dec[j] * ln_final gain (frozen scale, no per-token normalisation) @ W_U^T"}};
                 for (String[] r : rows) {
                     m.setString(1, r[0]);
@@ -176,7 +176,7 @@ public final class FeatureScan {
                 h.executeBatch();
                 e.executeBatch();
             }
-            writeLogitEffects(db, model, tok, sae, logits);
+            writeLogitEffects(db, model, tok, target, logits);
             db.commit();
         } catch (SQLException e) {
             Files.deleteIfExists(tmp);
@@ -186,27 +186,44 @@ public final class FeatureScan {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static void writeLogitEffects(Connection db, HookedTransformer model, Tokenizer tok, Sae sae, int top) throws SQLException {
+    private static void writeLogitEffects(Connection db, HookedTransformer model, Tokenizer tok, ScanTarget target, int top) throws SQLException {
         var w = model.weights();
-        if (w.unembed() == null || sae.dIn() != model.config().dModel() || top <= 0) return;
-        int d = sae.dIn(), vocab = model.config().dVocab();
+        if (w.unembed() == null || target.decoder() == null || top <= 0) return;
+        int d = model.config().dModel(), vocab = model.config().dVocab();
+        float[] wDec = target.decoder();
         Tensor wu = w.unembed().weight(); // [d_vocab, d_model], read through its packed form
         float[] gain = w.lnFinal() == null || w.lnFinal().gain() == null ? null : w.lnFinal().gain().data();
         try (PreparedStatement p = db.prepareStatement("INSERT INTO logit_effects VALUES (?, ?, ?, ?, ?, ?)")) {
             float[] dir = new float[d];
-            Integer[] order = new Integer[vocab];
-            for (int j = 0; j < sae.dSae(); j++) {
-                for (int i = 0; i < d; i++) dir[i] = sae.wDec[j * d + i] * (gain == null ? 1f : gain[i]);
+            int k = Math.min(top, vocab);
+            for (int j = 0; j < target.latents(); j++) {
+                for (int i = 0; i < d; i++) dir[i] = wDec[j * d + i] * (gain == null ? 1f : gain[i]);
                 float[] eff = Ops.linear(Tensor.of(dir, 1, d), wu, null).data();
-                for (int v = 0; v < vocab; v++) order[v] = v;
-                java.util.Arrays.sort(order, (a, b) -> Float.compare(eff[b], eff[a]));
-                for (int r = 0; r < Math.min(top, vocab); r++) {
-                    insert(p, j, 1, r, order[r], tok, eff[order[r]]);
-                    insert(p, j, -1, r, order[vocab - 1 - r], tok, eff[order[vocab - 1 - r]]);
+                int[] up = extremes(eff, k, 1), down = extremes(eff, k, -1);
+                for (int r = 0; r < k; r++) {
+                    insert(p, j, 1, r, up[r], tok, eff[up[r]]);
+                    insert(p, j, -1, r, down[r], tok, eff[down[r]]);
                 }
             }
             p.executeBatch();
         }
+    }
+
+    /** The k indices of the largest (sign 1) or smallest (sign −1) values, most extreme first: one pass, O(n · k). */
+    static int[] extremes(float[] v, int k, int sign) {
+        int[] idx = new int[k];
+        int n = 0;
+        for (int i = 0; i < v.length; i++) {
+            float x = sign * v[i];
+            if (n == k && x <= sign * v[idx[k - 1]]) continue;
+            int at = n < k ? n++ : k - 1;
+            while (at > 0 && sign * v[idx[at - 1]] < x) {
+                idx[at] = idx[at - 1];
+                at--;
+            }
+            idx[at] = i;
+        }
+        return idx;
     }
 
     private static void insert(PreparedStatement p, int j, int sign, int rank, int id, Tokenizer tok, float value) throws SQLException {

@@ -45,6 +45,31 @@ public final class SaeArchitectures {
         return BY_NAME.values().stream().filter(b -> b.activationFn().equals(activationFn)).findFirst().orElse(a);
     }
 
+    /**
+     * The inference architecture a transcoder activation name means (circuit-tracer's and SAELens's spellings):
+     * relu → standard, jumprelu / jump_relu → jumprelu, topk → topk; any registered name gives its inference form
+     * (batchtopk → jumprelu).
+     */
+    public static SaeArchitecture forActivation(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT).replace("_", "").replace("-", "");
+        SaeArchitecture a;
+        synchronized (SaeArchitectures.class) {
+            a = BY_NAME.get(n.equals("relu") ? "standard" : n);
+        }
+        if (a == null) throw new IllegalArgumentException("unknown transcoder activation '" + name + "' (expected relu, jumprelu or topk, or one of " + String.join(", ", names()) + ")");
+        return get(a.inferenceName());
+    }
+
+    /** The activation name circuit-tracer's config uses for {@code a}: relu (standard), jumprelu, topk. */
+    public static String activationName(SaeArchitecture a) {
+        return a.name().equals("standard") ? "relu" : a.name();
+    }
+
+    /** Sparse codes of pre-activations [rows, width] by {@code a}'s inference rule; threshold [width] or null, k or 0. */
+    public static SparseCodes activate(SaeArchitecture a, float[] pre, int rows, int width, float[] threshold, int k) {
+        return a.activate(new Latents(width, k, threshold, null, 0), pre, rows);
+    }
+
     public static Iterable<String> names() {
         return BY_NAME.keySet();
     }

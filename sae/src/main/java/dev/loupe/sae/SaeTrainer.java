@@ -76,9 +76,7 @@ public final class SaeTrainer {
             st.advance(b, fired);
             if (bar != null) bar.update(st.step * b, (double) st.step / opt.steps(), () -> stats.figures(numDead));
             listener.afterStep(st.step, stats);
-            if (opt.checkpoint() != null && (st.step % opt.checkpointEvery() == 0 || st.step == opt.steps())) {
-                TrainCheckpoint.write(opt.checkpoint(), st, opt, source);
-            }
+            TrainCheckpoint.writeIfDue(st, opt, source);
         }
         if (bar != null) bar.finish();
         Sae out = sae.withConfig(cfg);

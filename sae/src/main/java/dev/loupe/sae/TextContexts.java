@@ -1,15 +1,11 @@
 package dev.loupe.sae;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loupe.model.format.Json;
+import dev.loupe.model.format.JsonLines;
 import dev.loupe.model.tokenizer.Tokenizer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,7 +14,6 @@ import java.util.List;
  * after the last. The position (document, token offset) can be saved and restored.
  */
 public final class TextContexts {
-    private static final ObjectMapper JSON = Json.MAPPER;
     private final List<String> docs;
     private final Tokenizer tokenizer;
     private final int contextSize;
@@ -36,23 +31,7 @@ public final class TextContexts {
 
     /** The {@code field} string of every line of a JSON-lines file (e.g. brown.jsonl's "text"), or plain-text lines for other files. */
     public static List<String> read(Path file, String field) throws IOException {
-        List<String> out = new ArrayList<>();
-        boolean jsonl = file.getFileName().toString().endsWith(".jsonl");
-        int lineNo = 0;
-        for (String line : Files.readAllLines(file)) {
-            lineNo++;
-            if (line.isBlank()) continue;
-            if (!jsonl) {
-                out.add(line);
-                continue;
-            }
-            JsonNode node = JSON.readTree(line);
-            JsonNode text = node.get(field);
-            if (text == null || !text.isTextual()) throw new IOException(file + " line " + lineNo + ": no string field '" + field + "'");
-            out.add(text.asText());
-        }
-        if (out.isEmpty()) throw new IOException(file + ": no documents");
-        return out;
+        return JsonLines.documents(file, field, Integer.MAX_VALUE);
     }
 
     public int contextSize() {

@@ -23,6 +23,11 @@ final class TrainCheckpoint {
 
     private TrainCheckpoint() {}
 
+    /** Writes {@code opt}'s checkpoint when one is due: every {@code checkpointEvery} steps and after the last. */
+    static void writeIfDue(TrainState st, TrainOptions opt, ActivationSource source) throws IOException {
+        if (opt.checkpoint() != null && (st.step % opt.checkpointEvery() == 0 || st.step == opt.steps())) write(opt.checkpoint(), st, opt, source);
+    }
+
     static void write(Path file, TrainState st, TrainOptions opt, ActivationSource source) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {

@@ -2,7 +2,6 @@ package dev.loupe.sae;
 
 import dev.loupe.core.Parallel;
 import dev.loupe.core.kernels.Sgemm;
-import dev.loupe.sae.transcoder.ActivationFunction;
 import dev.loupe.sae.transcoder.CrossLayerTranscoder;
 import dev.loupe.sae.transcoder.Transcoder;
 import dev.loupe.sae.transcoder.TranscoderSet;
@@ -155,8 +154,8 @@ public final class TranscoderWeights {
                         + Arrays.toString(spec.layers()));
             }
         }
-        ActivationFunction act = activationFunction();
-        int k = act == ActivationFunction.TOPK ? spec.k() : 0;
+        SaeArchitecture act = activationFunction();
+        int k = act.usesK() ? spec.k() : 0;
         float[][] bDecs = new float[nl][];
         for (int t = 0; t < nl; t++) bDecs[t] = Arrays.copyOfRange(bDec, t * d, (t + 1) * d);
         if (spec.kind().equals(TranscoderSpec.CLT)) {
@@ -174,11 +173,11 @@ public final class TranscoderWeights {
         int d = spec.dModel();
         return new Transcoder(spec.layers()[i], d, spec.dTranscoder(), activationFunction(), wEncT[i].clone(), bEnc[i].clone(), wDec[i].clone(),
                 Arrays.copyOfRange(bDec, i * d, (i + 1) * d), threshold[i] == null ? null : threshold[i].clone(),
-                activationFunction() == ActivationFunction.TOPK ? spec.k() : 0, wSkip[i] == null ? null : wSkip[i].clone());
+                activationFunction().usesK() ? spec.k() : 0, wSkip[i] == null ? null : wSkip[i].clone());
     }
 
-    private ActivationFunction activationFunction() {
-        return ActivationFunction.parse(spec.activation().equals("standard") ? "relu" : spec.activation());
+    private SaeArchitecture activationFunction() {
+        return SaeArchitectures.forActivation(spec.activation());
     }
 
     /** A loaded set (e.g. read from circuit-tracer's layout) as training weights, to evaluate or fine-tune (copies). */
@@ -187,11 +186,7 @@ public final class TranscoderWeights {
         for (int l = 1; l < nl; l++) if (t.width(l) != n) throw new IllegalArgumentException("transcoder layers differ in width: " + n + " at layer 0, " + t.width(l) + " at layer " + l);
         String kind = t instanceof CrossLayerTranscoder ? TranscoderSpec.CLT : t.skip(0) != null ? TranscoderSpec.SKIP : TranscoderSpec.PLT;
         if (kind.equals(TranscoderSpec.CLT) && t.skip(0) != null) throw new IllegalArgumentException("cross-layer transcoders with W_skip are read for attribution but not trained or evaluated here");
-        String act = switch (t.activation()) {
-            case RELU -> "standard";
-            case JUMPRELU -> "jumprelu";
-            case TOPK -> "topk";
-        };
+        String act = t.activation().name();
         int[] layers = new int[nl];
         Arrays.setAll(layers, i -> i);
         int k = switch (t) {

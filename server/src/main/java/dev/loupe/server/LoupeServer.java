@@ -11,6 +11,7 @@ import dev.loupe.server.api.ModelApi;
 import dev.loupe.sae.transcoder.Transcoders;
 import dev.loupe.server.batch.Scheduler;
 import dev.loupe.server.circuits.CircuitsApi;
+import dev.loupe.server.circuits.ServedTranscoders;
 import dev.loupe.server.http.ApiError;
 import dev.loupe.server.http.ApiKeys;
 import dev.loupe.server.http.ArrayLimits;
@@ -90,11 +91,17 @@ public final class LoupeServer implements AutoCloseable {
 
     /** @param saes sparse autoencoders to serve (loaded at start-up; may be empty) */
     public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, Config config, Consumer<String> requestLog) throws IOException {
-        this(model, name, saes, null, config, requestLog);
+        this(model, name, saes, (ServedTranscoders) null, config, requestLog);
     }
 
     /** @param transcoders the MLP replacement for attribution graphs and feature edits, or null */
     public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, Transcoders transcoders, Config config, Consumer<String> requestLog)
+            throws IOException {
+        this(model, name, saes, transcoders == null ? null : ServedTranscoders.of(transcoders), config, requestLog);
+    }
+
+    /** @param transcoders the MLP replacement with its features' dashboards, or null */
+    public LoupeServer(LoadedModel model, String name, List<ServedSae> saes, ServedTranscoders transcoders, Config config, Consumer<String> requestLog)
             throws IOException {
         scheduler = new Scheduler(model.transformer(), new Scheduler.Settings(config.maxBatchRows(), config.maxQueued()), metrics);
         SaeApi sae = new SaeApi(saes);
@@ -133,6 +140,7 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body), arrays)));
         CircuitsApi circuits = new CircuitsApi(model, transcoders, api);
         r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body), arrays))));
+        r.post("/v1/attribute/qk", c -> c.json(200, circuits.qk(Body.parse(c.body(body), arrays), c.id())));
         r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body), arrays), c.id())));
         r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()), c.id())));
         r.get("/metrics", true, c -> c.send(200, "text/plain; version=0.0.4", metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));

@@ -10,6 +10,7 @@ import dev.loupe.circuits.Attribution;
 import dev.loupe.circuits.AttributionGraph;
 import dev.loupe.circuits.AttributionOptions;
 import dev.loupe.circuits.GraphPruning;
+import dev.loupe.circuits.QkAttribution;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
 import dev.loupe.model.SharedModels;
@@ -66,6 +67,31 @@ class CircuitsApiTest {
         assertEquals(400, bad.status(), "a threshold outside [0, 1] is a 400");
     }
 
+    @Test
+    void qkServesTheLibrarysPairs() throws Exception {
+        int[] ids = {50256, 464, 3797, 3332, 319, 262, 2603};
+        ObjectNode req = LoupeClient.request().put("layer", 1).put("head", 3).put("key_position", 2).put("top_k", 5);
+        var t = req.putArray("tokens");
+        for (int id : ids) t.add(id);
+        JsonNode r = client.post("/v1/attribute/qk", req);
+        QkAttribution lib = QkAttribution.of(model.transformer(), tc, ids, 1, 3, ids.length - 1, 2, 32);
+        assertEquals(ids.length - 1, r.get("query_position").asInt(), "the query defaults to the last token");
+        assertEquals(lib.score(), r.get("score").asDouble(), 1e-6);
+        List<QkAttribution.Pair> top = lib.topPairs(5);
+        assertEquals(top.size(), r.get("pairs").size());
+        for (int i = 0; i < top.size(); i++) {
+            JsonNode p = r.get("pairs").get(i);
+            assertEquals(lib.nodeId(top.get(i).querySource()), p.get("query").get("node_id").asText());
+            assertEquals(lib.nodeId(top.get(i).keySource()), p.get("key").get("node_id").asText());
+            assertEquals(top.get(i).value(), p.get("value").asDouble(), 1e-6);
+        }
+        req.put("key_position", ids.length);
+        LoupeClient.ApiException bad = org.junit.jupiter.api.Assertions.assertThrows(LoupeClient.ApiException.class, () -> client.post("/v1/attribute/qk", req));
+        assertEquals(400, bad.status(), "a key after the query is a 400");
+        req.remove("head");
+        assertEquals(400, org.junit.jupiter.api.Assertions.assertThrows(LoupeClient.ApiException.class, () -> client.post("/v1/attribute/qk", req)).status());
+    }
+
     private static int firstLogit(JsonNode g) {
         for (JsonNode n : g.get("nodes")) if (n.get("is_target_logit").asBoolean()) return n.get("feature").asInt();
         return -1;
@@ -87,6 +113,8 @@ class CircuitsApiTest {
                 z = c.intervene_features([{"layer": 0, "position": 2, "feature": 1, "op": "zero"}], tokens=[50256, 464, 3797], freeze_attention=True,
                                          constrained_layers=(0, 1))
                 f = c.transcoder_feature(1, 5)
+                qk = c.attribute_qk(1, 3, 2, tokens=[50256, 464, 3797, 3332, 319, 262, 2603], top_k=2)
+                assert qk["query_position"] == 6 and len(qk["pairs"]) == 2 and qk["pairs"][0]["query"]["node_id"], qk
                 print("ok", len(g["nodes"]), len(g["links"]), r["edited"][0]["id"], len(f["promotes"]))
                 """;
         Path dir = Files.createTempDirectory("loupe-py");

@@ -8,38 +8,57 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.ProgressBar;
 import dev.loupe.model.SharedModels;
+import dev.loupe.sae.FeatureScan;
+import dev.loupe.sae.ScanTarget;
+import dev.loupe.sae.TextContexts;
 import dev.loupe.sae.transcoder.CircuitTracerFormat;
+import dev.loupe.sae.transcoder.Transcoders;
+import dev.loupe.server.circuits.ServedTranscoders;
 import dev.loupe.server.api.Limits;
 import dev.loupe.server.client.LoupeClient;
 import dev.loupe.server.http.ApiKeys;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * The Graph tab in headless Chromium against a server on gpt2-tiny-random with the circuits-tiny skip transcoders:
- * the drawn graph is the API's, a clicked node lists its strongest links, pinned nodes group into a supernode, and an
- * intervention shows the API's new top logits. Skipped without Debian's chromium and chromium-driver.
+ * the drawn graph is the API's, a clicked node lists its strongest links and (for a feature) its logit effects and top
+ * contexts from a feature store scanned here, pinned nodes group into a supernode, and an
+ * intervention shows the API's new top logits; QK attribution of a head's score lists the API's pairs and marks a clicked
+ * pair's nodes. Skipped without Debian's chromium and chromium-driver.
  */
 class GraphBrowserTest {
     static LoupeServer server;
     static LoupeClient client;
     static Browser browser;
     static ChromeDriver driver;
+    @TempDir
+    static Path stores;
 
     @BeforeAll
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(Browser.CHROMIUM) && Files.isExecutable(Browser.DRIVER), "no chromium/chromedriver; skipping");
         LoadedModel model = ModelLoader.load(SharedModels.path("gpt2-tiny-random").toString(), null);
-        server = new LoupeServer(model, "gpt2-tiny", List.of(), CircuitTracerFormat.read(SharedModels.path("circuits-tiny/plt-skip")),
+        Transcoders tc = CircuitTracerFormat.read(SharedModels.path("circuits-tiny/plt-skip"));
+        TextContexts texts = new TextContexts(List.of("The cat sat on the mat because it was warm and the sun was out.",
+                "A dog ran to the park, and the children played with it until the evening came."), model.tokenizer(), 16);
+        for (int l = 0; l < tc.nLayers(); l++) {
+            FeatureScan.run(model.transformer(), model.tokenizer(), ScanTarget.of(model.transformer(), tc, l), texts, 2, 2, 5, 4, 3,
+                    stores.resolve(ScanTarget.transcoderStore(l)), ProgressBar.silent());
+        }
+        server = new LoupeServer(model, "gpt2-tiny", List.of(), ServedTranscoders.load(SharedModels.path("circuits-tiny/plt-skip"), stores),
                 new LoupeServer.Config("127.0.0.1", 0, ApiKeys.of(List.of(TestServer.KEY)), Limits.DEFAULT, 32, 256), line -> { });
         java.net.URI base = java.net.URI.create("http://127.0.0.1:" + server.port() + "/");
         client = new LoupeClient(base, TestServer.KEY);
@@ -109,6 +128,18 @@ class GraphBrowserTest {
         String[] parts = feature.split("_");
         JsonNode info = client.get("/v1/transcoders/" + parts[0] + "/" + parts[1]);
         assertEquals(info.get("promotes").get(0).get("id").asText(), driver.findElement(By.cssSelector("#graph-promotes li")).getAttribute("data-id"));
+        // its dashboard: the top contexts from its layer's feature store, in order, with the activating token marked
+        JsonNode examples = info.get("dashboard").get("examples");
+        assertTrue(examples.size() > 0, "the feature fired in the scanned text");
+        List<WebElement> contexts = driver.findElements(By.cssSelector("#graph-contexts .example"));
+        assertEquals(Math.min(8, examples.size()), contexts.size());
+        for (int i = 0; i < contexts.size(); i++) {
+            assertEquals(examples.get(i).get("activation").asDouble(), Double.parseDouble(contexts.get(i).getAttribute("data-activation")), 1e-9);
+            List<WebElement> toks = contexts.get(i).findElements(By.cssSelector("span.tok"));
+            assertEquals(examples.get(i).get("token_ids").size(), toks.size());
+            assertTrue(toks.get(examples.get(i).get("center").asInt()).getAttribute("class").contains("focus"));
+        }
+        assertTrue(driver.findElement(By.id("graph-feature-stats")).getText().contains("fires on"));
         assertTrue(driver.findElement(By.cssSelector("#graph-svg circle[data-id='" + feature + "']")).getAttribute("class").contains("clicked"));
 
         // intervene: set the feature to 0 and see the API's new top logits
@@ -158,6 +189,64 @@ class GraphBrowserTest {
         assertTrue(driver.findElements(By.cssSelector("#graph-svg line.link[data-target^='super_pair']")).size() > 0);
         browser.assertNoVocabularyPieces();
         browser.shot("attribution-graph");
+    }
+
+    @Test
+    void qkAttributionFromTheGraphView() throws Exception {
+        driver.findElement(By.cssSelector("nav button[data-tab='graph']")).click();
+        driver.findElement(By.id("graph-run")).click();
+        waitFor("document.getElementById('graph').dataset.ready === '1'");
+        int last = driver.findElements(By.cssSelector("#graph-svg text.tok-label")).size() - 1;
+        assertEquals(String.valueOf(last), driver.findElement(By.id("qk-query")).getAttribute("value"), "the query starts at the last token");
+
+        // choose positions by clicking tokens: plain click sets the key, shift-click the query
+        js("document.querySelector(\"#graph-svg text.tok-label[data-pos='2']\").dispatchEvent(new MouseEvent('click', {bubbles: true}))");
+        js("document.querySelector(\"#graph-svg text.tok-label[data-pos='" + (last - 1) + "']\").dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true}))");
+        assertEquals("2", driver.findElement(By.id("qk-key")).getAttribute("value"));
+        assertEquals(String.valueOf(last - 1), driver.findElement(By.id("qk-query")).getAttribute("value"));
+        assertTrue(driver.findElement(By.cssSelector("#graph-svg text.tok-label[data-pos='2']")).getAttribute("class").contains("qk-key"));
+        driver.findElement(By.id("qk-head")).clear();
+        driver.findElement(By.id("qk-head")).sendKeys("3");
+        driver.findElement(By.id("qk-run")).click();
+        waitFor("document.getElementById('graph').dataset.qk === '1'");
+
+        // the listed pairs are the API's, in order, with their values
+        ObjectNode req = LoupeClient.request().put("layer", 1).put("head", 3).put("query_position", last - 1).put("key_position", 2).put("top_k", 10);
+        JsonNode g = client.post("/v1/attribute", LoupeClient.request().put("prompt", driver.findElement(By.id("graph-prompt")).getAttribute("value")));
+        var toks = req.putArray("tokens");
+        g.get("metadata").get("prompt_ids").forEach(toks::add);
+        JsonNode r = client.post("/v1/attribute/qk", req);
+        assertEquals(r.get("score").asDouble(), Double.parseDouble(driver.findElement(By.id("qk-score")).getAttribute("data-score")), 1e-9);
+        List<WebElement> pairs = driver.findElements(By.cssSelector("#qk-pairs li"));
+        assertEquals(r.get("pairs").size(), pairs.size());
+        assertTrue(pairs.size() > 0);
+        for (int i = 0; i < pairs.size(); i++) {
+            JsonNode p = r.get("pairs").get(i);
+            assertEquals(p.get("query").get("node_id").asText(), pairs.get(i).getAttribute("data-query"));
+            assertEquals(p.get("key").get("node_id").asText(), pairs.get(i).getAttribute("data-key"));
+            assertEquals(p.get("value").asDouble(), Double.parseDouble(pairs.get(i).getAttribute("data-value")), 1e-9);
+        }
+        assertEquals(r.get("query_sources").get(0).get("node_id").asText(), driver.findElement(By.cssSelector("#qk-query-sources li")).getAttribute("data-id"));
+        assertEquals(r.get("key_sources").get(0).get("node_id").asText(), driver.findElement(By.cssSelector("#qk-key-sources li")).getAttribute("data-id"));
+
+        // clicking a pair marks its two nodes in the graph (each where the pruned graph kept it); prefer a pair with a drawn node
+        java.util.Set<String> drawn = new java.util.HashSet<>();
+        for (WebElement c : driver.findElements(By.cssSelector("#graph-svg circle.node"))) drawn.add(c.getAttribute("data-id"));
+        int pick = 0;
+        for (int i = 0; i < pairs.size(); i++) {
+            if (drawn.contains(pairs.get(i).getAttribute("data-query")) || drawn.contains(pairs.get(i).getAttribute("data-key"))) {
+                pick = i;
+                break;
+            }
+        }
+        String q = pairs.get(pick).getAttribute("data-query"), k = pairs.get(pick).getAttribute("data-key");
+        pairs.get(pick).click();
+        waitFor("document.getElementById('graph').dataset.qkPair === '" + q + "|" + k + "'");
+        assertEquals(drawn.contains(q) ? List.of(q) : List.of(), driver.findElements(By.cssSelector("#graph-svg circle.qk-query")).stream().map(e -> e.getAttribute("data-id")).toList());
+        assertEquals(drawn.contains(k) ? List.of(k) : List.of(), driver.findElements(By.cssSelector("#graph-svg circle.qk-key")).stream().map(e -> e.getAttribute("data-id")).toList());
+        assertTrue(drawn.contains(q) || drawn.contains(k), "some top pair has a node in the drawn graph");
+        assertTrue(driver.findElements(By.cssSelector("#qk-pairs li.selected")).size() == 1);
+        browser.shot("attribution-graph-qk");
     }
 
     private static List<JsonNode> incoming(JsonNode g, String id) {

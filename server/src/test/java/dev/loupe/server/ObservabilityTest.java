@@ -31,7 +31,7 @@ class ObservabilityTest {
             for (Iterator<String> it = doc.get("paths").fieldNames(); it.hasNext(); ) paths.add(it.next());
             assertEquals(new TreeSet<>(java.util.List.of("/v1/openapi.json", "/v1/model", "/v1/hooks", "/v1/tokenize", "/v1/detokenize", "/v1/run",
                     "/v1/gradients", "/v1/generate", "/v1/lens", "/v1/saes", "/v1/saes/{name}/features", "/v1/saes/{name}/features/{id}", "/v1/sae/encode",
-                    "/v1/sae/decode", "/v1/trace", "/v1/values", "/v1/attribute", "/v1/features/intervene", "/v1/transcoders/{layer}/{feature}", "/metrics", "/ui/")),
+                    "/v1/sae/decode", "/v1/trace", "/v1/values", "/v1/attribute", "/v1/attribute/qk", "/v1/features/intervene", "/v1/transcoders/{layer}/{feature}", "/metrics", "/ui/")),
                     paths);
 
             ts.client.run(LoupeClient.request().put("prompt", "Once upon a time").set("cache", Body.JSON.readTree("[\"blocks.0.hook_resid_post\"]")));

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.model.LoadedModel;
 import dev.loupe.model.ModelLoader;
+import dev.loupe.model.format.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -39,7 +39,7 @@ class HfGpt2ReferenceTest {
                     Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","))).redirectErrorStream(true).start();
             String text = new String(p.getInputStream().readAllBytes());
             assertTrue(p.waitFor() == 0, text);
-            JsonNode ref = new ObjectMapper().readTree(text);
+            JsonNode ref = Json.MAPPER.readTree(text);
             double maxErr = 0, maxAbs = 0;
             int vocab = m.transformer().config().dVocab();
             for (int t = 0; t < ids.length; t++) {

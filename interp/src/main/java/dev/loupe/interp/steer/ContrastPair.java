@@ -1,7 +1,7 @@
 package dev.loupe.interp.steer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.interp.TextDataset;
+import dev.loupe.model.format.JsonLines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +17,8 @@ public record ContrastPair(String positive, String negative) {
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty()) continue;
-            JsonNode n = TextDataset.jsonLine(file, i, line);
-            pairs.add(new ContrastPair(TextDataset.field(n, file, i, "positive"), TextDataset.field(n, file, i, "negative")));
+            JsonNode n = JsonLines.object(file, i + 1, line);
+            pairs.add(new ContrastPair(JsonLines.text(n, file, i + 1, "positive"), JsonLines.text(n, file, i + 1, "negative")));
         }
         if (pairs.isEmpty()) throw new IllegalArgumentException(file + ": no contrast pairs");
         return pairs;

@@ -126,6 +126,6 @@ class SteeringTest {
         Path f = dir.resolve("pairs.jsonl");
         Files.writeString(f, "{\"positive\": \"a\", \"negative\": \"b\"}\n\n{\"positive\": \"c\"}\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ContrastPair.read(f));
-        assertEquals(f + " line 3: expected a string field \"negative\"", e.getMessage());
+        assertEquals(f + ":3: no string field 'negative' (fields: [positive])", e.getMessage());
     }
 }

@@ -56,7 +56,7 @@ final class OnnxWeightStore implements WeightStore {
     private static Map<String, String> linearWeightNames(OnnxGraph g) {
         Map<String, String> names = new HashMap<>();
         for (OnnxGraph.Node n : g.nodes()) {
-            if (!n.op().equals("MatMul") || n.inputs().size() != 2) continue;
+            if (!n.op().equals("MatMul") || n.inputs().size() != 2 || n.outputs().size() != 1) continue; // a malformed node names nothing
             String w = n.inputs().get(1);
             MappedWeightStore.Slot s = g.initializers().get(w);
             if (s == null || s.info().shape().length != 2 || names.containsKey(w)) continue;

@@ -10,6 +10,7 @@ import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.SharedModels;
 import dev.loupe.model.format.Checkpoint;
 import dev.loupe.model.format.Checkpoints;
+import dev.loupe.model.format.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A config field Loupe does not implement is refused with the field named, never ignored. */
 class ConfigRefusalTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     @TempDir
     Path dir;

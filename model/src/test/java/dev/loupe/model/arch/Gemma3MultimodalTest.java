@@ -12,15 +12,16 @@ import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.SharedModels;
 import dev.loupe.model.format.Checkpoint;
 import dev.loupe.model.format.Checkpoints;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
 import dev.loupe.model.format.WeightStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The language tower of a {@code Gemma3ForConditionalGeneration} checkpoint (config under {@code text_config},
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * newer ones do, beside a vision tower) computes what the text-only Gemma 3 model does, bit for bit.
  */
 class Gemma3MultimodalTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     @TempDir
     Path dir;

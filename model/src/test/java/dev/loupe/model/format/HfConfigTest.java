@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.model.SharedModels;
 import java.nio.file.Files;
@@ -89,7 +88,7 @@ class HfConfigTest {
 
     @Test
     void jsonIsACopy() throws Exception {
-        ObjectNode src = (ObjectNode) new ObjectMapper().readTree("{\"a\": 1}");
+        ObjectNode src = (ObjectNode) Json.MAPPER.readTree("{\"a\": 1}");
         HfConfig c = new HfConfig(src, "inline");
         src.put("a", 2);
         c.json().put("a", 3);

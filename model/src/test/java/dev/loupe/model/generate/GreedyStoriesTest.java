@@ -2,9 +2,9 @@ package dev.loupe.model.generate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.SharedModels;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.hooks.Hooks;
 import java.util.OptionalInt;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,7 +15,7 @@ class GreedyStoriesTest {
     @ParameterizedTest
     @ValueSource(strings = {"stories260K/stories260K.bin", "stories260K-hf"})
     void greedy200FromBosMatchesLlama2c(String source) throws Exception {
-        int[] expected = new ObjectMapper().readValue(SharedModels.path("stories260K/expected-greedy-200.ids.json").toFile(), int[].class);
+        int[] expected = Json.MAPPER.readValue(SharedModels.path("stories260K/expected-greedy-200.ids.json").toFile(), int[].class);
         HookedTransformer model = SharedModels.load(source);
         int[][] out = new Generator(model).generate(new int[][] {{1}}, 200, Sampling.GREEDY, OptionalInt.empty(),
                 Hooks.none(model.hooks()), null);

@@ -12,6 +12,7 @@ import dev.loupe.model.SharedModels;
 import dev.loupe.model.format.DType;
 import dev.loupe.model.format.FormatException;
 import dev.loupe.model.format.HfConfig;
+import dev.loupe.model.format.Json;
 import dev.loupe.model.format.Llama2cCheckpoint;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.SafeTensorsWriter;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * anything large is allocated, with an error naming the file and the field (issue 15, item 1 and 5).
  */
 class HostileFilesTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     @TempDir
     Path tmp;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.model.SharedModels;
+import dev.loupe.model.format.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ class BpeTrainerTest {
     @Test
     void brownVocabularyRoundTripsHeldOutDocumentsThroughTokenizerJson(@TempDir Path dir) throws Exception {
         List<String> docs = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = Json.MAPPER;
         for (String line : Files.readAllLines(SharedModels.data("brown.jsonl"))) {
             if (!line.isBlank()) docs.add(json.readTree(line).get("text").asText());
         }

@@ -9,6 +9,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.loupe.model.SharedModels;
+import dev.loupe.model.format.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ class Gpt2BrownCorpusTest {
         Path corpus = SharedModels.data("brown.jsonl");
         Tokenizer tok = Tokenizers.load(SharedModels.path("gpt2-tiny-random"));
         Encoding r50k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = Json.MAPPER;
         List<String> docs = new ArrayList<>();
         for (String line : Files.readAllLines(corpus)) {
             if (!line.isBlank()) {

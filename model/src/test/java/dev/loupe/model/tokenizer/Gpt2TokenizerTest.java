@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.model.SharedModels;
+import dev.loupe.model.format.Json;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +37,7 @@ class Gpt2TokenizerTest {
 
     @Test
     void matchesTokenizerCases() throws Exception {
-        JsonNode cases = new ObjectMapper().readTree(dir.resolve("tokenizer-cases.json").toFile());
+        JsonNode cases = Json.MAPPER.readTree(dir.resolve("tokenizer-cases.json").toFile());
         assertTrue(cases.size() >= 6);
         for (JsonNode c : cases) {
             String text = c.get("text").asText();

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.model.SharedModels;
+import dev.loupe.model.format.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,7 +87,7 @@ class Llama2cTokenizerTest {
      */
     @Test
     void decodesPublishedGreedyOutput() throws Exception {
-        JsonNode idsNode = new ObjectMapper().readTree(dir.resolve("expected-greedy-200.ids.json").toFile());
+        JsonNode idsNode = Json.MAPPER.readTree(dir.resolve("expected-greedy-200.ids.json").toFile());
         int[] ids = new int[idsNode.size()];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = idsNode.get(i).asInt();

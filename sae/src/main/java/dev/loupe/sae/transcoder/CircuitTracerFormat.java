@@ -1,5 +1,7 @@
 package dev.loupe.sae.transcoder;
 
+import dev.loupe.sae.SaeArchitecture;
+import dev.loupe.sae.SaeArchitectures;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.format.AtomicFile;
@@ -95,13 +97,13 @@ public final class CircuitTracerFormat {
             int d = bDec.numel(), width = need(ws, "b_enc", file).numel();
             Tensor threshold = ws.contains("activation_function.threshold") ? ws.tensor("activation_function.threshold")
                     : ws.contains("threshold") ? ws.tensor("threshold") : null;
-            ActivationFunction f = act != null ? ActivationFunction.parse(act) : threshold != null ? ActivationFunction.JUMPRELU : ActivationFunction.RELU;
-            if (f != ActivationFunction.JUMPRELU) threshold = null;
+            SaeArchitecture f = SaeArchitectures.forActivation(act != null ? act : threshold != null ? "jumprelu" : "relu");
+            if (!f.hasThreshold()) threshold = null;
             else if (threshold == null) throw new IllegalArgumentException(file + ": a jumprelu transcoder needs activation_function.threshold [" + width + "]");
             float[] skip = ws.contains("W_skip") ? shaped(ws, "W_skip", file, d, d).data() : null;
             return new Transcoder(layer, d, width, f, shaped(ws, "W_enc", file, width, d).data(), need(ws, "b_enc", file).data(),
                     shaped(ws, "W_dec", file, width, d).data(), bDec.data(), threshold == null ? null : threshold.requireShape(file + ": activation_function.threshold", width).data(),
-                    f == ActivationFunction.TOPK ? requireK(k, file) : 0, skip);
+                    f.usesK() ? requireK(k, file) : 0, skip);
         }
     }
 
@@ -132,10 +134,10 @@ public final class CircuitTracerFormat {
                 wDec[i] = shaped(ws, "W_dec_" + i, dec, width, n - i, d).data();
             }
         }
-        ActivationFunction f = act != null ? ActivationFunction.parse(act) : hasThreshold ? ActivationFunction.JUMPRELU : ActivationFunction.RELU;
-        if (f == ActivationFunction.JUMPRELU && !hasThreshold) throw new IllegalArgumentException(dir + ": a jumprelu CLT needs threshold_{i} in each W_enc_{i} file");
-        return new CrossLayerTranscoder(n, d, width, f, wEnc, bEnc, wDec, bDec, f == ActivationFunction.JUMPRELU ? thr : null,
-                f == ActivationFunction.TOPK ? requireK(k, dir) : 0, hasSkip ? skip : null, hooks, scan);
+        SaeArchitecture f = SaeArchitectures.forActivation(act != null ? act : hasThreshold ? "jumprelu" : "relu");
+        if (f.hasThreshold() && !hasThreshold) throw new IllegalArgumentException(dir + ": a jumprelu CLT needs threshold_{i} in each W_enc_{i} file");
+        return new CrossLayerTranscoder(n, d, width, f, wEnc, bEnc, wDec, bDec, f.hasThreshold() ? thr : null,
+                f.usesK() ? requireK(k, dir) : 0, hasSkip ? skip : null, hooks, scan);
     }
 
     /** Writes a transcoder set: config.yaml and layer_{i}.safetensors, each atomically. */
@@ -178,7 +180,7 @@ public final class CircuitTracerFormat {
         if (t.scan() != null) y.append("scan: ").append(t.scan()).append('\n');
         y.append("feature_input_hook: ").append(t.hooks().circuitTracerInput()).append('\n');
         y.append("feature_output_hook: ").append(t.hooks().circuitTracerOutput()).append('\n');
-        y.append("activation: ").append(t.activation().configName()).append('\n');
+        y.append("activation: ").append(SaeArchitectures.activationName(t.activation())).append('\n');
         if (k > 0) y.append("k: ").append(k).append('\n');
         if (!files.isEmpty()) {
             y.append("transcoders:\n");

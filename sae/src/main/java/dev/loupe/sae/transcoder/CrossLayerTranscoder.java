@@ -1,5 +1,7 @@
 package dev.loupe.sae.transcoder;
 
+import dev.loupe.sae.SaeArchitecture;
+import dev.loupe.sae.SaeArchitectures;
 import dev.loupe.core.Tensor;
 import dev.loupe.sae.SparseCodes;
 import dev.loupe.sae.Vec;
@@ -15,7 +17,7 @@ import dev.loupe.sae.Vec;
  * @param k features per row for TopK, else 0
  * @param wSkip per layer [d_model, d_model] or null
  */
-public record CrossLayerTranscoder(int nLayers, int dModel, int width, ActivationFunction activation, float[][] wEnc, float[][] bEnc,
+public record CrossLayerTranscoder(int nLayers, int dModel, int width, SaeArchitecture activation, float[][] wEnc, float[][] bEnc,
                                    float[][] wDec, float[][] bDec, float[][] threshold, int k, float[][] wSkip, TranscoderHooks hooks,
                                    String scan) implements Transcoders {
 
@@ -29,10 +31,11 @@ public record CrossLayerTranscoder(int nLayers, int dModel, int width, Activatio
             if (threshold != null) Transcoder.check(what, "threshold", threshold[l], width);
             if (wSkip != null) Transcoder.check(what, "W_skip", wSkip[l], (long) dModel * dModel);
         }
-        if ((activation == ActivationFunction.JUMPRELU) != (threshold != null)) {
+        Transcoder.requireInference("cross-layer transcoder", activation);
+        if (activation.hasThreshold() != (threshold != null)) {
             throw new IllegalArgumentException("cross-layer transcoder: thresholds are given exactly for jumprelu");
         }
-        if ((activation == ActivationFunction.TOPK) != (k > 0)) throw new IllegalArgumentException("cross-layer transcoder: k > 0 exactly for topk, got k=" + k);
+        if (activation.usesK() != (k > 0)) throw new IllegalArgumentException("cross-layer transcoder: k > 0 exactly for topk, got k=" + k);
     }
 
     @Override
@@ -47,7 +50,7 @@ public record CrossLayerTranscoder(int nLayers, int dModel, int width, Activatio
 
     @Override
     public SparseCodes encode(int layer, float[] x, int rows) {
-        return activation.apply(preActivations(layer, x, rows), rows, width, threshold == null ? null : threshold[layer], k);
+        return SaeArchitectures.activate(activation, preActivations(layer, x, rows), rows, width, threshold == null ? null : threshold[layer], k);
     }
 
     @Override

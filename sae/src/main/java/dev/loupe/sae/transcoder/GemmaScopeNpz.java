@@ -1,5 +1,6 @@
 package dev.loupe.sae.transcoder;
 
+import dev.loupe.sae.SaeArchitectures;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.format.Npz;
@@ -26,7 +27,7 @@ public final class GemmaScopeNpz {
         if (wEnc.shape().length != 2) throw new IllegalArgumentException(file + ": W_enc should be [d_model, d_tc], got rank " + wEnc.shape().length);
         int d = wEnc.size(0), width = wEnc.size(1);
         String w = file + ": ";
-        return new Transcoder(layer, d, width, ActivationFunction.JUMPRELU, Ops.transpose(wEnc).data(), a.get("b_enc").requireShape(w + "b_enc", width).data(),
+        return new Transcoder(layer, d, width, SaeArchitectures.get("jumprelu"), Ops.transpose(wEnc).data(), a.get("b_enc").requireShape(w + "b_enc", width).data(),
                 a.get("W_dec").requireShape(w + "W_dec", width, d).data(), a.get("b_dec").requireShape(w + "b_dec", d).data(),
                 a.get("threshold").requireShape(w + "threshold", width).data(), 0, null);
     }

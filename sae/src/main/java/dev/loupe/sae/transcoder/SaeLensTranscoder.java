@@ -1,5 +1,6 @@
 package dev.loupe.sae.transcoder;
 
+import dev.loupe.sae.SaeArchitectures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -58,7 +59,7 @@ public final class SaeLensTranscoder {
         try (WeightStore ws = SafeTensors.open(weights)) {
             String w = weights + ": ";
             boolean jump = arch.startsWith("jumprelu_"), skip = arch.contains("skip_");
-            return new Transcoder(layer, dIn, width, jump ? ActivationFunction.JUMPRELU : ActivationFunction.RELU,
+            return new Transcoder(layer, dIn, width, SaeArchitectures.get(jump ? "jumprelu" : "standard"),
                     Ops.transpose(need(ws, "W_enc", weights).requireShape(w + "W_enc", dIn, width)).data(),
                     need(ws, "b_enc", weights).requireShape(w + "b_enc", width).data(), need(ws, "W_dec", weights).requireShape(w + "W_dec", width, dOut).data(),
                     need(ws, "b_dec", weights).requireShape(w + "b_dec", dOut).data(),
@@ -69,8 +70,8 @@ public final class SaeLensTranscoder {
 
     /** Writes {@code t} (ReLU or JumpReLU, with or without skip; SAELens has no TopK transcoder) reading {@code hooks} at its layer. */
     public static void write(Transcoder t, TranscoderHooks hooks, String modelName, Path dir) throws IOException {
-        if (t.activation() == ActivationFunction.TOPK) throw new IllegalArgumentException("SAELens has no topk transcoder; save this one in circuit-tracer's layout");
-        String arch = (t.activation() == ActivationFunction.JUMPRELU ? "jumprelu_" : "") + (t.wSkip() != null ? "skip_" : "") + "transcoder";
+        if (t.activation().usesK()) throw new IllegalArgumentException("SAELens has no topk transcoder; save this one in circuit-tracer's layout");
+        String arch = (t.activation().hasThreshold() ? "jumprelu_" : "") + (t.wSkip() != null ? "skip_" : "") + "transcoder";
         int d = t.dModel(), w = t.width();
         SafeTensorsWriter out = new SafeTensorsWriter().add("W_enc", Ops.transpose(Tensor.of(t.wEnc(), w, d))).add("b_enc", Tensor.of(t.bEnc(), w))
                 .add("W_dec", Tensor.of(t.wDec(), w, d)).add("b_dec", Tensor.of(t.bDec(), d));

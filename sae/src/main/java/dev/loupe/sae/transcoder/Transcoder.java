@@ -1,5 +1,7 @@
 package dev.loupe.sae.transcoder;
 
+import dev.loupe.sae.SaeArchitecture;
+import dev.loupe.sae.SaeArchitectures;
 import dev.loupe.core.Tensor;
 import dev.loupe.core.kernels.Sgemm;
 import dev.loupe.sae.SparseCodes;
@@ -16,7 +18,7 @@ import dev.loupe.sae.Vec;
  * @param k features per row for TopK, else 0
  * @param wSkip [d_model, d_model] or null
  */
-public record Transcoder(int layer, int dModel, int width, ActivationFunction activation, float[] wEnc, float[] bEnc,
+public record Transcoder(int layer, int dModel, int width, SaeArchitecture activation, float[] wEnc, float[] bEnc,
                          float[] wDec, float[] bDec, float[] threshold, int k, float[] wSkip) {
 
     public Transcoder {
@@ -25,13 +27,19 @@ public record Transcoder(int layer, int dModel, int width, ActivationFunction ac
         check(what, "b_enc", bEnc, width);
         check(what, "W_dec", wDec, (long) width * dModel);
         check(what, "b_dec", bDec, dModel);
-        if ((activation == ActivationFunction.JUMPRELU) != (threshold != null)) {
-            throw new IllegalArgumentException(what + ": " + activation.configName() + (threshold == null ? " needs" : " takes no")
+        requireInference(what, activation);
+        if (activation.hasThreshold() != (threshold != null)) {
+            throw new IllegalArgumentException(what + ": " + SaeArchitectures.activationName(activation) + (threshold == null ? " needs" : " takes no")
                     + " activation_function.threshold");
         }
         if (threshold != null) check(what, "activation_function.threshold", threshold, width);
-        if ((activation == ActivationFunction.TOPK) != (k > 0)) throw new IllegalArgumentException(what + ": k > 0 exactly for topk, got k=" + k);
+        if (activation.usesK() != (k > 0)) throw new IllegalArgumentException(what + ": k > 0 exactly for topk, got k=" + k);
         if (wSkip != null) check(what, "W_skip", wSkip, (long) dModel * dModel);
+    }
+
+    /** Transcoders hold an architecture's inference form (BatchTopK is read as the JumpReLU it becomes). */
+    static void requireInference(String what, SaeArchitecture a) {
+        if (!a.name().equals(a.inferenceName())) throw new IllegalArgumentException(what + ": " + a.name() + " is a training form; use " + a.inferenceName());
     }
 
     static void check(String what, String name, float[] a, long expected) {
@@ -48,7 +56,7 @@ public record Transcoder(int layer, int dModel, int width, ActivationFunction ac
 
     /** Features of inputs x [rows, d_model]. */
     public SparseCodes encode(float[] x, int rows) {
-        return activation.apply(preActivations(x, rows), rows, width, threshold, k);
+        return SaeArchitectures.activate(activation, preActivations(x, rows), rows, width, threshold, k);
     }
 
     /** Reconstruction [rows, d_model]: b_dec + Σ f W_dec rows, plus the skip path of {@code x} when there is one. */

@@ -1,5 +1,7 @@
 package dev.loupe.sae.transcoder;
 
+import dev.loupe.sae.SaeArchitecture;
+import dev.loupe.sae.SaeArchitectures;
 import dev.loupe.core.Tensor;
 import dev.loupe.sae.SparseCodes;
 import dev.loupe.sae.Vec;
@@ -14,9 +16,9 @@ public record TranscoderSet(List<Transcoder> layers, TranscoderHooks hooks, Stri
         for (int l = 0; l < layers.size(); l++) {
             Transcoder t = layers.get(l);
             if (t.layer() != l) throw new IllegalArgumentException("transcoder set: entry " + l + " is for layer " + t.layer() + "; every layer 0.." + (layers.size() - 1) + " needs exactly one");
-            if (t.dModel() != layers.get(0).dModel() || t.activation() != layers.get(0).activation()) {
-                throw new IllegalArgumentException("transcoder set: layer " + l + " has d_model " + t.dModel() + " / " + t.activation().configName()
-                        + " but layer 0 has " + layers.get(0).dModel() + " / " + layers.get(0).activation().configName());
+            if (t.dModel() != layers.get(0).dModel() || !t.activation().name().equals(layers.get(0).activation().name())) {
+                throw new IllegalArgumentException("transcoder set: layer " + l + " has d_model " + t.dModel() + " / " + SaeArchitectures.activationName(t.activation())
+                        + " but layer 0 has " + layers.get(0).dModel() + " / " + SaeArchitectures.activationName(layers.get(0).activation()));
             }
         }
     }
@@ -41,7 +43,7 @@ public record TranscoderSet(List<Transcoder> layers, TranscoderHooks hooks, Stri
     }
 
     @Override
-    public ActivationFunction activation() {
+    public SaeArchitecture activation() {
         return layers.get(0).activation();
     }
 

@@ -1,5 +1,6 @@
 package dev.loupe.sae.transcoder;
 
+import dev.loupe.sae.SaeArchitecture;
 import dev.loupe.core.Tensor;
 import dev.loupe.sae.SparseCodes;
 
@@ -17,7 +18,8 @@ public sealed interface Transcoders permits TranscoderSet, CrossLayerTranscoder 
     /** Features read at {@code layer}. */
     int width(int layer);
 
-    ActivationFunction activation();
+    /** The activation, as the SAE registry's inference architecture (standard = ReLU, jumprelu, topk). */
+    SaeArchitecture activation();
 
     /** Where features read and write, in Loupe's hook names. */
     TranscoderHooks hooks();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.loupe.model.SharedModels;
+import dev.loupe.sae.SaeArchitectures;
 import dev.loupe.sae.SparseCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ class CircuitTracerFormatTest {
         assertEquals(TranscoderHooks.MLP, set.hooks());
         assertEquals("circuits-tiny-" + name, set.scan());
         boolean jump = name.equals("plt-jumprelu");
-        assertEquals(jump ? ActivationFunction.JUMPRELU : ActivationFunction.RELU, set.activation());
+        assertEquals(jump ? "jumprelu" : "standard", set.activation().name());
         assertEquals(jump, set.layer(1).threshold() != null);
         assertEquals(!jump, set.layer(1).skip() != null);
 
@@ -94,11 +95,11 @@ class CircuitTracerFormatTest {
             thr[l] = random(w, 50 + l);
             skip[l] = random(d * d, 60 + l);
         }
-        CrossLayerTranscoder clt = new CrossLayerTranscoder(n, d, w, ActivationFunction.JUMPRELU, wEnc, bEnc, wDec, bDec, thr, 0, skip,
+        CrossLayerTranscoder clt = new CrossLayerTranscoder(n, d, w, SaeArchitectures.get("jumprelu"), wEnc, bEnc, wDec, bDec, thr, 0, skip,
                 TranscoderHooks.MLP, "toy-clt");
         CircuitTracerFormat.write(clt, dir);
         CrossLayerTranscoder back = (CrossLayerTranscoder) CircuitTracerFormat.read(dir);
-        assertEquals(ActivationFunction.JUMPRELU, back.activation());
+        assertEquals("jumprelu", back.activation().name());
         assertEquals("toy-clt", back.scan());
         for (int l = 0; l < n; l++) {
             assertArrayEquals(wEnc[l], back.wEnc()[l]);

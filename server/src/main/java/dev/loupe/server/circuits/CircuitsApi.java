@@ -10,6 +10,8 @@ import dev.loupe.circuits.FeatureLogits;
 import dev.loupe.circuits.GraphFiles;
 import dev.loupe.circuits.GraphPruning;
 import dev.loupe.circuits.GraphScores;
+import dev.loupe.circuits.QkAttribution;
+import dev.loupe.circuits.QkJson;
 import dev.loupe.interp.intervene.InterventionSpec;
 import dev.loupe.interp.intervene.SpecException;
 import dev.loupe.model.LoadedModel;
@@ -18,29 +20,36 @@ import dev.loupe.sae.transcoder.Transcoders;
 import dev.loupe.server.api.ModelApi;
 import dev.loupe.server.http.ApiError;
 import dev.loupe.server.http.Body;
+import dev.loupe.server.sae.FeatureStore;
 import java.util.Set;
 
 /**
  * The circuits endpoints, served when the server has transcoders: {@code POST /v1/attribute} (an attribution
- * graph, pruned, in the front-end JSON schema), {@code POST /v1/features/intervene} (top next-token
+ * graph, pruned, in the front-end JSON schema), {@code POST /v1/attribute/qk} (one head's attention score split over
+ * pairs of query-side and key-side nodes, {@link QkJson}), {@code POST /v1/features/intervene} (top next-token
  * probabilities with and without feature edits) and {@code GET /v1/transcoders/{layer}/{feature}} (a feature's
- * logit effects). Feature interventions and logit effects run on the model thread like all model work (the
- * scheduler's queue, time and memory limits). Attribution is the one exception: its backward passes can take
- * minutes and cannot yet be stopped at a deadline, so it runs on its own thread, one request at a time, bounded by
- * the token limit and {@code max_feature_nodes}, rather than hold the model thread past the request time limit.
+ * logit effects and, with feature stores, its dashboard). Feature interventions, QK attribution and logit effects run
+ * on the model thread like all model work (the scheduler's queue, time and memory limits). Attribution is the one
+ * exception: its backward passes can take minutes and cannot yet be stopped at a deadline, so it runs on its own
+ * thread, one request at a time, bounded by the token limit and {@code max_feature_nodes}, rather than hold the model
+ * thread past the request time limit.
  */
 public final class CircuitsApi {
     private static final Set<String> ATTRIBUTE = Set.of("model", "prompt", "tokens", "bos", "max_n_logits", "desired_logit_prob",
             "node_threshold", "edge_threshold", "max_feature_nodes", "batch_size");
+    private static final Set<String> QK = Set.of("model", "prompt", "tokens", "bos", "layer", "head", "query_position", "key_position", "top_k", "batch_size");
     private static final Set<String> INTERVENE = Set.of("model", "prompt", "tokens", "bos", "edits", "freeze_attention", "constrained_layers", "top_k");
 
     private final LoadedModel model;
     private final Transcoders transcoders;
+    private final FeatureStore[] stores;
     private final ModelApi api;
 
-    public CircuitsApi(LoadedModel model, Transcoders transcoders, ModelApi api) {
+    /** @param served the transcoders and their feature stores, or null */
+    public CircuitsApi(LoadedModel model, ServedTranscoders served, ModelApi api) {
         this.model = model;
-        this.transcoders = transcoders;
+        this.transcoders = served == null ? null : served.transcoders();
+        this.stores = served == null ? null : served.stores();
         this.api = api;
     }
 
@@ -82,6 +91,26 @@ public final class CircuitsApi {
         return out;
     }
 
+    /**
+     * POST /v1/attribute/qk: layer, head and key_position required; query_position defaults to the last token. A few
+     * batched backward passes (2·d_head targets), on the model thread.
+     */
+    public ObjectNode qk(Body b, String requestId) {
+        Transcoders tc = require();
+        b.allow(QK);
+        int[] ids = ids(b);
+        for (String f : new String[] {"layer", "head", "key_position"}) {
+            if (!b.has(f)) throw ApiError.badRequest(b.path() + "." + f + ": required (an integer)");
+        }
+        int layer = b.integer("layer", 0), head = b.integer("head", 0), query = b.integer("query_position", ids.length - 1), key = b.integer("key_position", 0);
+        int top = b.integer("top_k", 10), batch = b.integer("batch_size", 32);
+        QkAttribution qk = api.solo(requestId, 2L * ids.length, () -> badRequests(b, () -> QkAttribution.of(model.transformer(), tc, ids, layer, head, query, key, batch)));
+        ObjectNode out = QkJson.of(qk, top, this::text);
+        ArrayNode tokens = out.putArray("prompt_ids");
+        for (int t : ids) tokens.add(t);
+        return out;
+    }
+
     public ObjectNode intervene(Body b, String requestId) {
         Transcoders tc = require();
         b.allow(INTERVENE);
@@ -117,7 +146,10 @@ public final class CircuitsApi {
         }
     }
 
-    /** GET /v1/transcoders/{layer}/{feature}: the feature's logit effects. */
+    /**
+     * GET /v1/transcoders/{layer}/{feature}: the feature's logit effects, and its dashboard (frequency, histogram, top
+     * contexts; {@link FeatureStore}) when the layer has a feature store.
+     */
     public ObjectNode feature(String rest, String requestId) {
         Transcoders tc = require();
         String[] parts = rest.split("/");
@@ -139,6 +171,8 @@ public final class CircuitsApi {
         ObjectNode out = Body.JSON.createObjectNode().put("layer", layer).put("feature", feature);
         out.set("promotes", effects(f.promoted(), f.promotedValues()));
         out.set("suppresses", effects(f.suppressed(), f.suppressedValues()));
+        ObjectNode dashboard = stores[layer] == null ? null : stores[layer].feature(feature);
+        if (dashboard != null) out.set("dashboard", dashboard);
         return out;
     }
 

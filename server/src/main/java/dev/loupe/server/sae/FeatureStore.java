@@ -24,7 +24,7 @@ public final class FeatureStore {
         this.db = db;
     }
 
-    static FeatureStore open(Path file) throws IOException {
+    public static FeatureStore open(Path file) throws IOException {
         try {
             Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + file.toAbsolutePath() + "?mode=ro");
             return new FeatureStore(c);

@@ -1,5 +1,6 @@
 // Loupe web UI, attribution graph tab: a node-link view of /v1/attribute laid out by layer (rows) and position
-// (columns), with node details, pinning, supernodes and feature interventions (/v1/features/intervene).
+// (columns), with node details, pinning, supernodes and feature interventions (/v1/features/intervene); QK
+// attribution of an attention score is graph-qk.js.
 "use strict";
 
 const graph = { data: null, byId: new Map(), clicked: null, pinned: [], supernodes: [], hidden: new Set() };
@@ -60,6 +61,8 @@ function render() {
     const classes = ["node", nodeType(n)];
     if (graph.pinned.includes(n.node_id)) classes.push("pinned");
     if (graph.clicked === n.node_id) classes.push("clicked");
+    if (graph.qkPair?.query === n.node_id) classes.push("qk-query");
+    if (graph.qkPair?.key === n.node_id) classes.push("qk-key");
     const c = svgEl("circle", { class: classes.join(" "), cx: n.x, cy: n.y, r: nodeType(n) === "supernode" ? 9 : 6, "data-id": n.node_id });
     if (n.members) c.setAttribute("data-members", n.members.join(","));
     c.appendChild(svgEl("title", {})).textContent = nodeLabel(n);
@@ -69,8 +72,10 @@ function render() {
   d.metadata.prompt_tokens.forEach((t, p) => {
     const label = svgEl("text", { class: "tok-label", x: 10 + colW * (p + 0.5), y: +svg.getAttribute("height") - 10, "text-anchor": "middle", "data-pos": p });
     label.textContent = t.length > 10 ? t.slice(0, 9) + "…" : t;
+    label.addEventListener("click", (e) => qkPosition(p, e.shiftKey));
     svg.appendChild(label);
   });
+  qkMarkTokens();
 }
 
 /** Graph nodes with supernodes standing in for their members. */
@@ -118,14 +123,33 @@ async function clickNode(id) {
   $("graph-pin").textContent = graph.pinned.includes(id) ? "Unpin" : "Pin";
   const isFeature = nodeType(n) === "feature";
   $("graph-intervene").disabled = !isFeature;
-  ["graph-promotes", "graph-suppresses", "graph-logits", "graph-clean"].forEach((e) => { $(e).innerHTML = ""; });
+  ["graph-promotes", "graph-suppresses", "graph-logits", "graph-clean", "graph-contexts", "graph-feature-stats"].forEach((e) => { $(e).innerHTML = ""; });
   render();
   if (isFeature) {
     const f = await api(`/v1/transcoders/${n.layer}/${n.feature}`);
     fillTokens($("graph-promotes"), f.promotes.slice(0, 5), (t) => t.value.toFixed(3));
     fillTokens($("graph-suppresses"), f.suppresses.slice(0, 5), (t) => t.value.toFixed(3));
+    showContexts(f.dashboard);
   }
   $("graph").dataset.clicked = id;
+}
+
+/** A transcoder feature's dashboard from its layer's feature store: frequency and top activating contexts, shaded per token. */
+function showContexts(d) {
+  if (!d) {
+    $("graph-feature-stats").textContent = "no feature store for this layer (loupe sae features --transcoders)";
+    return;
+  }
+  $("graph-feature-stats").textContent = `fires on ${(100 * d.frequency).toFixed(3)}% of tokens, max ${d.max_act.toFixed(3)}; top contexts:`;
+  $("graph-contexts").replaceChildren(...d.examples.slice(0, 8).map((e) => {
+    const row = document.createElement("div");
+    row.className = "example tokens";
+    row.dataset.activation = e.activation;
+    const spans = tokenSpans(row, e.tokens, e.token_ids);
+    spans.forEach((s, i) => { s.dataset.act = e.acts[i]; shade(s, e.acts[i], d.max_act); });
+    spans[e.center].classList.add("focus");
+    return row;
+  }));
 }
 
 function fillTokens(ol, items, fmt) {
@@ -178,10 +202,11 @@ async function runGraph() {
   const body = { prompt: $("graph-prompt").value, node_threshold: +$("graph-node-t").value, edge_threshold: +$("graph-edge-t").value };
   graph.data = await api("/v1/attribute", body);
   graph.byId = new Map(graph.data.nodes.map((n) => [n.node_id, n]));
-  Object.assign(graph, { clicked: null, pinned: [], supernodes: [], hidden: new Set() });
+  Object.assign(graph, { clicked: null, pinned: [], supernodes: [], hidden: new Set(), qkPair: null });
   ["graph-pinned", "graph-supernodes", "graph-inputs", "graph-outputs"].forEach((e) => { $(e).innerHTML = ""; });
   const m = graph.data.metadata;
   $("graph-scores").textContent = `replacement score ${m.replacement_score.toFixed(3)} · completeness ${m.completeness_score.toFixed(3)} · ${graph.data.nodes.length} nodes · ${graph.data.links.length} links`;
+  qkReset(m.prompt_ids.length);
   render();
   $("graph").dataset.ready = "1";
 }
