@@ -44,27 +44,7 @@ final class FrozenOps {
             }
         });
         Tensor out = Tensor.of(y, x.shape());
-        Autograd.record(out, g -> {
-            float[] gd = g.data(), gx = new float[gd.length];
-            Parallel.forRange(rows, 16, (lo, hi) -> {
-                for (int r = lo; r < hi; r++) {
-                    int o = r * d;
-                    float s = invScale[r % pos];
-                    double mean = 0;
-                    for (int i = 0; i < d; i++) {
-                        float t = gd[o + i] * s;
-                        if (gn != null) t *= gn[i];
-                        gx[o + i] = t;
-                        mean += t;
-                    }
-                    if (centered) {
-                        float m = (float) (mean / d);
-                        for (int i = 0; i < d; i++) gx[o + i] -= m;
-                    }
-                }
-            });
-            Autograd.accumulate(x, Tensor.of(gx, x.shape()));
-        }, x);
+        Autograd.record(out, g -> Autograd.accumulate(x, Tensor.of(normBackward(g.data(), rows, pos, d, invScale, gain, centered), x.shape())), x);
         return out;
     }
 
