@@ -1,6 +1,7 @@
 package dev.loupe.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.core.kernels.Attention;
 import dev.loupe.model.TransformerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -34,9 +35,20 @@ record MemoryBound(long weightBytes, long activationBytes, long jvmBaselineBytes
         return 4 * (rows * (c.dModel() + block) + logitRows * c.dVocab()) + cachedBytes;
     }
 
-    /** Greedy decoding of {@code positions} positions at batch 1: the KV cache, one token's forward and its logits. */
+    /**
+     * Greedy decoding of {@code positions} positions at batch 1: the KV cache (keys and values of every position,
+     * only the window's in a sliding-window layer with a window shorter than the sequence, plus the one layer's
+     * visible keys and values such a layer lays out in order), one token's forward and its logits.
+     */
     static long decodeActivations(TransformerConfig c, long positions) {
-        long kv = 2L * c.nLayers() * positions * c.nKvHeads() * c.dHead();
+        long kvPositions = 0, span = 0;
+        for (int l = 0; l < c.nLayers(); l++) {
+            int window = c.attention(l).window();
+            boolean ring = window > 0 && window < positions;
+            kvPositions += ring ? window : positions;
+            if (ring) span = Math.min(positions, window + Attention.KEY_BLOCK);
+        }
+        long kv = 2L * (kvPositions + span) * c.nKvHeads() * c.dHead();
         return 4 * kv + forwardActivations(c, 1, 1, 0);
     }
 
