@@ -6,7 +6,7 @@
 # of a read bandwidth measured in the same process; PyTorch (f32, 2 threads) on the shapes it can hold;
 # a 4,096-token prefill of llama-3.2-1b (last logits, no pattern hook). One measurement at a time, each in
 # its own process (its own peak RSS), checked against 1.15 x weights + activations + JVM baseline, with the
-# launcher's heap room set to that measurement's activations + weights/8 (LOUPE_HEAP_ROOM; README "Memory").
+# launcher's heap room set to that measurement's activations + max(weights/8, 256 MiB) (LOUPE_HEAP_ROOM; README "Memory").
 # A configuration whose need exceeds the memory available now is skipped
 # and said so. The 8B checkpoint is deleted after it is measured. Ends with a markdown table.
 #
@@ -41,7 +41,9 @@ fits() { (($1 + 2147483648 < $(available))); }
 # room DIR WEIGHT_BYTES ROWS LOGIT_ROWS CACHED_ROWS: the launcher's heap room (LOUPE_HEAP_ROOM, MiB) for a
 # measurement: its activations as MemoryBound counts them (ROWS positions' residual and one block's temporaries,
 # LOGIT_ROWS rows of logits, CACHED_ROWS x layers cached d_model rows; a negative ROWS means greedy decoding of
-# -ROWS positions: the KV cache and one token's forward) plus an eighth of the weights (README "Memory").
+# -ROWS positions: the KV cache and one token's forward) plus max(an eighth of the weights, 256 MiB) for what
+# else the heap holds (the tokenizer, the young generation, the unused tails of the weights' humongous regions;
+# README "Memory"). A decode's heap also holds the 512 MiB read-bandwidth buffer, allocated after its peak RSS is taken.
 room() {
   "$PY" - "$@" <<'PYEOF'
 import json, sys
@@ -55,7 +57,7 @@ mlp = c.get("intermediate_size") or c.get("n_inner") or 4 * dm
 layers = c.get("num_hidden_layers") or c["n_layer"]
 fwd = lambda r, lr: 4 * (r * (dm + 4 * dm + (2 * h + 2 * kvh) * dh + 3 * mlp) + lr * c["vocab_size"])
 act = 8 * layers * -rows * kvh * dh + fwd(1, 1) if rows < 0 else fwd(rows, logit_rows) + 4 * cached_rows * layers * dm
-print((act + weights // 8) >> 20)
+print((act + max(weights // 8, 256 << 20) + (512 << 20 if rows < 0 else 0)) >> 20)
 PYEOF
 }
 

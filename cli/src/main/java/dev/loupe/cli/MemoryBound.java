@@ -17,6 +17,14 @@ import java.util.List;
  * the measured computation holds + the JVM's own baseline, the resident memory of a JVM started with this
  * process's flags that loads nothing ({@link #main}, run as a child process).
  *
+ * <p>The activations by mode: a forward (prefill) holds the residual stream and one block's temporaries of every
+ * position plus the logits it returns ({@link #forwardActivations}); a cached forward adds the bytes of the
+ * tensors its cache keeps; greedy decoding holds the KV cache of every position (a sliding-window layer's ring
+ * only its window), one token's forward and its logits ({@link #decodeActivations}). The 0.15 × weights is all the
+ * slack there is for what else the process holds: the JVM's compiled code, metaspace and collector tables above an
+ * empty JVM's, the tokenizer, the young generation, and dead temporaries between collections; the heap the
+ * launcher allows ({@code LOUPE_HEAP_ROOM}) is what bounds the last (README "Memory").
+ *
  * @param weightBytes the checkpoint's bytes, or the resident weights' when they are widened to float32
  * @param activationBytes an estimate of the activations live at the computation's peak (see the factories)
  * @param jvmBaselineBytes an empty JVM's peak RSS with the same flags; -1 when it could not be measured
