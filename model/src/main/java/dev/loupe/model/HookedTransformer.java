@@ -190,19 +190,21 @@ public final class HookedTransformer {
             q = hooks.fire(l, Site.ROT_Q, Ops.rotary(q, spec.rotary(), start), start); // [batch, pos, n_heads, d_head]
             k = hooks.fire(l, Site.ROT_K, Ops.rotary(k, spec.rotary(), start), start); // [batch, pos, n_kv_heads, d_head]
         }
+        boolean patternHooked = hooks.active(l, Site.ATTN_SCORES) || hooks.active(l, Site.PATTERN);
         Tensor keys = k, values = v;
-        int capacity = pos;
-        if (kv != null) {
-            kv.write(l, k, v);
-            keys = kv.keys(l);
-            values = kv.values(l);
-            capacity = kv.capacity();
+        int keyCount = pos, capacity = pos;
+        if (kv != null) { // with a sliding window the cache may hand back only the keys from the window's start on
+            KvCache.Span span = kv.append(l, k, v, patternHooked);
+            keys = span.keys();
+            values = span.values();
+            keyCount = span.count();
+            capacity = span.keyCapacity();
         }
-        Attention.Dims dims = new Attention.Dims(batch, pos, start + pos, capacity, h, kvh, dh, cfg.causal(), spec.window(),
+        Attention.Dims dims = new Attention.Dims(batch, pos, keyCount, capacity, h, kvh, dh, cfg.causal(), spec.window(),
                 cfg.attnSoftcap());
         float scale = cfg.attnScale();
         Tensor z; // the [batch, n_heads, query_pos, key_pos] tensors are made only where a hook reads them
-        if (hooks.active(l, Site.ATTN_SCORES) || hooks.active(l, Site.PATTERN)) {
+        if (patternHooked) {
             Tensor scores = hooks.fire(l, Site.ATTN_SCORES, Ops.attentionScores(q, keys, dims, scale), start); // [batch, n_heads, query_pos, key_pos]
             Tensor pattern = hooks.fire(l, Site.PATTERN, Ops.softmax(scores), start);
             z = Ops.attentionMix(pattern, values, dims);
