@@ -71,7 +71,7 @@ public final class LocalReplacementModel {
             outWeight[l] = rows(model.weights().blocks().get(l).attn().out().weight(), 0, d);
         }
         finalInv = inverseScales(c.get("blocks." + (nLayers - 1) + ".hook_resid_post").data(), pos, d, cfg.normEps(), centered);
-        lastLogits = java.util.Arrays.copyOfRange(logits.data(), (pos - 1) * cfg.dVocab(), pos * cfg.dVocab());
+        lastLogits = logits.data();
     }
 
     /**
@@ -120,7 +120,7 @@ public final class LocalReplacementModel {
             });
         }
         Hooks h = hb.build();
-        Tensor logits = Autograd.noGrad(() -> model.forward(new int[][] {tokens}, h, null, ForwardOptions.FULL));
+        Tensor logits = Autograd.noGrad(() -> model.forward(new int[][] {tokens}, h, null, ForwardOptions.LAST_LOGITS)); // [1, 1, d_vocab]
         return new LocalReplacementModel(model, transcoders, tokens, cache, patterns, logits);
     }
 
