@@ -139,7 +139,7 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/values", c -> respond(c, traces.values(Body.parse(c.body(body), arrays), config.keys().check(c.header("Authorization"))), config.limits()));
         r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body), arrays)));
         CircuitsApi circuits = new CircuitsApi(model, transcoders, api);
-        r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body), arrays))));
+        r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body), arrays), c.id())));
         r.post("/v1/attribute/qk", c -> c.json(200, circuits.qk(Body.parse(c.body(body), arrays), c.id())));
         r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body), arrays), c.id())));
         r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()), c.id())));
