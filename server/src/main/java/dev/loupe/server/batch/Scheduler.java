@@ -242,8 +242,9 @@ public final class Scheduler implements AutoCloseable {
         return last;
     }
 
-    /** Row {@code r} of a [batch, ...] tensor as [1, ...]. */
+    /** Row {@code r} of a [batch, ...] tensor as [1, ...]; the tensor itself when it has one row (no copy of a large activation). */
     static Tensor row(Tensor t, int r) {
+        if (t.size(0) == 1) return t;
         int size = t.numel() / t.size(0);
         int[] shape = t.shape();
         shape[0] = 1;
