@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.concurrent.CancellationException;
 
 /**
  * Builds attribution graphs with circuit-tracer's semantics, in phases (P positions, L layers, d = d_model,
@@ -46,9 +47,11 @@ public final class Attribution {
     private final Transcoders tc;
     private final int pos, d, nLayers, restCols;
     private final float[] tokenRows; // [pos·d]
+    private final long deadline;
 
-    private Attribution(LocalReplacementModel m) {
+    private Attribution(LocalReplacementModel m, long deadlineNanos) {
         this.m = m;
+        this.deadline = deadlineNanos;
         this.tc = m.transcoders();
         this.af = ActiveFeatures.of(m);
         this.pos = m.positions();
@@ -68,9 +71,9 @@ public final class Attribution {
         return out;
     }
 
-    /** Phases 1–2 for {@code m}: the active features, ready for {@link #rows}. */
-    static Attribution of(LocalReplacementModel m) {
-        return new Attribution(m);
+    /** Phases 1–2 for {@code m}: the active features, ready for {@link #rows} (each reverse pass checks {@code deadlineNanos}, see {@link #graph(HookedTransformer, Transcoders, int[], AttributionOptions, long)}). */
+    static Attribution of(LocalReplacementModel m, long deadlineNanos) {
+        return new Attribution(m, deadlineNanos);
     }
 
     ActiveFeatures features() {
@@ -79,10 +82,19 @@ public final class Attribution {
 
     /** The attribution graph of {@code tokens} (used as given: put BOS first yourself). */
     public static AttributionGraph graph(HookedTransformer model, Transcoders transcoders, int[] tokens, AttributionOptions opt) {
+        return graph(model, transcoders, tokens, opt, Long.MAX_VALUE);
+    }
+
+    /**
+     * The attribution graph of {@code tokens}, given up with a {@link CancellationException} at the first reverse pass
+     * that would start after {@code deadlineNanos} ({@link System#nanoTime}): a server stops a graph at its request's
+     * time limit instead of holding its model thread for minutes.
+     */
+    public static AttributionGraph graph(HookedTransformer model, Transcoders transcoders, int[] tokens, AttributionOptions opt, long deadlineNanos) {
         if (opt.maxMemory() > 0) { // refuse before the forward when the frozen forward alone is over the budget
             MemoryPlan.batchSize(model.config(), tokens.length, 0, MemoryPlan.widest(transcoders), 0, opt.maxNLogits(), 1, opt.maxMemory());
         }
-        return new Attribution(LocalReplacementModel.of(model, transcoders, tokens)).build(opt);
+        return new Attribution(LocalReplacementModel.of(model, transcoders, tokens), deadlineNanos).build(opt);
     }
 
     /** The batch size a graph of {@code activeFeatures} uses under {@code opt}: its own, or the largest up to it that fits the memory bound. */
@@ -180,6 +192,7 @@ public final class Attribution {
 
     /** One reverse pass for {@code batch}, contracted layer by layer into each target's row. */
     private SourceRow[] compute(List<LocalReplacementModel.Target> batch) {
+        if (System.nanoTime() - deadline > 0) throw new CancellationException("attribution ran past its time limit");
         int b = batch.size(), prefix = 0;
         int[] depth = new int[b], at = new int[b];
         SourceRow[] out = new SourceRow[b];

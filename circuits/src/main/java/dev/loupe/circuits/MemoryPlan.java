@@ -45,19 +45,39 @@ public record MemoryPlan(long frozen, long features, long batch, long rows, long
     /**
      * The largest batch size up to {@code most} whose plan fits {@code budget} bytes.
      *
-     * @throws IllegalArgumentException with the figures when not even one copy per pass fits
+     * @throws OverBudget with the figures when not even one copy per pass fits
      */
     public static int batchSize(TransformerConfig cfg, int pos, long active, int width, int featureNodes, int logits, int most, long budget) {
         MemoryPlan one = of(cfg, pos, active, width, featureNodes, logits, 1);
-        if (one.total() > budget) throw new IllegalArgumentException("an attribution graph of " + pos + " tokens needs about " + one + ", over --max-memory "
+        if (one.total() > budget) throw new OverBudget(one, budget, "an attribution graph of " + pos + " tokens needs about " + one + ", over --max-memory "
                 + gib(budget) + "; lower --max-feature-nodes or shorten the prompt");
         int b = 1;
         while (b < most && of(cfg, pos, active, width, featureNodes, logits, b + 1).total() <= budget) b++;
         return b;
     }
 
+    /** A graph refused because its plan (with one copy per reverse pass) is over the memory budget: the figures, for a caller's own message. */
+    public static final class OverBudget extends IllegalArgumentException {
+        private final transient MemoryPlan plan;
+        private final long budget;
+
+        OverBudget(MemoryPlan plan, long budget, String message) {
+            super(message);
+            this.plan = plan;
+            this.budget = budget;
+        }
+
+        public MemoryPlan plan() {
+            return plan;
+        }
+
+        public long budget() {
+            return budget;
+        }
+    }
+
     /** "1.23 GiB", or "45.6 MiB" below a GiB. */
-    static String gib(long bytes) {
+    public static String gib(long bytes) {
         if (bytes < 1L << 30) return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
         return String.format(java.util.Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
     }

@@ -32,6 +32,12 @@ public record QkAttribution(int layer, int head, int queryPos, int keyPos, Activ
 
     public static QkAttribution of(HookedTransformer model, Transcoders tc, int[] tokens, int layer, int head, int queryPos, int keyPos,
                                    int batchSize) {
+        return of(model, tc, tokens, layer, head, queryPos, keyPos, batchSize, Long.MAX_VALUE);
+    }
+
+    /** As above, given up with a {@link java.util.concurrent.CancellationException} at the first reverse pass that would start after {@code deadlineNanos}. */
+    public static QkAttribution of(HookedTransformer model, Transcoders tc, int[] tokens, int layer, int head, int queryPos, int keyPos,
+                                   int batchSize, long deadlineNanos) {
         TransformerConfig cfg = model.config();
         if (layer < 0 || layer >= cfg.nLayers()) throw new IllegalArgumentException("layer " + layer + " is outside 0.." + (cfg.nLayers() - 1));
         if (head < 0 || head >= cfg.nHeads()) throw new IllegalArgumentException("head " + head + " is outside 0.." + (cfg.nHeads() - 1));
@@ -43,7 +49,7 @@ public record QkAttribution(int layer, int head, int queryPos, int keyPos, Activ
             throw new IllegalArgumentException("layer " + layer + " attends within a window of " + window + " tokens; key " + keyPos + " is outside query " + queryPos + "'s");
         }
         LocalReplacementModel m = LocalReplacementModel.of(model, tc, tokens);
-        Attribution a = Attribution.of(m);
+        Attribution a = Attribution.of(m, deadlineNanos);
         int dh = cfg.dHead(), d = cfg.dModel(), kvHead = head / (cfg.nHeads() / cfg.nKvHeads());
         TransformerWeights.Attention attn = model.weights().blocks().get(layer).attn();
         TransformerWeights.Linear qkv = attn.qkv();

@@ -78,6 +78,13 @@ public final class LoupeServer implements AutoCloseable {
     /** A response holds its activations, their reductions and its encoding until written. */
     private static final int RESPONSE_COPIES = 3;
 
+    /**
+     * Responses of more raw bytes than this are written as they are encoded ({@link TensorEncoding#write}), holding
+     * only the activations and their reductions, not a third copy as bytes; smaller ones are encoded whole first.
+     */
+    private static final long STREAM_BYTES = 256 << 10;
+    private static final int STREAMED_COPIES = 2;
+
     /** Share of the heap that request bodies and responses in flight may hold together. */
     private static final double BUDGET_OF_HEAP = 0.5;
 
@@ -139,7 +146,7 @@ public final class LoupeServer implements AutoCloseable {
         r.post("/v1/values", c -> respond(c, traces.values(Body.parse(c.body(body), arrays), config.keys().check(c.header("Authorization"))), config.limits()));
         r.post("/v1/generate", c -> new GenerateHandler(api).handle(c, Body.parse(c.body(body), arrays)));
         CircuitsApi circuits = new CircuitsApi(model, transcoders, api);
-        r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body), arrays))));
+        r.post("/v1/attribute", c -> c.json(200, circuits.attribute(Body.parse(c.body(body), arrays), c.id())));
         r.post("/v1/attribute/qk", c -> c.json(200, circuits.qk(Body.parse(c.body(body), arrays), c.id())));
         r.post("/v1/features/intervene", c -> c.json(200, circuits.intervene(Body.parse(c.body(body), arrays), c.id())));
         r.prefix("/v1/transcoders/", true, c -> c.json(200, circuits.feature(c.path().substring("/v1/transcoders/".length()), c.id())));
@@ -175,11 +182,16 @@ public final class LoupeServer implements AutoCloseable {
             throw ApiError.tooLarge("the response would be about " + raw + " bytes; the limit is " + limits.maxResponseBytes()
                     + " (reduce on the server: positions, heads, reduce, norm, topk or project)");
         }
-        c.reserve(RESPONSE_COPIES * raw, "the response"); // held until a slow reader has taken it
+        if (res.extras().has("batch_rows")) c.note("batch_rows=" + res.extras().get("batch_rows").asInt());
+        if (raw > STREAM_BYTES) { // written as encoded: the arrays and their reductions are held until a slow reader has taken them
+            c.reserve(STREAMED_COPIES * raw, "the response");
+            c.stream(200, enc.mediaType(), enc.length(res.extras(), res.tensors()), out -> enc.write(res.extras(), res.tensors(), out));
+            return;
+        }
+        c.reserve(RESPONSE_COPIES * raw, "the response");
         PhaseEvent ev = PhaseEvent.start(c.id(), "serialize");
         byte[] bytes = enc.encode(res.extras(), res.tensors());
         ev.commit();
-        if (res.extras().has("batch_rows")) c.note("batch_rows=" + res.extras().get("batch_rows").asInt());
         c.send(200, enc.mediaType(), bytes);
     }
 

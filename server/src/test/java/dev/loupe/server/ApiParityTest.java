@@ -100,6 +100,39 @@ class ApiParityTest {
         assertArrayEquals(want.data(), got);
     }
 
+    /**
+     * Responses over {@code LoupeServer.STREAM_BYTES} are written as they are encoded (safetensors and npy with a
+     * Content-Length, JSON chunked): the same floats in each encoding, bit for bit.
+     */
+    @Test
+    void largeResponsesAreStreamedAndStayExact() throws Exception {
+        int[] ids = AttackMixTest.ids(128);
+        ObjectNode r = LoupeClient.request();
+        var t = r.putArray("tokens");
+        for (int id : ids) t.add(id);
+        r.putArray("cache").add("blocks.*.attn.hook_pattern");
+        ActivationCache cache = new ActivationCache();
+        model.runWithCache(new int[][] {ids}, List.of("blocks.*.attn.hook_pattern"), cache);
+        LoupeClient.Result st = ts.client.run(r); // safetensors, 2.6 MB
+        JsonNode json = ts.client.post("/v1/run", r);
+        for (String name : cache.names()) {
+            assertArrayEquals(cache.get(name).data(), st.get(name).data(), name);
+            JsonNode data = json.get("tensors").get(name).get("data");
+            float[] want = cache.get(name).data();
+            assertEquals(want.length, data.size(), name);
+            for (int i = 0; i < want.length; i++) if (want[i] != data.get(i).floatValue()) throw new AssertionError(name + "[" + i + "]: " + want[i] + " vs " + data.get(i));
+        }
+        r.putArray("cache").add("blocks.0.attn.hook_pattern");
+        var res = Http.post(ts, "/v1/run", r.toString(), "application/x-npy");
+        byte[] npy = res.body();
+        assertEquals(Long.toString(npy.length), res.headers().firstValue("content-length").orElse("chunked"), "npy has a Content-Length");
+        int headerLen = (npy[8] & 0xff) | (npy[9] & 0xff) << 8;
+        var fb = java.nio.ByteBuffer.wrap(npy, 10 + headerLen, npy.length - 10 - headerLen).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] got = new float[fb.remaining()];
+        fb.get(got);
+        assertArrayEquals(cache.get("blocks.0.attn.hook_pattern").data(), got);
+    }
+
     /** Interventions in the library's spec format give what the library gives in process. */
     @Test
     void interventionsMatchTheLibrary() throws Exception {

@@ -110,8 +110,7 @@ public final class SafeTensorsWriter {
      * {@code label} names the destination in errors.
      */
     public long write(WritableByteChannel out, String label) throws IOException {
-        List<Pending> order = new ArrayList<>(tensors.values());
-        order.sort(Comparator.comparingInt((Pending p) -> -p.info().dtype().itemSize()).thenComparing(p -> p.info().name()));
+        List<Pending> order = ordered();
         byte[] header = header(order);
         long size = 8L + header.length;
         ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -120,6 +119,20 @@ public final class SafeTensorsWriter {
         writeFully(out, ByteBuffer.wrap(header));
         for (Pending p : order) size += body(out, buf, p, label);
         return size;
+    }
+
+    /** Bytes {@link #write(WritableByteChannel, String)} writes, known before anything is written (a response's Content-Length). */
+    public long size() {
+        List<Pending> order = ordered();
+        long size = 8L + header(order).length;
+        for (Pending p : order) size += p.info().nbytes();
+        return size;
+    }
+
+    private List<Pending> ordered() {
+        List<Pending> order = new ArrayList<>(tensors.values());
+        order.sort(Comparator.comparingInt((Pending p) -> -p.info().dtype().itemSize()).thenComparing(p -> p.info().name()));
+        return order;
     }
 
     private byte[] header(List<Pending> order) {

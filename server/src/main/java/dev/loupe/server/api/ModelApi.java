@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -101,7 +102,8 @@ public final class ModelApi {
         o.put("tokenizer", loaded.tokenizer() != null);
         ObjectNode l = o.putObject("limits");
         l.put("max_tokens", limits.maxTokens()).put("max_new_tokens", limits.maxNewTokens()).put("max_response_bytes", limits.maxResponseBytes())
-                .put("max_cache_bytes", limits.maxCacheBytes()).put("max_body_bytes", limits.maxBodyBytes()).put("timeout_ms", limits.timeoutMillis());
+                .put("max_cache_bytes", limits.maxCacheBytes()).put("max_body_bytes", limits.maxBodyBytes()).put("timeout_ms", limits.timeoutMillis())
+                .put("max_graph_bytes", limits.maxGraphBytes());
         return o;
     }
 
@@ -379,8 +381,17 @@ public final class ModelApi {
      * token positions, by which the scheduler orders work ({@link dev.loupe.server.batch.Job#cost}).
      */
     public <T> T solo(String requestId, long cost, Supplier<T> work) {
+        return solo(requestId, cost, (LongFunction<T>) deadline -> work.get());
+    }
+
+    /**
+     * As {@link #solo(String, long, Supplier)} for work that can stop itself at the request's deadline (a
+     * {@link System#nanoTime} it is given), so that a long job frees the model thread when its client stops waiting.
+     */
+    public <T> T solo(String requestId, long cost, LongFunction<T> work) {
         CompletableFuture<T> f = new CompletableFuture<>();
-        scheduler.submit(new SoloJob<>(requestId, deadline(), cost, work, f));
+        long deadline = deadline();
+        scheduler.submit(new SoloJob<>(requestId, deadline, cost, () -> work.apply(deadline), f));
         return await(f);
     }
 
@@ -473,8 +484,8 @@ public final class ModelApi {
     private <T> T await(CompletableFuture<T> f) {
         try {
             return f.get(limits.timeoutMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new ApiError(503, "the request ran past its time limit of " + limits.timeoutMillis() + " ms");
+        } catch (TimeoutException | java.util.concurrent.CancellationException e) { // the latter: long work that stopped itself at the deadline
+            throw pastTimeLimit();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiError(503, "interrupted");
@@ -483,6 +494,10 @@ public final class ModelApi {
             if (e.getCause() instanceof IllegalArgumentException a) throw ApiError.badRequest(a.getMessage());
             throw new IllegalStateException("model run failed: " + e.getCause(), e.getCause());
         }
+    }
+
+    private ApiError pastTimeLimit() {
+        return new ApiError(503, "the request ran past its time limit of " + limits.timeoutMillis() + " ms");
     }
 
     /** One row of a [1, ...] tensor as an array without the batch axis. */

@@ -23,7 +23,7 @@ import java.util.Map;
 
 /**
  * The one thread that runs the model. Requests queue jobs here; the thread takes the cheapest job (in token
- * positions; a job waiting longer than {@link #OVERTAKE_NANOS} goes first, so none starves) and every queued job that
+ * positions; a job waiting longer than {@link Settings#overtakeNanos} goes first, so none starves) and every queued job that
  * can share its pass (equal token counts, up to {@code maxBatchRows}), runs them as one batch with each row's
  * interventions scoped to that row, and hands each request its own row. Generation batches advance a step
  * at a time between other work, so a long generation does not hold up a quick forward pass. A full queue refuses
@@ -33,11 +33,17 @@ public final class Scheduler implements AutoCloseable {
     /**
      * @param maxBatchRows most rows in one shared pass (1 turns micro-batching off)
      * @param maxQueued most jobs waiting; more are refused with 429
+     * @param overtakeNanos how long a job may be overtaken by cheaper ones before it runs in arrival order
      */
-    public record Settings(int maxBatchRows, int maxQueued) {}
+    public record Settings(int maxBatchRows, int maxQueued, long overtakeNanos) {
+        /** With the default {@link #OVERTAKE_NANOS}. */
+        public Settings(int maxBatchRows, int maxQueued) {
+            this(maxBatchRows, maxQueued, OVERTAKE_NANOS);
+        }
+    }
 
-    /** How long a job may be overtaken by cheaper ones before it runs in arrival order. */
-    static final long OVERTAKE_NANOS = 250_000_000L;
+    /** How long a job may be overtaken by cheaper ones before it runs in arrival order, by default. */
+    public static final long OVERTAKE_NANOS = 250_000_000L;
 
     private final HookedTransformer model;
     private final Settings settings;
@@ -128,13 +134,13 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * Takes the next job to run: the oldest one once it has waited {@link #OVERTAKE_NANOS}, otherwise the cheapest
+     * Takes the next job to run: the oldest one once it has waited {@link Settings#overtakeNanos}, otherwise the cheapest
      * (the oldest of equal cost). Short requests thus pass long ones (a resample's 256-token passes, a slow reader's
      * all-layer patterns) instead of queueing behind them, while a long job is overtaken for a bounded time only.
      */
     private Job pick() {
         Job oldest = queue.peekFirst();
-        if (System.nanoTime() - enqueued.get(oldest).since() >= OVERTAKE_NANOS) return queue.pollFirst();
+        if (System.nanoTime() - enqueued.get(oldest).since() >= settings.overtakeNanos()) return queue.pollFirst();
         Job cheapest = oldest;
         for (Job j : queue) if (j.cost() < cheapest.cost()) cheapest = j;
         queue.remove(cheapest);
@@ -236,8 +242,9 @@ public final class Scheduler implements AutoCloseable {
         return last;
     }
 
-    /** Row {@code r} of a [batch, ...] tensor as [1, ...]. */
+    /** Row {@code r} of a [batch, ...] tensor as [1, ...]; the tensor itself when it has one row (no copy of a large activation). */
     static Tensor row(Tensor t, int r) {
+        if (t.size(0) == 1) return t;
         int size = t.numel() / t.size(0);
         int[] shape = t.shape();
         shape[0] = 1;

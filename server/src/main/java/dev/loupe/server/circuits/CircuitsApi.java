@@ -10,11 +10,13 @@ import dev.loupe.circuits.FeatureLogits;
 import dev.loupe.circuits.GraphFiles;
 import dev.loupe.circuits.GraphPruning;
 import dev.loupe.circuits.GraphScores;
+import dev.loupe.circuits.MemoryPlan;
 import dev.loupe.circuits.QkAttribution;
 import dev.loupe.circuits.QkJson;
 import dev.loupe.interp.intervene.InterventionSpec;
 import dev.loupe.interp.intervene.SpecException;
 import dev.loupe.model.LoadedModel;
+import dev.loupe.model.TransformerConfig;
 import dev.loupe.model.tokenizer.Tokenizer;
 import dev.loupe.sae.transcoder.Transcoders;
 import dev.loupe.server.api.ModelApi;
@@ -28,11 +30,11 @@ import java.util.Set;
  * graph, pruned, in the front-end JSON schema), {@code POST /v1/attribute/qk} (one head's attention score split over
  * pairs of query-side and key-side nodes, {@link QkJson}), {@code POST /v1/features/intervene} (top next-token
  * probabilities with and without feature edits) and {@code GET /v1/transcoders/{layer}/{feature}} (a feature's
- * logit effects and, with feature stores, its dashboard). Feature interventions, QK attribution and logit effects run
- * on the model thread like all model work (the scheduler's queue, time and memory limits). Attribution is the one
- * exception: its backward passes can take minutes and cannot yet be stopped at a deadline, so it runs on its own
- * thread, one request at a time, bounded by the token limit and {@code max_feature_nodes}, rather than hold the model
- * thread past the request time limit.
+ * logit effects and, with feature stores, its dashboard). All of it is model work on the model thread (the
+ * scheduler's queue, fairness, time and memory limits): a graph's memory plan ({@link MemoryPlan}) is checked against
+ * {@code max_graph_bytes} before it queues (the part known before the forward) and again once its active features are
+ * known (a smaller batch size, or a 413 naming the figures); its reverse passes stop at the request's deadline, so a
+ * graph past its time limit frees the model thread.
  */
 public final class CircuitsApi {
     private static final Set<String> ATTRIBUTE = Set.of("model", "prompt", "tokens", "bos", "max_n_logits", "desired_logit_prob",
@@ -64,7 +66,7 @@ public final class CircuitsApi {
         return b.has("prompt") && tok != null && b.bool("bos", true) ? Attribution.withBos(tok.bosId(), ids) : ids;
     }
 
-    public synchronized ObjectNode attribute(Body b) {
+    public ObjectNode attribute(Body b, String requestId) {
         Transcoders tc = require();
         b.allow(ATTRIBUTE);
         int[] ids = ids(b);
@@ -72,23 +74,46 @@ public final class CircuitsApi {
         AttributionOptions opt;
         try {
             opt = new AttributionOptions(b.integer("max_n_logits", 10), b.number("desired_logit_prob", 0.95),
-                    b.integer("max_feature_nodes", Integer.MAX_VALUE), b.integer("batch_size", 32));
+                    b.integer("max_feature_nodes", Integer.MAX_VALUE), b.integer("batch_size", 32), api.limits().maxGraphBytes());
+            if (!(node >= 0 && node <= 1 && edge >= 0 && edge <= 1)) throw new IllegalArgumentException("node_threshold and edge_threshold must be in [0, 1], got " + node + " and " + edge);
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(b.path() + ": " + e.getMessage());
         }
-        AttributionGraph g = Attribution.graph(model.transformer(), tc, ids, opt);
-        GraphPruning pruning;
-        try {
-            pruning = GraphPruning.of(g, node, edge);
-        } catch (IllegalArgumentException e) {
-            throw ApiError.badRequest(b.path() + ": " + e.getMessage());
-        }
+        TransformerConfig cfg = model.transformer().config();
+        checkMemory(b, MemoryPlan.of(cfg, ids.length, 0, MemoryPlan.widest(tc), 0, opt.maxNLogits(), 1).total(), ids.length);
+        long targets = opt.maxNLogits() + Math.min(opt.maxFeatureNodes(), (long) cfg.nLayers() * ids.length);
         Tokenizer tok = model.tokenizer();
         String prompt = b.has("prompt") ? b.string("prompt", "") : tok == null ? "" : tok.decode(ids);
-        ObjectNode out = GraphFiles.json(g, pruning, GraphScores.of(g), "loupe", prompt, t -> tok == null ? Integer.toString(t) : tok.tokenText(t), node, edge);
+        ObjectNode out = api.solo(requestId, reverseCost(ids.length, targets), deadline -> badRequests(b, () -> {
+            AttributionGraph g;
+            try {
+                g = Attribution.graph(model.transformer(), tc, ids, opt, deadline);
+            } catch (MemoryPlan.OverBudget e) {
+                throw ApiError.tooLarge(b.path() + ": an attribution graph of " + ids.length + " tokens needs about " + e.plan() + " with one target per reverse pass;"
+                        + " this server's max_graph_bytes is " + MemoryPlan.gib(e.budget()) + " (lower max_feature_nodes or max_n_logits, or shorten the prompt)");
+            }
+            return GraphFiles.json(g, GraphPruning.of(g, node, edge), GraphScores.of(g), "loupe", prompt, t -> tok == null ? Integer.toString(t) : tok.tokenText(t), node, edge);
+        }));
         ArrayNode tokens = ((ObjectNode) out.get("metadata")).putArray("prompt_ids");
         for (int t : ids) tokens.add(t);
         return out;
+    }
+
+    /**
+     * Refuses a request whose memory plan, as far as it is known before anything runs, is over {@code max_graph_bytes}
+     * (413, naming the limit and the figure), before anything large is allocated.
+     */
+    private void checkMemory(Body b, long bytes, int tokens) {
+        long limit = api.limits().maxGraphBytes();
+        if (bytes > limit) {
+            throw ApiError.tooLarge(b.path() + ": " + tokens + " tokens need at least " + MemoryPlan.gib(bytes) + " for the frozen forward pass and one reverse pass;"
+                    + " this server's max_graph_bytes is " + MemoryPlan.gib(limit) + " (shorten the prompt)");
+        }
+    }
+
+    /** Scheduler cost of a frozen forward of {@code pos} tokens and {@code targets} reverse-pass targets, in token positions ({@link dev.loupe.server.batch.Job#cost}). */
+    private static long reverseCost(int pos, long targets) {
+        return pos * (1 + 2 * targets);
     }
 
     /**
@@ -104,7 +129,14 @@ public final class CircuitsApi {
         }
         int layer = b.integer("layer", 0), head = b.integer("head", 0), query = b.integer("query_position", ids.length - 1), key = b.integer("key_position", 0);
         int top = b.integer("top_k", 10), batch = b.integer("batch_size", 32);
-        QkAttribution qk = api.solo(requestId, 2L * ids.length, () -> badRequests(b, () -> QkAttribution.of(model.transformer(), tc, ids, layer, head, query, key, batch)));
+        if (batch < 1) throw ApiError.badRequest(b.field("batch_size") + ": must be at least 1, got " + batch);
+        TransformerConfig cfg = model.transformer().config();
+        int dh = cfg.dHead();
+        MemoryPlan plan = MemoryPlan.of(cfg, ids.length, 0, MemoryPlan.widest(tc), 0, 0, Math.min(batch, dh));
+        // the frozen forward, one reverse pass, and the 2·d_head dense rows over the error and token columns (twice: rows, then per source)
+        checkMemory(b, plan.frozen() + plan.batch() + 2L * 2 * dh * 4L * (cfg.nLayers() + 1) * ids.length, ids.length);
+        QkAttribution qk = api.solo(requestId, reverseCost(ids.length, 2L * dh), deadline -> badRequests(b,
+                () -> QkAttribution.of(model.transformer(), tc, ids, layer, head, query, key, batch, deadline)));
         ObjectNode out = QkJson.of(qk, top, this::text);
         ArrayNode tokens = out.putArray("prompt_ids");
         for (int t : ids) tokens.add(t);
@@ -124,6 +156,7 @@ public final class CircuitsApi {
         spec.set("features", features);
         int k = b.integer("top_k", 10);
         InterventionSpec parsed = badRequests(b, () -> InterventionSpec.parse(spec.toString()));
+        checkMemory(b, MemoryPlan.of(model.transformer().config(), ids.length, 0, MemoryPlan.widest(tc), 0, 0, 1).frozen(), ids.length);
         float[][] logits = api.solo(requestId, 2L * ids.length, () -> badRequests(b, () -> new float[][] {
                 last(FeatureInterventions.compile(model.transformer(), tc, dev.loupe.interp.intervene.FeatureEdits.NONE, ids).forward(ids, null).data(), ids.length),
                 last(FeatureInterventions.compile(model.transformer(), tc, parsed.features(), ids).forward(ids, null).data(), ids.length)}));

@@ -118,16 +118,44 @@ public final class Call {
     }
 
     public void send(int code, String type, byte[] bytes) throws IOException {
+        // in chunks: the JDK server copies each write into a buffer twice its size, 20 MiB for a 10 MiB
+        // response held as long as a slow reader takes
+        stream(code, type, bytes.length, out -> {
+            for (int off = 0; off < bytes.length; off += WRITE_CHUNK) out.write(bytes, off, Math.min(WRITE_CHUNK, bytes.length - off));
+        });
+    }
+
+    /** A response body written straight to the connection as it is produced. */
+    @FunctionalInterface
+    public interface BodyWriter {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Answers with a body that {@code body} writes as it produces it, {@code length} bytes (Content-Length), or chunked
+     * when the length is only known once written (-1). A client that reads slowly holds back the writer (TCP flow
+     * control), never a copy of the whole body; the server's response time limit ends a reader that stalls.
+     */
+    public void stream(int code, String type, long length, BodyWriter body) throws IOException {
         ex.getResponseHeaders().set("Content-Type", type);
         protect();
         status = code;
-        ex.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
+        ex.sendResponseHeaders(code, length == 0 ? -1 : length < 0 ? 0 : length);
         try (OutputStream out = ex.getResponseBody()) {
-            // in chunks: the JDK server copies each write into a buffer twice its size, 20 MiB for a 10 MiB
-            // response held as long as a slow reader takes
-            for (int off = 0; off < bytes.length; off += WRITE_CHUNK) out.write(bytes, off, Math.min(WRITE_CHUNK, bytes.length - off));
+            body.writeTo(new java.io.FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    bytesOut += len;
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                    bytesOut++;
+                }
+            });
         }
-        bytesOut = bytes.length;
     }
 
     /** Every response: no MIME sniffing (a JSON error is never run as a script), no framing by other sites. */

@@ -57,20 +57,33 @@ public final class SaeApi {
         int topk = b.integer("topk", b.has("features") ? 0 : 8);
         int[] features = b.ints("features");
         if (features != null) for (int i = 0; i < features.length; i++) checkFeature(s, features[i], b.field("features") + "[" + i + "]");
+        if (topk < 0) throw ApiError.badRequest(b.field("topk") + ": must be non-negative, got " + topk);
+        long dSae = s.sae().dSae(), codeBytes = 4L * ids.length * dSae, sent = 12L * ids.length * ((features == null ? 0 : features.length) + Math.min(topk, dSae));
+        if (codeBytes > api.limits().maxCacheBytes()) {
+            throw ApiError.tooLarge(b.path() + ": " + ids.length + " tokens encode to " + codeBytes + " bytes of feature activations (" + dSae
+                    + " features each); the limit is max_cache_bytes " + api.limits().maxCacheBytes() + " (fewer tokens)");
+        }
+        if (sent > api.limits().maxResponseBytes()) {
+            throw ApiError.tooLarge(b.path() + ": features and topk ask for about " + sent + " bytes for " + ids.length + " tokens; the limit is max_response_bytes "
+                    + api.limits().maxResponseBytes() + " (fewer features, a smaller topk or fewer tokens)");
+        }
         ForwardJob.Result res = api.forward(requestId, ids, api.interventions(b, requestId), List.of(s.hook().name()), false);
         Tensor acts = res.activations().get(s.hook().name());
-        Tensor codes = api.solo(requestId, ids.length, () -> s.sae().encode(acts)); // [1, pos, d_sae], on the model thread like the forward
-        Array a = ModelApi.rowArray(codes);
-        List<NamedTensor> out = new ArrayList<>();
-        if (features != null) {
-            Array sel = a.select(1, features, "features");
-            out.add(NamedTensor.ofFloats("acts", sel.data(), sel.shape()));
-        }
-        if (topk > 0) {
-            Array.TopK t = a.topk(topk);
-            out.add(NamedTensor.ofFloats("top.values", t.values().data(), t.values().shape()));
-            out.add(NamedTensor.ofLongs("top.indices", t.indices(), t.values().shape()));
-        }
+        // encoding and its reductions on the model thread: the [pos, d_sae] codes never reach the request thread
+        List<NamedTensor> out = api.solo(requestId, ids.length, () -> {
+            Array a = ModelApi.rowArray(s.sae().encode(acts)); // [pos, d_sae]
+            List<NamedTensor> sel = new ArrayList<>();
+            if (features != null) {
+                Array f = a.select(1, features, "features");
+                sel.add(NamedTensor.ofFloats("acts", f.data(), f.shape()));
+            }
+            if (topk > 0) {
+                Array.TopK t = a.topk(topk);
+                sel.add(NamedTensor.ofFloats("top.values", t.values().data(), t.values().shape()));
+                sel.add(NamedTensor.ofLongs("top.indices", t.indices(), t.values().shape()));
+            }
+            return sel;
+        });
         ObjectNode extras = api.inputExtras(ids);
         extras.put("sae", s.name()).put("hook", s.hook().name()).put("batch_rows", res.batchRows());
         return new ModelApi.Result(extras, out);

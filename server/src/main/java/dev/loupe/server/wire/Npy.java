@@ -1,5 +1,9 @@
 package dev.loupe.server.wire;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +19,28 @@ public final class Npy {
     private Npy() {}
 
     public static byte[] encode(NamedTensor t) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) length(t));
+        try {
+            write(t, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Bytes of {@code t} as {@code .npy}. */
+    public static long length(NamedTensor t) {
+        return header(t).length + t.nbytes();
+    }
+
+    /** Writes {@code t} as {@code .npy} to {@code out}, the values through a buffer of at most {@link Chunks#BYTES}. */
+    public static void write(NamedTensor t, OutputStream out) throws IOException {
+        out.write(header(t));
+        Chunks.write(t, out);
+    }
+
+    /** Magic, header length and the padded header dict. */
+    private static byte[] header(NamedTensor t) {
         StringBuilder shape = new StringBuilder("(");
         for (int i = 0; i < t.shape().length; i++) shape.append(i > 0 ? ", " : "").append(t.shape()[i]);
         shape.append(t.shape().length == 1 ? ",)" : ")");
@@ -22,10 +48,8 @@ public final class Npy {
         int unpadded = MAGIC.length + 2 + dict.length() + 1;
         int pad = (64 - unpadded % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
-        ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 2 + header.length() + (int) t.nbytes()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 2 + header.length()).order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC).putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
-        if (t.isFloat()) b.asFloatBuffer().put(t.floats());
-        else b.asLongBuffer().put(t.longs());
         return b.array();
     }
 }

@@ -1,5 +1,7 @@
 package dev.loupe.server.wire;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.format.DType;
@@ -8,6 +10,7 @@ import dev.loupe.server.http.ApiError;
 import dev.loupe.server.http.Body;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.util.List;
@@ -45,53 +48,79 @@ public enum TensorEncoding {
 
     /** Bytes of a response carrying {@code extras} (small JSON fields) and {@code tensors}. */
     public byte[] encode(ObjectNode extras, List<NamedTensor> tensors) {
-        return switch (this) {
-            case JSON -> json(extras, tensors);
-            case NPY -> {
-                if (tensors.size() != 1) {
-                    throw new ApiError(406, "Accept: application/x-npy carries exactly one array but this response has " + tensors.size()
-                            + " (" + tensors.stream().map(NamedTensor::name).toList() + "); ask for application/vnd.safetensors, or select one");
-                }
-                yield Npy.encode(tensors.getFirst());
-            }
-            case SAFETENSORS -> safetensors(extras, tensors);
-        };
-    }
-
-    private static byte[] json(ObjectNode extras, List<NamedTensor> tensors) {
-        ObjectNode root = extras.deepCopy();
-        ObjectNode ts = root.putObject("tensors");
-        for (NamedTensor t : tensors) {
-            ObjectNode o = ts.putObject(t.name());
-            var shape = o.putArray("shape");
-            for (int s : t.shape()) shape.add(s);
-            o.put("dtype", t.isFloat() ? "float32" : "int64");
-            var data = o.putArray("data");
-            if (t.isFloat()) for (float v : t.floats()) data.add(v);
-            else for (long v : t.longs()) data.add(v);
-        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            return Body.JSON.writeValueAsBytes(root);
+            write(extras, tensors, out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return out.toByteArray();
     }
 
-    private static byte[] safetensors(ObjectNode extras, List<NamedTensor> tensors) {
+    /** Bytes {@link #write} will write, or -1 when they are known only once written (JSON: the numbers' text). */
+    public long length(ObjectNode extras, List<NamedTensor> tensors) {
+        return switch (this) {
+            case JSON -> -1;
+            case NPY -> Npy.length(only(tensors));
+            case SAFETENSORS -> safetensors(extras, tensors).size();
+        };
+    }
+
+    /**
+     * Writes the response to {@code out} as it is encoded, through buffers of tens of KiB: nothing the size of the
+     * response is built, so a client that reads slowly holds only the arrays it asked for.
+     */
+    public void write(ObjectNode extras, List<NamedTensor> tensors, OutputStream out) throws IOException {
+        switch (this) {
+            case JSON -> json(extras, tensors, out);
+            case NPY -> Npy.write(only(tensors), out);
+            case SAFETENSORS -> safetensors(extras, tensors).write(Channels.newChannel(out), "response");
+        }
+    }
+
+    private static NamedTensor only(List<NamedTensor> tensors) {
+        if (tensors.size() != 1) {
+            throw new ApiError(406, "Accept: application/x-npy carries exactly one array but this response has " + tensors.size()
+                    + " (" + tensors.stream().map(NamedTensor::name).toList() + "); ask for application/vnd.safetensors, or select one");
+        }
+        return tensors.getFirst();
+    }
+
+    /** {@code extras}' fields, then {@code "tensors": {name: {"shape", "dtype", "data"}}}, each value as the tree would print it. */
+    private static void json(ObjectNode extras, List<NamedTensor> tensors, OutputStream out) throws IOException {
+        JsonGenerator g = Body.JSON.createGenerator(out);
+        g.writeStartObject();
+        for (Map.Entry<String, JsonNode> e : extras.properties()) {
+            g.writeFieldName(e.getKey());
+            Body.JSON.writeTree(g, e.getValue());
+        }
+        g.writeObjectFieldStart("tensors");
+        for (NamedTensor t : tensors) {
+            g.writeObjectFieldStart(t.name());
+            g.writeArrayFieldStart("shape");
+            for (int s : t.shape()) g.writeNumber(s);
+            g.writeEndArray();
+            g.writeStringField("dtype", t.isFloat() ? "float32" : "int64");
+            g.writeArrayFieldStart("data");
+            if (t.isFloat()) for (float v : t.floats()) g.writeNumber(v);
+            else for (long v : t.longs()) g.writeNumber(v);
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+        g.flush(); // not closed: the caller owns out
+    }
+
+    private static SafeTensorsWriter safetensors(ObjectNode extras, List<NamedTensor> tensors) {
         SafeTensorsWriter w = new SafeTensorsWriter();
-        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : extras.properties()) {
+        for (Map.Entry<String, JsonNode> e : extras.properties()) {
             w.metadata(e.getKey(), e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString());
         }
         for (NamedTensor t : tensors) {
             if (t.isFloat()) w.add(t.name(), DType.F32, Tensor.of(t.floats(), t.shape()));
             else w.addLongs(t.name(), DType.I64, t.longs(), t.shape());
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            w.write(Channels.newChannel(out), "response");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return w;
     }
 }
