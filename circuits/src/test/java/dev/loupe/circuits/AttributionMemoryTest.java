@@ -47,7 +47,7 @@ class AttributionMemoryTest {
         ids[0] = 50256;
         for (int i = 1; i < pos; i++) ids[i] = rnd.nextInt(50000);
         LocalReplacementModel m = LocalReplacementModel.of(model, tc, ids);
-        int active = Attribution.of(m).features().size();
+        int active = Attribution.of(m, Long.MAX_VALUE).features().size();
         long budget = 4L << 20; // 4 MiB beyond the weights
         AttributionOptions opt = AttributionOptions.DEFAULTS.withMaxFeatureNodes(nodes).withMaxMemory(budget);
         int batch = Attribution.batchSize(cfg, tc, pos, active, opt);
