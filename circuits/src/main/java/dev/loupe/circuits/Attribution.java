@@ -17,7 +17,8 @@ import java.util.concurrent.CancellationException;
  * F active features, T = logit targets, B targets per backward pass):
  * <ol>
  *   <li><b>Freeze</b>: one real forward pass, keeping norm scales, attention patterns and MLP inputs and outputs
- *       ({@link LocalReplacementModel#of}). Cost O(forward); memory O(L · H · P²) for the patterns.</li>
+ *       ({@link LocalReplacementModel#of}). Cost O(forward); memory O(L · P · d): the patterns are kept as the
+ *       forward's queries and keys and made again block by block in each reverse pass ({@link FrozenPatterns}).</li>
  *   <li><b>Features</b>: encode every layer's MLP input, list the active features and the reconstruction errors
  *       ({@link ActiveFeatures#of}). Cost O(L · P · d · d_tc).</li>
  *   <li><b>Logit rows</b>: the T logit targets (demeaned unembedding columns read after the final norm) in
@@ -28,13 +29,14 @@ import java.util.concurrent.CancellationException;
  *       logits as estimated from the rows computed so far, re-ranked every {@value #UPDATE_INTERVAL} batches as
  *       circuit-tracer does, and each queue of features is ordered by position (then deepest first) before it is
  *       cut into batches, so a pass covers a short prefix of the prompt and few copies at the upper layers. Cost
- *       per pass O(B · L · (P · d² + H · P² · d_head / 2)) at most, ⌈visited/B⌉ passes.</li>
+ *       per pass O(B · L · (P · d² + H · P² · d_head / 2)) at most, plus (1/B of its attention part) remaking the
+ *       patterns, ⌈visited/B⌉ passes.</li>
  *   <li><b>Contract</b>: as each layer's gradient is made, it is dotted with the sources' vectors — a feature's
  *       decoder row (read in place, times its activation), an error vector — and at the end the embedding gradient
  *       with the token embeddings. Cost O(B · (F + L · P) · d) per pass. A row keeps only the columns its target
  *       can reach ({@link SourceRow}).</li>
  *   <li><b>Assemble</b>: the rows of the selected features (ascending) and the logits, columns reduced to the
- *       selected features. Memory O(n²) for the dense adjacency, n = selected + (L + 1) · P + T.</li>
+ *       selected features: the only nonzero rows of the adjacency, (N + T) · n floats, n = selected + (L + 1) · P + T.</li>
  * </ol>
  */
 public final class Attribution {
@@ -249,12 +251,12 @@ public final class Attribution {
         int k = 0;
         for (int i = 0; i < nActive; i++) if (featureRows[i] != null) selected[k++] = i;
         int nLogits = logitRows.length, n = nSel + restCols + nLogits;
-        if ((long) n * n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a dense adjacency of " + n + " nodes does not fit one array; lower --max-feature-nodes");
+        if ((long) n * (nSel + nLogits) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("the adjacency rows of " + (nSel + nLogits) + " targets over " + n + " nodes do not fit one array; lower --max-feature-nodes");
         }
-        float[] adj = new float[n * n];
+        float[] adj = new float[n * (nSel + nLogits)]; // the rows of feature nodes then logits: the others are zero
         for (int r = 0; r < nSel; r++) copyRow(featureRows[selected[r]], selected, adj, r * n);
-        for (int j = 0; j < nLogits; j++) copyRow(logitRows[j], selected, adj, (nSel + restCols + j) * n);
+        for (int j = 0; j < nLogits; j++) copyRow(logitRows[j], selected, adj, (nSel + j) * n);
         int[] layer = af.layer().clone(), position = af.position().clone(), feature = af.feature().clone();
         return new AttributionGraph(m.tokens(), nLayers, layer, position, feature, af.value().clone(), selected, logits.tokens(),
                 logits.probabilities(), adj, tc.scan());

@@ -13,9 +13,6 @@ import dev.loupe.core.kernels.Sgemm;
  * {@code prefix} positions (attention is causal, so a target at position p has zero gradient beyond p).
  */
 final class FrozenOps {
-    /** Query positions per block of the triangular pattern product (one depth block of the GEMM). */
-    private static final int QUERY_BLOCK = 256;
-
     private FrozenOps() {}
 
     /**
@@ -83,12 +80,12 @@ final class FrozenOps {
 
     /**
      * Through attention with a frozen pattern, z[b, q, h] = Σ_k pattern[h, q, k] · v[b, k, h / (heads / kvHeads)]:
-     * gv[b, k, hk] = Σ_{h of hk} Σ_q pattern[h, q, k] · gz[b, q, h]. pattern [heads, pos, pos] is the prompt's; gz
+     * gv[b, k, hk] = Σ_{h of hk} Σ_q pattern[h, q, k] · gz[b, q, h], the prompt's pattern of {@code layer} read from {@code patterns}; gz
      * [batch, prefix, heads, dh] → gv [batch, prefix, kvHeads, dh], copies [0, live) (the rest are zero). The copies
      * are laid side by side so each head is one GEMM [prefix, prefix]ᵀ · [prefix, live · dh]; the pattern is
      * lower-triangular, so each block of queries multiplies only the keys up to its last query.
      */
-    static float[] mix(float[] pattern, int pos, float[] gz, int batch, int live, int prefix, int heads, int kvHeads, int dh) {
+    static float[] mix(FrozenPatterns patterns, int layer, float[] gz, int batch, int live, int prefix, int heads, int kvHeads, int dh) {
         int group = heads / kvHeads, width = live * dh;
         float[] zt = new float[heads * prefix * width], gt = new float[kvHeads * prefix * width];
         for (int b = 0; b < live; b++) { // [b, q, h, :] → [h, q, b, :]
@@ -96,17 +93,19 @@ final class FrozenOps {
                 for (int h = 0; h < heads; h++) System.arraycopy(gz, ((b * prefix + q) * heads + h) * dh, zt, (h * prefix + q) * width + b * dh, dh);
             }
         }
-        Parallel.forRange(kvHeads, 1, (lo, hi) -> {
-            for (int hk = lo; hk < hi; hk++) {
-                for (int h = hk * group; h < (hk + 1) * group; h++) {
-                    for (int q0 = 0; q0 < prefix; q0 += QUERY_BLOCK) {
-                        int q1 = Math.min(prefix, q0 + QUERY_BLOCK);
-                        Sgemm.sgemm(true, false, q1, width, q1 - q0, 1f, pattern, h * pos * pos + q0 * pos, pos, zt, (h * prefix + q0) * width, width,
+        for (int q0 = 0; q0 < prefix; q0 += FrozenPatterns.QUERY_BLOCK) {
+            int q1 = Math.min(prefix, q0 + FrozenPatterns.QUERY_BLOCK), rows = q1 - q0, start = q0;
+            float[] block = patterns.block(layer, q0); // [heads, ld - q0, ld]: this pass reads rows [q0, q1) of it
+            int ld = patterns.keys(q0);
+            Parallel.forRange(kvHeads, 1, (lo, hi) -> {
+                for (int hk = lo; hk < hi; hk++) {
+                    for (int h = hk * group; h < (hk + 1) * group; h++) {
+                        Sgemm.sgemm(true, false, q1, width, rows, 1f, block, h * (ld - start) * ld, ld, zt, (h * prefix + start) * width, width,
                                 1f, gt, hk * prefix * width, width);
                     }
                 }
-            }
-        });
+            });
+        }
         float[] gv = new float[batch * prefix * kvHeads * dh];
         for (int b = 0; b < live; b++) { // [hk, k, b, :] → [b, k, hk, :]
             for (int k = 0; k < prefix; k++) {

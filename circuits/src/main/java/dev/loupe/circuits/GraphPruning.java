@@ -10,7 +10,8 @@ import java.util.Arrays;
  * nodes without incoming ones, until nothing changes.
  *
  * @param nodeMask [n]
- * @param edgeMask [n·n] row-major (target, source)
+ * @param edgeMask [targets · n] over the graph's held rows ({@link AttributionGraph#targetRows}: feature nodes then
+ *                 logits), row-major (target, source); the other rows of the adjacency are zero, so no edge ends there
  * @param cumulativeScores [n]: the share of total influence of the nodes at least as influential as this one
  */
 public record GraphPruning(boolean[] nodeMask, boolean[] edgeMask, double[] cumulativeScores) {
@@ -18,31 +19,32 @@ public record GraphPruning(boolean[] nodeMask, boolean[] edgeMask, double[] cumu
     public static GraphPruning of(AttributionGraph g, double nodeThreshold, double edgeThreshold) {
         if (!(nodeThreshold >= 0 && nodeThreshold <= 1)) throw new IllegalArgumentException("node threshold must be in [0, 1], got " + nodeThreshold);
         if (!(edgeThreshold >= 0 && edgeThreshold <= 1)) throw new IllegalArgumentException("edge threshold must be in [0, 1], got " + edgeThreshold);
-        int n = g.nodes(), nLogits = g.logitTargets().length, nTokens = g.positions(), nFeatures = g.featureNodes();
+        int n = g.nodes(), rows = g.targets(), nLogits = g.logitTargets().length, nTokens = g.positions(), nFeatures = g.featureNodes();
         double[] w = logitWeights(g);
-        float[] a = g.adjacency();
-        double[] influence = Influence.nodeInfluence(a, n, w);
+        float[] a = g.targetRows();
+        double[] influence = Influence.nodeInfluence(g, w);
         boolean[] node = new boolean[n];
         double nt = threshold(influence, nodeThreshold);
         for (int i = 0; i < n; i++) node[i] = influence[i] >= nt || i >= n - nLogits - nTokens;
 
         // the graph of kept nodes, read through the node mask rather than copied; edge scores are made twice (to find
-        // the threshold among the nonzero ones, then to mark the edges) instead of being held [n, n]
+        // the threshold among the nonzero ones, then to mark the edges) instead of being held for every entry
         boolean[] kept = node.clone();
-        double[] sums = Influence.rowAbsSums(a, n, kept);
-        double[] prunedInfluence = Influence.nodeInfluence(a, n, w, kept);
-        double[] rowWeight = new double[n];
-        for (int r = 0; r < n; r++) rowWeight[r] = (prunedInfluence[r] + w[r]) / sums[r];
+        double[] sums = Influence.rowAbsSums(g, kept);
+        double[] prunedInfluence = Influence.nodeInfluence(g, w, kept);
+        double[] rowWeight = new double[rows];
+        for (int r = 0; r < rows; r++) rowWeight[r] = (prunedInfluence[g.targetNode(r)] + w[g.targetNode(r)]) / sums[g.targetNode(r)];
         int nonzero = 0;
-        for (int r = 0; r < n; r++) if (kept[r]) for (int c = 0; c < n; c++) if (kept[c] && a[r * n + c] != 0) nonzero++;
+        for (int r = 0; r < rows; r++) if (kept[g.targetNode(r)]) for (int c = 0; c < n; c++) if (kept[c] && a[r * n + c] != 0) nonzero++;
         double[] scores = new double[nonzero];
         int k = 0;
-        for (int r = 0; r < n; r++) if (kept[r]) for (int c = 0; c < n; c++) if (kept[c] && a[r * n + c] != 0) scores[k++] = Math.abs(a[r * n + c]) * rowWeight[r];
+        for (int r = 0; r < rows; r++) if (kept[g.targetNode(r)]) for (int c = 0; c < n; c++) if (kept[c] && a[r * n + c] != 0) scores[k++] = Math.abs(a[r * n + c]) * rowWeight[r];
         double et = threshold(scores, edgeThreshold); // zero scores change neither the total nor where the share is reached
-        boolean[] edge = new boolean[n * n];
-        for (int r = 0; r < n; r++) {
+        boolean[] edge = new boolean[rows * n];
+        for (int r = 0; r < rows; r++) {
+            boolean target = kept[g.targetNode(r)];
             for (int c = 0; c < n; c++) {
-                float v = kept[r] && kept[c] ? a[r * n + c] : 0f;
+                float v = target && kept[c] ? a[r * n + c] : 0f;
                 edge[r * n + c] = Math.abs(v) * rowWeight[r] >= et;
             }
         }
@@ -53,15 +55,15 @@ public record GraphPruning(boolean[] nodeMask, boolean[] edgeMask, double[] cumu
         while (changed) {
             boolean[] before = node.clone();
             if (!first) {
-                for (int r = 0; r < n; r++) for (int c = 0; c < n; c++) if (!node[r] || !node[c]) edge[r * n + c] = false;
+                for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) if (!node[g.targetNode(r)] || !node[c]) edge[r * n + c] = false;
             }
             first = false;
             boolean[] out = new boolean[n], in = new boolean[n];
-            for (int r = 0; r < n; r++) {
+            for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < n; c++) {
                     if (edge[r * n + c]) {
                         out[c] = true;
-                        in[r] = true;
+                        in[g.targetNode(r)] = true;
                     }
                 }
             }

@@ -11,36 +11,44 @@ final class Influence {
 
     private Influence() {}
 
-    /** Absolute row sums of the dense [n, n] matrix, clamped below at 1e-10 as circuit-tracer does. */
-    static double[] rowAbsSums(float[] a, int n) {
-        return rowAbsSums(a, n, null);
+    /** Absolute row sums of the adjacency, clamped below at 1e-10 as circuit-tracer does (error and token rows: the clamp). */
+    static double[] rowAbsSums(AttributionGraph g) {
+        return rowAbsSums(g, null);
     }
 
     /** The same over the entries whose row and column are both kept ({@code keep} null: all). */
-    static double[] rowAbsSums(float[] a, int n, boolean[] keep) {
+    static double[] rowAbsSums(AttributionGraph g, boolean[] keep) {
+        int n = g.nodes();
+        float[] a = g.targetRows();
         double[] s = new double[n];
-        for (int r = 0; r < n; r++) {
+        java.util.Arrays.fill(s, 1e-10);
+        for (int r = 0; r < g.targets(); r++) {
+            int node = g.targetNode(r);
+            if (keep != null && !keep[node]) continue;
             double t = 0;
-            if (keep == null || keep[r]) for (int c = 0; c < n; c++) if (keep == null || keep[c]) t += Math.abs(a[r * n + c]);
-            s[r] = Math.max(t, 1e-10);
+            for (int c = 0; c < n; c++) if (keep == null || keep[c]) t += Math.abs(a[r * n + c]);
+            s[node] = Math.max(t, 1e-10);
         }
         return s;
     }
 
-    /** Σ_{k≥1} w Â^k over a dense [n, n] adjacency. */
-    static double[] nodeInfluence(float[] a, int n, double[] weights) {
-        return nodeInfluence(a, n, weights, null);
+    /** Σ_{k≥1} w Â^k over the graph's adjacency. */
+    static double[] nodeInfluence(AttributionGraph g, double[] weights) {
+        return nodeInfluence(g, weights, null);
     }
 
     /** The same with the rows and columns of nodes not kept ({@code keep} null: all kept) read as zero. */
-    static double[] nodeInfluence(float[] a, int n, double[] weights, boolean[] keep) {
-        double[] sums = rowAbsSums(a, n, keep), influence = new double[n], cur = weights.clone();
+    static double[] nodeInfluence(AttributionGraph g, double[] weights, boolean[] keep) {
+        int n = g.nodes();
+        float[] a = g.targetRows();
+        double[] sums = rowAbsSums(g, keep), influence = new double[n], cur = weights.clone();
         for (int term = 0; term < MAX_TERMS; term++) {
             double[] next = new double[n];
             boolean any = false;
-            for (int r = 0; r < n; r++) {
-                if (cur[r] == 0 || (keep != null && !keep[r])) continue;
-                double s = cur[r] / sums[r];
+            for (int r = 0; r < g.targets(); r++) {
+                int node = g.targetNode(r);
+                if (cur[node] == 0 || (keep != null && !keep[node])) continue;
+                double s = cur[node] / sums[node];
                 for (int c = 0; c < n; c++) {
                     float v = a[r * n + c];
                     if (v != 0 && (keep == null || keep[c])) {

@@ -2,12 +2,15 @@ package dev.loupe.circuits;
 
 import dev.loupe.core.Autograd;
 import dev.loupe.core.Tensor;
+import dev.loupe.model.ForwardOptions;
 import dev.loupe.model.HookedTransformer;
 import dev.loupe.model.TransformerConfig;
 import dev.loupe.model.TransformerConfig.NormKind;
 import dev.loupe.model.TransformerWeights;
 import dev.loupe.model.TransformerWeights.Block;
 import dev.loupe.model.hooks.ActivationCache;
+import dev.loupe.model.hooks.Hooks;
+import dev.loupe.model.hooks.Site;
 import dev.loupe.sae.transcoder.TranscoderHooks;
 import dev.loupe.sae.transcoder.Transcoders;
 import java.util.ArrayList;
@@ -30,12 +33,12 @@ public final class LocalReplacementModel {
     private final int pos, d, nLayers;
     private final float[][] ln1Inv, ln2Inv; // [layer][pos] 1/σ of the real forward
     private final float[] finalInv;
-    private final float[][] pattern; // [layer][heads·pos·pos]
+    private final FrozenPatterns patterns;
     private final float[][] attnIn, mlpIn, mlpOut; // [layer][pos·d]
     private final float[] lastLogits;
     private final float[][] valueWeight, outWeight, skip; // [layer][out·in] row-major: W_V, W_O, W_skip (null where none)
 
-    private LocalReplacementModel(HookedTransformer model, Transcoders transcoders, int[] tokens, ActivationCache c, Tensor logits) {
+    private LocalReplacementModel(HookedTransformer model, Transcoders transcoders, int[] tokens, ActivationCache c, FrozenPatterns patterns, Tensor logits) {
         TransformerConfig cfg = model.config();
         this.model = model;
         this.transcoders = transcoders;
@@ -46,7 +49,7 @@ public final class LocalReplacementModel {
         boolean centered = cfg.norm() == NormKind.LAYER_NORM;
         ln1Inv = new float[nLayers][];
         ln2Inv = new float[nLayers][];
-        pattern = new float[nLayers][];
+        this.patterns = patterns;
         attnIn = new float[nLayers][];
         mlpIn = new float[nLayers][];
         mlpOut = new float[nLayers][];
@@ -59,7 +62,6 @@ public final class LocalReplacementModel {
             float[] residPre = c.get(b + "hook_resid_pre").data();
             ln1Inv[l] = inverseScales(residPre, pos, d, cfg.normEps(), centered);
             ln2Inv[l] = inverseScales(cfg.parallelResidual() ? residPre : c.get(b + "hook_resid_mid").data(), pos, d, cfg.normEps(), centered);
-            pattern[l] = c.get(b + "attn.hook_pattern").data();
             attnIn[l] = c.get(b + "ln1.hook_normalized").data();
             mlpIn[l] = c.get(b + "ln2.hook_normalized").data();
             mlpOut[l] = c.get(b + "hook_mlp_out").data();
@@ -69,7 +71,7 @@ public final class LocalReplacementModel {
             outWeight[l] = rows(model.weights().blocks().get(l).attn().out().weight(), 0, d);
         }
         finalInv = inverseScales(c.get("blocks." + (nLayers - 1) + ".hook_resid_post").data(), pos, d, cfg.normEps(), centered);
-        lastLogits = java.util.Arrays.copyOfRange(logits.data(), (pos - 1) * cfg.dVocab(), pos * cfg.dVocab());
+        lastLogits = logits.data();
     }
 
     /**
@@ -99,12 +101,27 @@ public final class LocalReplacementModel {
                     + " but the model has " + cfg.nLayers() + " layers of d_model " + cfg.dModel());
         }
         if (tokens.length == 0) throw new IllegalArgumentException("attribution needs at least one token");
-        List<String> hooks = new ArrayList<>(List.of("blocks.*.hook_resid_pre", "blocks.*.attn.hook_pattern", "blocks.*.ln1.hook_normalized", "blocks.*.ln2.hook_normalized",
+        List<String> hooks = new ArrayList<>(List.of("blocks.*.hook_resid_pre", "blocks.*.ln1.hook_normalized", "blocks.*.ln2.hook_normalized",
                 "blocks.*.hook_mlp_out", "blocks." + (cfg.nLayers() - 1) + ".hook_resid_post"));
         if (!cfg.parallelResidual()) hooks.add("blocks.*.hook_resid_mid");
         ActivationCache cache = new ActivationCache();
-        Tensor logits = Autograd.noGrad(() -> model.runWithCache(new int[][] {tokens}, hooks, cache));
-        return new LocalReplacementModel(model, transcoders, tokens, cache, logits);
+        FrozenPatterns patterns = new FrozenPatterns(cfg, tokens.length);
+        Hooks.Builder hb = Hooks.builder(model.hooks()).cache(hooks, cache);
+        for (int l = 0; l < cfg.nLayers(); l++) { // the queries and keys, not the patterns: those are made again block by block
+            Site[] qk = FrozenPatterns.sites(model.hooks(), l);
+            int layer = l;
+            hb.add(qk[0].name(l), (x, ctx) -> {
+                patterns.capture(layer, true, x.data());
+                return x;
+            });
+            hb.add(qk[1].name(l), (x, ctx) -> {
+                patterns.capture(layer, false, x.data());
+                return x;
+            });
+        }
+        Hooks h = hb.build();
+        Tensor logits = Autograd.noGrad(() -> model.forward(new int[][] {tokens}, h, null, ForwardOptions.LAST_LOGITS)); // [1, 1, d_vocab]
+        return new LocalReplacementModel(model, transcoders, tokens, cache, patterns, logits);
     }
 
     /** Rows [from, from + count) of a linear weight [out, in], row-major, read from its packed copy. */
@@ -170,9 +187,14 @@ public final class LocalReplacementModel {
         return layer == nLayers ? finalInv : second ? ln2Inv[layer] : ln1Inv[layer];
     }
 
-    /** The attention pattern [heads·pos·pos] of {@code layer} on the prompt. */
+    /** The attention pattern [heads·pos·pos] of {@code layer} on the prompt (made again from the frozen queries and keys). */
     float[] pattern(int layer) {
-        return pattern[layer];
+        return patterns.dense(layer);
+    }
+
+    /** Bytes held for the frozen patterns (the queries and keys they are made from). */
+    long patternBytes() {
+        return patterns.bytes();
     }
 
     /** Logits [d_vocab] at the last position of the real forward. */
@@ -264,7 +286,7 @@ public final class LocalReplacementModel {
             if (gAttn != null) {
                 int hd = cfg.nHeads() * cfg.dHead(), kvd = cfg.nKvHeads() * cfg.dHead();
                 float[] gz = FrozenOps.linear(gAttn, liveRows, rows, outWeight[l], d, hd);
-                float[] gv = FrozenOps.mix(pattern[l], pos, gz, b, live, prefix, cfg.nHeads(), cfg.nKvHeads(), cfg.dHead());
+                float[] gv = FrozenOps.mix(patterns, l, gz, b, live, prefix, cfg.nHeads(), cfg.nKvHeads(), cfg.dHead());
                 gh1 = FrozenOps.linear(gv, liveRows, rows, valueWeight[l], kvd, d);
             }
             gh1 = inject(gh1, batch, Read.ATTENTION_INPUT, l, prefix);

@@ -8,12 +8,15 @@ import dev.loupe.model.TransformerConfig;
  * Every part is an upper bound (P positions, L layers, H heads, d = d_model, F active features, N feature nodes, T
  * logits, B copies per pass, n = N + (L + 1) · P + T nodes):
  *
- * @param frozen the real forward's kept patterns and activations, 4 · L · (H · P² + 4 · P · d) bytes, plus the largest
- *               transient of the forward and of encoding one layer
+ * @param frozen the real forward's kept queries and keys (4 · L · P · (H + H_kv) · d_head bytes: the patterns are made
+ *               again block by block, {@link FrozenPatterns}) and activations (4 · L · 5 · P · d), plus the largest
+ *               transient: one block of pattern rows with its scores (2 · 4 · H · 256 · P), the forward's MLP, or
+ *               encoding one layer
  * @param features the active-feature lists, 32 · F
  * @param batch one reverse pass's gradients, about {@value #ARRAYS_PER_PASS} arrays of 4 · B · P · d
  * @param rows the logit and visited-feature rows at full width, 4 · (N + T) · (F + (L + 1) · P)
- * @param graph the dense adjacency and its pruning: 4 · n² floats, n² edge flags, 8 · (N + T) · n edge scores
+ * @param graph the adjacency's nonzero rows and their pruning, R = N + T rows of n: 4 · R · n floats, R · n edge
+ *              flags, 8 · R · n edge scores at most, and a few doubles per node — linear in P, not n²
  */
 public record MemoryPlan(long frozen, long features, long batch, long rows, long graph) {
     private static final int ARRAYS_PER_PASS = 12;
@@ -21,10 +24,11 @@ public record MemoryPlan(long frozen, long features, long batch, long rows, long
     /** The plan of a prompt of {@code pos} tokens with {@code active} active features, transcoders {@code width} wide. */
     public static MemoryPlan of(TransformerConfig cfg, int pos, long active, int width, int featureNodes, int logits, int batch) {
         long p = pos, d = cfg.dModel(), l = cfg.nLayers(), h = cfg.nHeads();
-        long frozen = 4 * l * (h * p * p + 4 * p * d) + 4 * Math.max(h * p * p + 8 * p * cfg.dMlp(), p * width);
-        long nodes = Math.min(featureNodes, active), n = nodes + (l + 1) * p + logits;
-        return new MemoryPlan(frozen, 32 * active, ARRAYS_PER_PASS * 4L * batch * p * d, 4 * (nodes + logits) * (active + (l + 1) * p),
-                5 * n * n + 8 * (nodes + logits) * n);
+        long qk = p * (h + cfg.nKvHeads()) * cfg.dHead(), block = 2 * h * Math.min(p, FrozenPatterns.QUERY_BLOCK) * p;
+        long frozen = 4 * l * (qk + 5 * p * d) + 4 * Math.max(block, Math.max(8 * p * cfg.dMlp(), p * width));
+        long nodes = Math.min(featureNodes, active), n = nodes + (l + 1) * p + logits, targets = nodes + logits;
+        return new MemoryPlan(frozen, 32 * active, ARRAYS_PER_PASS * 4L * batch * p * d, 4 * targets * (active + (l + 1) * p),
+                13 * targets * n + 48 * n);
     }
 
     /** The widest layer of {@code tc} (features read there). */

@@ -29,11 +29,42 @@ class AttributionMemoryTest {
         AttributionGraph g = Attribution.graph(model, tc, ids, bounded);
         assertArrayEquals(free.selectedFeatures(), g.selectedFeatures());
         assertArrayEquals(free.logitTargets(), g.logitTargets());
-        assertArrayEquals(free.adjacency(), g.adjacency(), 0f); // every entry, exactly
+        assertArrayEquals(free.denseAdjacency(), g.denseAdjacency(), 0f); // every entry, exactly
         MemoryPlan plan = MemoryPlan.of(cfg, ids.length, active, MemoryPlan.widest(tc), Integer.MAX_VALUE, logits, 2);
         assertTrue(plan.total() <= budget);
-        assertTrue(plan.graph() >= 4L * g.adjacency().length, "the plan covers the adjacency it holds");
+        assertTrue(plan.graph() >= 4L * g.targetRows().length, "the plan covers the adjacency rows it holds");
         System.out.printf("bounded at %d bytes: batch 2, %d nodes, plan %s%n", budget, g.nodes(), plan);
+    }
+
+    @Test
+    void aLongPromptStaysUnderASmallBudget() throws Exception {
+        HookedTransformer model = SharedModels.load("gpt2-tiny-random");
+        Transcoders tc = CircuitsTinyReferenceTest.set("plt-skip");
+        TransformerConfig cfg = model.config();
+        int pos = cfg.nCtx(), nodes = 24;
+        java.util.Random rnd = new java.util.Random(7);
+        int[] ids = new int[pos];
+        ids[0] = 50256;
+        for (int i = 1; i < pos; i++) ids[i] = rnd.nextInt(50000);
+        LocalReplacementModel m = LocalReplacementModel.of(model, tc, ids);
+        int active = Attribution.of(m).features().size();
+        long budget = 4L << 20; // 4 MiB beyond the weights
+        AttributionOptions opt = AttributionOptions.DEFAULTS.withMaxFeatureNodes(nodes).withMaxMemory(budget);
+        int batch = Attribution.batchSize(cfg, tc, pos, active, opt);
+        MemoryPlan plan = MemoryPlan.of(cfg, pos, active, MemoryPlan.widest(tc), nodes, 10, batch);
+        AttributionGraph g = Attribution.graph(model, tc, ids, opt);
+        AttributionGraph free = Attribution.graph(model, tc, ids, AttributionOptions.DEFAULTS.withMaxFeatureNodes(nodes).withBatchSize(batch));
+        assertArrayEquals(free.selectedFeatures(), g.selectedFeatures());
+        assertArrayEquals(free.targetRows(), g.targetRows(), 0f);
+        // what is held is what the plan counts: the queries and keys the patterns are made from, the adjacency's nonzero rows
+        long patterns = m.patternBytes();
+        assertTrue(patterns + 4L * cfg.nLayers() * 5 * pos * cfg.dModel() <= plan.frozen(), "patterns " + patterns + " within " + plan);
+        assertTrue(patterns < 4L * cfg.nLayers() * cfg.nHeads() * pos * pos, "less than the patterns themselves");
+        assertTrue(4L * g.targetRows().length <= plan.graph(), "adjacency rows within " + plan);
+        assertTrue(plan.total() <= budget, plan + " within the budget");
+        long dense = 4L * g.nodes() * g.nodes();
+        assertTrue(dense > plan.graph(), "a dense [n, n] adjacency (" + dense + " bytes) would be over the plan's " + plan.graph());
+        System.out.printf("%d tokens, %d nodes, batch %d under %d bytes: plan %s%n", pos, g.nodes(), batch, budget, plan);
     }
 
     @Test

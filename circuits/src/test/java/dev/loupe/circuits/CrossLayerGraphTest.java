@@ -35,7 +35,7 @@ class CrossLayerGraphTest {
         AttributionGraph g = Attribution.graph(model, clt, ids, AttributionOptions.DEFAULTS);
         int last = ids.length - 1;
         double maxAbs = 0;
-        for (float v : g.adjacency()) maxAbs = Math.max(maxAbs, Math.abs(v));
+        for (float v : g.targetRows()) maxAbs = Math.max(maxAbs, Math.abs(v));
         float[] clean = run(model, clt, ids, -1, null);
 
         // the three layer-0 features with the largest edges into the top logit, and the largest edge from a layer-0 feature into a layer-3 one

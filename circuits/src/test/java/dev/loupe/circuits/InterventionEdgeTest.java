@@ -31,7 +31,7 @@ class InterventionEdgeTest {
         AttributionGraph g = Attribution.graph(model, tc, ids, AttributionOptions.DEFAULTS);
         int n = g.nodes(), nLayers = g.nLayers(), last = ids.length - 1, vocab = model.config().dVocab();
         double maxAbs = 0;
-        for (float v : g.adjacency()) maxAbs = Math.max(maxAbs, Math.abs(v));
+        for (float v : g.targetRows()) maxAbs = Math.max(maxAbs, Math.abs(v));
 
         float[] cleanLogits = run(model, tc, ids, FeatureEdits.NONE, null);
         // the five features with the largest edges into the top logit, and the layer-0 feature with the largest edge into any layer-1 feature

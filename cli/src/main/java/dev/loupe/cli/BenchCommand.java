@@ -46,7 +46,7 @@ final class BenchCommand implements Command {
                                           [--layers 12 --d-model 768 --heads 12 --vocab 50257 --ctx 1024] [--seed 0]
                    loupe bench forward --model DIR [--dtype f32|stored] [--batch 8 --pos 128] [--cache PATTERN ... | --last-logits]
                                        [--warmup 2 --iters 5]
-                   loupe bench decode --model DIR [--dtype f32|stored] [--tokens 128 --prompt-len 1] [--warmup 1 --iters 3] [--read-mib 512]
+                   loupe bench decode --model DIR [--dtype f32|stored] [--tokens 128 --prompt-len 1] [--warmup 1 --iters 3] [--read-mib 1024]
             make-model writes a Hugging Face folder with random weights: with --shape, a real model's exact
             published dimensions and config (SHAPES) plus a tokenizer.json of its vocabulary size; else a
             GPT-2 of the given sizes. --dtype bf16 stores the weights as BF16 (default f32).
@@ -55,7 +55,8 @@ final class BenchCommand implements Command {
             or with --last-logits only the last position's logits (a prefill).
             decode times greedy batch-1 generation with the KV cache, prefill excluded (tokens/s), and
             compares the weight bytes it streams per second with a read bandwidth measured in the same run
-            (summing a --read-mib buffer, far larger than the caches).
+            (the median of 9 passes summing a --read-mib buffer, far larger than the caches, after the peak RSS
+            is taken; its spread is printed and kept in the result).
             Both report peak heap (sum of heap pools' peaks) and peak RSS, the memory bound 1.15 x weights
             (the checkpoint, or widened with --dtype f32) + activations (estimated) + JVM baseline (an empty
             JVM's RSS with the same flags) and whether the peak RSS holds it, and end with a line
@@ -140,6 +141,9 @@ final class BenchCommand implements Command {
         return 0;
     }
 
+    /** Timed passes of the read-bandwidth measurement after each decode benchmark. */
+    private static final int READ_PASSES = 9;
+
     private int decode(String[] argv) throws Exception {
         Args args = new Args("bench decode", argv, 1, Set.of("model", "dtype", "tokens", "prompt-len", "warmup", "iters", "seed", "read-mib"), Set.of());
         int n = args.intOr("tokens", 128), promptLen = positive(args, "prompt-len", 1);
@@ -166,11 +170,13 @@ final class BenchCommand implements Command {
         r.put("prompt_len", promptLen).put("tokens", n);
         bound(args, MemoryBound.decodeActivations(t.config(), promptLen + n)).report(r, r.get("peak_rss_mib").asDouble());
         long streamed = streamedBytes(t);
-        double read = ReadBandwidth.measure((long) positive(args, "read-mib", 512) << 20, 5), effective = streamed * r.get("median_tok_s").asDouble();
+        ReadBandwidth bw = ReadBandwidth.measure((long) positive(args, "read-mib", 1024) << 20, READ_PASSES);
+        double read = bw.medianBytesPerSecond(), effective = streamed * r.get("median_tok_s").asDouble();
         r.put("weight_bytes_per_token", streamed).put("effective_gb_s", effective / 1e9).put("read_gb_s", read / 1e9)
-                .put("bandwidth_pct", 100 * effective / read);
-        System.out.printf("weights streamed per token %.1f MB: %.2f GB/s effective, %.2f GB/s read bandwidth measured now (%.0f%%)%n",
-                streamed / 1e6, effective / 1e9, read / 1e9, 100 * effective / read);
+                .put("read_gb_s_min", bw.minBytesPerSecond() / 1e9).put("read_gb_s_max", bw.maxBytesPerSecond() / 1e9)
+                .put("read_mib", bw.bufferBytes() >> 20).put("bandwidth_pct", 100 * effective / read);
+        System.out.printf("weights streamed per token %.1f MB: %.2f GB/s effective; read bandwidth measured now %s: %.0f%% of the median%n",
+                streamed / 1e6, effective / 1e9, bw.describe(), 100 * effective / read);
         ArrayNode ids = r.putArray("ids"), gen = r.putArray("generated");
         for (int id : prompt[0]) ids.add(id);
         for (int id : generated) gen.add(id);

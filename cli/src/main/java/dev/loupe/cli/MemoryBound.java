@@ -1,6 +1,7 @@
 package dev.loupe.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.core.kernels.Attention;
 import dev.loupe.model.TransformerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,6 +16,14 @@ import java.util.List;
  * the widened weights' with {@code --dtype f32}) + the activations
  * the measured computation holds + the JVM's own baseline, the resident memory of a JVM started with this
  * process's flags that loads nothing ({@link #main}, run as a child process).
+ *
+ * <p>The activations by mode: a forward (prefill) holds the residual stream and one block's temporaries of every
+ * position plus the logits it returns ({@link #forwardActivations}); a cached forward adds the bytes of the
+ * tensors its cache keeps; greedy decoding holds the KV cache of every position (a sliding-window layer's ring
+ * only its window), one token's forward and its logits ({@link #decodeActivations}). The 0.15 × weights is all the
+ * slack there is for what else the process holds: the JVM's compiled code, metaspace and collector tables above an
+ * empty JVM's, the tokenizer, the young generation, and dead temporaries between collections; the heap the
+ * launcher allows ({@code LOUPE_HEAP_ROOM}) is what bounds the last (README "Memory").
  *
  * @param weightBytes the checkpoint's bytes, or the resident weights' when they are widened to float32
  * @param activationBytes an estimate of the activations live at the computation's peak (see the factories)
@@ -34,9 +43,20 @@ record MemoryBound(long weightBytes, long activationBytes, long jvmBaselineBytes
         return 4 * (rows * (c.dModel() + block) + logitRows * c.dVocab()) + cachedBytes;
     }
 
-    /** Greedy decoding of {@code positions} positions at batch 1: the KV cache, one token's forward and its logits. */
+    /**
+     * Greedy decoding of {@code positions} positions at batch 1: the KV cache (keys and values of every position,
+     * only the window's in a sliding-window layer with a window shorter than the sequence, plus the one layer's
+     * visible keys and values such a layer lays out in order), one token's forward and its logits.
+     */
     static long decodeActivations(TransformerConfig c, long positions) {
-        long kv = 2L * c.nLayers() * positions * c.nKvHeads() * c.dHead();
+        long kvPositions = 0, span = 0;
+        for (int l = 0; l < c.nLayers(); l++) {
+            int window = c.attention(l).window();
+            boolean ring = window > 0 && window < positions;
+            kvPositions += ring ? window : positions;
+            if (ring) span = Math.min(positions, window + Attention.KEY_BLOCK);
+        }
+        long kv = 2L * (kvPositions + span) * c.nKvHeads() * c.dHead();
         return 4 * kv + forwardActivations(c, 1, 1, 0);
     }
 

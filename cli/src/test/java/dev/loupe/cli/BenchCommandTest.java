@@ -42,6 +42,9 @@ class BenchCommandTest {
         assertEquals(6, dec.get("generated").size());
         assertEquals(2, dec.get("ids").size());
         assertTrue(dec.get("read_gb_s").asDouble() > 0 && dec.get("bandwidth_pct").asDouble() > 0);
+        assertTrue(dec.get("read_gb_s_min").asDouble() <= dec.get("read_gb_s").asDouble()
+                && dec.get("read_gb_s").asDouble() <= dec.get("read_gb_s_max").asDouble(), "median within the passes' spread");
+        assertEquals(8, dec.get("read_mib").asInt());
         assertTrue(dec.has("weights_mib") && dec.has("activations_mib") && dec.has("rss_bound_holds"));
         assertEquals(m.transformer().weights().parameters().values().stream().filter(t -> t.rank() == 2 && !t.hasData())
                 .mapToLong(t -> t.residentBytes()).sum(), dec.get("weight_bytes_per_token").asLong(),

@@ -122,6 +122,42 @@ public final class Ops {
         return out;
     }
 
+    /**
+     * {@link #softcap} written over x's own data, for a tensor its caller owns (nothing else reads it) and no
+     * gradient flows through: the same bits without a second copy (a prefill's logits are the largest tensor).
+     */
+    public static Tensor softcapInPlace(Tensor x, float cap) {
+        requireUntracked("softcapInPlace", x);
+        float[] o = x.data();
+        int d = x.size(-1);
+        byRows(o.length / d, d, (lo, hi) -> SoftCap.apply(o, lo * d, (hi - lo) * d, cap));
+        return x;
+    }
+
+    /** {@link #activation} written over x's own data; the same conditions and bits as {@link #softcapInPlace}. */
+    public static Tensor activationInPlace(Tensor x, Activation f) {
+        requireUntracked("activationInPlace", x);
+        int d = x.size(-1);
+        float[] xd = x.data();
+        byRows(d == 0 ? 0 : x.numel() / d, d, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) f.apply(xd, xd, r * d, d);
+        });
+        return x;
+    }
+
+    /** {@link #mul} written over a's own data; the same conditions and bits as {@link #softcapInPlace}. */
+    public static Tensor mulInPlace(Tensor a, Tensor b) {
+        requireSame("mulInPlace", a, b);
+        requireUntracked("mulInPlace", a, b);
+        float[] x = a.data(), y = b.data();
+        for (int i = 0; i < x.length; i++) x[i] *= y[i];
+        return a;
+    }
+
+    private static void requireUntracked(String op, Tensor... ts) {
+        if (Autograd.needed(ts)) throw new IllegalArgumentException(op + ": a gradient flows through its input; use the copying op");
+    }
+
     /** LayerNorm over the last dimension; gain/bias [d] or null. */
     public static Tensor layerNorm(Tensor x, Tensor gain, Tensor bias, float eps) {
         int d = x.size(-1), rows = x.numel() / d;

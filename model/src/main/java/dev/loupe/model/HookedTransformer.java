@@ -1,5 +1,6 @@
 package dev.loupe.model;
 
+import dev.loupe.core.Autograd;
 import dev.loupe.core.Ops;
 import dev.loupe.core.Tensor;
 import dev.loupe.core.kernels.Attention;
@@ -95,10 +96,11 @@ public final class HookedTransformer {
         return logits(x);
     }
 
-    /** The unembedding, then the final soft-cap where the model has one. */
+    /** The unembedding, then the final soft-cap where the model has one (over the fresh logits, unless a gradient flows). */
     private Tensor logits(Tensor x) {
         Tensor logits = linear(x, w.unembed());
-        return cfg.finalSoftcap() > 0 ? Ops.softcap(logits, cfg.finalSoftcap()) : logits;
+        if (cfg.finalSoftcap() <= 0) return logits;
+        return Autograd.needed(logits) ? Ops.softcap(logits, cfg.finalSoftcap()) : Ops.softcapInPlace(logits, cfg.finalSoftcap());
     }
 
     /** Whether this model's forward has hook point {@code site} at {@code layer}: the switch for every optional step. */
@@ -190,19 +192,21 @@ public final class HookedTransformer {
             q = hooks.fire(l, Site.ROT_Q, Ops.rotary(q, spec.rotary(), start), start); // [batch, pos, n_heads, d_head]
             k = hooks.fire(l, Site.ROT_K, Ops.rotary(k, spec.rotary(), start), start); // [batch, pos, n_kv_heads, d_head]
         }
+        boolean patternHooked = hooks.active(l, Site.ATTN_SCORES) || hooks.active(l, Site.PATTERN);
         Tensor keys = k, values = v;
-        int capacity = pos;
-        if (kv != null) {
-            kv.write(l, k, v);
-            keys = kv.keys(l);
-            values = kv.values(l);
-            capacity = kv.capacity();
+        int keyCount = pos, capacity = pos;
+        if (kv != null) { // with a sliding window the cache may hand back only the keys from the window's start on
+            KvCache.Span span = kv.append(l, k, v, patternHooked);
+            keys = span.keys();
+            values = span.values();
+            keyCount = span.count();
+            capacity = span.keyCapacity();
         }
-        Attention.Dims dims = new Attention.Dims(batch, pos, start + pos, capacity, h, kvh, dh, cfg.causal(), spec.window(),
+        Attention.Dims dims = new Attention.Dims(batch, pos, keyCount, capacity, h, kvh, dh, cfg.causal(), spec.window(),
                 cfg.attnSoftcap());
         float scale = cfg.attnScale();
         Tensor z; // the [batch, n_heads, query_pos, key_pos] tensors are made only where a hook reads them
-        if (hooks.active(l, Site.ATTN_SCORES) || hooks.active(l, Site.PATTERN)) {
+        if (patternHooked) {
             Tensor scores = hooks.fire(l, Site.ATTN_SCORES, Ops.attentionScores(q, keys, dims, scale), start); // [batch, n_heads, query_pos, key_pos]
             Tensor pattern = hooks.fire(l, Site.PATTERN, Ops.softmax(scores), start);
             z = Ops.attentionMix(pattern, values, dims);
@@ -213,17 +217,25 @@ public final class HookedTransformer {
         return linear(z.reshape(batch, pos, h * dh), a.out()); // [batch, pos, d_model]
     }
 
+    /**
+     * The MLP. Where no hook reads or replaces its hidden pre-activations and no gradient flows, the activation
+     * (and the gating) is written over the pre-activation's own array: the same bits, two [batch, pos, d_mlp]
+     * temporaries fewer.
+     */
     private Tensor mlp(int l, Tensor x, Hooks hooks, int start) {
         TransformerWeights.Mlp m = w.blocks().get(l).mlp();
         if (m.gate() == null) {
             Tensor pre = hooks.fire(l, Site.MLP_PRE, linear(x, m.in()), start); // [batch, pos, d_mlp]
-            Tensor post = hooks.fire(l, Site.MLP_POST, Ops.activation(pre, cfg.activation()), start);
-            return linear(post, m.out());
+            boolean own = !hooks.active(l, Site.MLP_PRE) && !Autograd.needed(pre);
+            Tensor post = own ? Ops.activationInPlace(pre, cfg.activation()) : Ops.activation(pre, cfg.activation());
+            return linear(hooks.fire(l, Site.MLP_POST, post, start), m.out());
         }
         Tensor gate = hooks.fire(l, Site.MLP_PRE, linear(x, m.gate()), start); // [batch, pos, d_mlp]
         Tensor up = hooks.fire(l, Site.MLP_PRE_LINEAR, linear(x, m.in()), start);
-        Tensor post = hooks.fire(l, Site.MLP_POST, Ops.mul(Ops.activation(gate, cfg.activation()), up), start);
-        return linear(post, m.out());
+        boolean own = !hooks.active(l, Site.MLP_PRE) && !hooks.active(l, Site.MLP_PRE_LINEAR) && !Autograd.needed(gate, up);
+        Tensor post = own ? Ops.mulInPlace(Ops.activationInPlace(gate, cfg.activation()), up)
+                : Ops.mul(Ops.activation(gate, cfg.activation()), up);
+        return linear(hooks.fire(l, Site.MLP_POST, post, start), m.out());
     }
 
     /** This model's norm (its kind, eps and Gemma's 1 + w) with the weights {@code n}, over the last dimension of x. */

@@ -18,6 +18,11 @@ import java.util.Arrays;
  * Both compute every query block with the same calls, so they give the same bits.
  */
 public final class Attention {
+    /**
+     * Key positions the kernels sum over in blocks of: a key range that starts at a multiple of this (with the keys
+     * before it masked) gives the bits of the range starting at 0, so a caller may drop whole masked blocks.
+     */
+    public static final int KEY_BLOCK = Sgemm.KC;
     /** Queries per streamed block: the scratch is QUERY_BLOCK x keys floats per thread. */
     static final int QUERY_BLOCK = 64;
     /** Floats per vector in {@link Softmax}: a key range that starts and ends on whole vectors sums as the full row does. */

@@ -25,7 +25,7 @@ class HalfPackedMatrixTest {
     private static final int[] ROW_COUNTS = {1, 2, 3, 7, 13, 64, 200};
 
     @ParameterizedTest(name = "{0} n={1} k={2}")
-    @CsvSource({"BF16, 1, 1", "BF16, 64, 64", "BF16, 130, 513", "BF16, 700, 300", "BF16, 2100, 20",
+    @CsvSource({"BF16, 1, 1", "BF16, 64, 64", "BF16, 130, 513", "BF16, 700, 300", "BF16, 1400, 300", "BF16, 2100, 20",
             "F16, 65, 257", "F16, 300, 768", "F16, 7, 3"})
     void productsEqualFloat32OnTheWidenedWeight(Precision precision, int n, int k) {
         Random r = new Random(31L * n + k);

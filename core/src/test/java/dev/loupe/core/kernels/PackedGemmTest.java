@@ -25,7 +25,7 @@ class PackedGemmTest {
 
     static Stream<Arguments> shapes() {
         List<Arguments> out = new ArrayList<>();
-        int[][] fixed = {{1, 1}, {64, 64}, {65, 257}, {2100, 20}, {40, 600}, {300, 768}, {130, 513}, {7, 3}, {1000, 300}};
+        int[][] fixed = {{1, 1}, {64, 64}, {65, 257}, {2100, 20}, {40, 600}, {300, 768}, {130, 513}, {7, 3}, {1000, 300}, {1400, 300}};
         for (int[] s : fixed) out.add(Arguments.of(s[0], s[1], 31L * s[0] + s[1]));
         Random r = new Random(7);
         for (int i = 0; i < 12; i++) out.add(Arguments.of(1 + r.nextInt(700), 1 + r.nextInt(900), (long) i));

@@ -34,7 +34,14 @@ public final class SafeTensorsWriter {
     private static final ObjectMapper JSON = Json.MAPPER;
     private static final int BUFFER_BYTES = 1 << 20;
 
-    private record Pending(TensorInfo info, Supplier<Tensor> floats, Supplier<long[]> longs) {}
+    private record Pending(TensorInfo info, Supplier<Tensor> floats, Supplier<long[]> longs, RowSource rows) {}
+
+    /** Produces a matrix's rows one at a time, for {@link #addRows}. */
+    @FunctionalInterface
+    public interface RowSource {
+        /** Writes row {@code row} into {@code out} (the row's length; its previous contents are any). */
+        void row(int row, float[] out);
+    }
 
     private final Map<String, Pending> tensors = new LinkedHashMap<>();
     private final Map<String, String> metadata = new TreeMap<>();
@@ -61,7 +68,16 @@ public final class SafeTensorsWriter {
      */
     public SafeTensorsWriter add(String name, DType dtype, int[] shape, Supplier<Tensor> source) {
         if (!dtype.isFloating()) throw new IllegalArgumentException(name + ": " + dtype + " is not a floating type; use addLongs");
-        return put(new Pending(new TensorInfo(name, dtype, shape), source, null));
+        return put(new Pending(new TensorInfo(name, dtype, shape), source, null, null));
+    }
+
+    /**
+     * Adds a float matrix [rows, cols] produced row by row while the file is written, so that it is never held whole
+     * (a matrix larger than memory, or than one array, can be written).
+     */
+    public SafeTensorsWriter addRows(String name, DType dtype, int rows, int cols, RowSource source) {
+        if (!dtype.isFloating()) throw new IllegalArgumentException(name + ": " + dtype + " is not a floating type; use addLongs");
+        return put(new Pending(new TensorInfo(name, dtype, new int[] {rows, cols}), null, null, source));
     }
 
     /** Adds integer values stored as {@code dtype} (I64, I32, I16, I8, U8 or BOOL) with the given shape. */
@@ -72,7 +88,7 @@ public final class SafeTensorsWriter {
             throw new IllegalArgumentException(name + ": shape " + Arrays.toString(shape) + " holds " + info.numel()
                     + " elements but " + values.length + " values were given");
         }
-        return put(new Pending(info, null, () -> values));
+        return put(new Pending(info, null, () -> values, null));
     }
 
     private SafeTensorsWriter put(Pending p) {
@@ -150,17 +166,12 @@ public final class SafeTensorsWriter {
             if (!Arrays.equals(t.shape(), info.shape())) {
                 throw new IllegalArgumentException(what + " was declared " + Arrays.toString(info.shape()) + " but its source gave " + t);
             }
-            float[] d = t.data();
-            for (int i = 0; i < d.length; ) {
-                int n = Math.min(d.length - i, buf.remaining() / elem);
-                if (info.dtype() == DType.F32) {
-                    buf.asFloatBuffer().put(d, i, n);
-                    buf.position(buf.position() + 4 * n);
-                } else {
-                    for (int j = i; j < i + n; j++) Encode.putFloat(buf, info.dtype(), d[j]);
-                }
-                i += n;
-                flush(ch, buf);
+            floats(ch, buf, t.data(), info.dtype());
+        } else if (p.rows() != null) {
+            float[] row = new float[info.shape()[1]];
+            for (int r = 0; r < info.shape()[0]; r++) {
+                p.rows().row(r, row);
+                floats(ch, buf, row, info.dtype());
             }
         } else {
             long[] v = p.longs().get();
@@ -171,6 +182,21 @@ public final class SafeTensorsWriter {
             flush(ch, buf);
         }
         return info.nbytes();
+    }
+
+    private static void floats(WritableByteChannel ch, ByteBuffer buf, float[] d, DType dtype) throws IOException {
+        int elem = dtype.itemSize();
+        for (int i = 0; i < d.length; ) {
+            int n = Math.min(d.length - i, buf.remaining() / elem);
+            if (dtype == DType.F32) {
+                buf.asFloatBuffer().put(d, i, n);
+                buf.position(buf.position() + 4 * n);
+            } else {
+                for (int j = i; j < i + n; j++) Encode.putFloat(buf, dtype, d[j]);
+            }
+            i += n;
+            flush(ch, buf);
+        }
     }
 
     private static void flush(WritableByteChannel ch, ByteBuffer buf) throws IOException {
