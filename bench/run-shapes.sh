@@ -11,7 +11,9 @@
 # and said so. The 8B checkpoint is deleted after it is measured. Ends with a markdown table.
 #
 # Usage: bench/run-shapes.sh [SHAPE ...]     (default: all five; env OUT=/tmp/loupe-shapes THREADS=2
-#        TOKENS=64 decode tokens, TORCH=1 to run the PyTorch peer, KEEP8B=1 to keep the 8B checkpoint)
+#        TOKENS=64 decode tokens, TORCH=1 to run the PyTorch peer, KEEP8B=1 to keep the 8B checkpoint,
+#        DTYPES="stored f32" weights to measure, KINDS="prefill cached decode" measurements to run,
+#        BUILD=0 to skip the build, e.g. when it ran before the quiet window)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -19,6 +21,8 @@ OUT="${OUT:-/tmp/loupe-shapes}"
 THREADS="${THREADS:-2}"
 TOKENS="${TOKENS:-64}"
 TORCH="${TORCH:-1}"
+DTYPES="${DTYPES:-stored f32}"
+KINDS=" ${KINDS:-prefill cached decode} "
 PY=/usr/bin/python3
 SHAPES=("$@")
 [[ ${#SHAPES[@]} -gt 0 ]] || SHAPES=(gpt2-small llama-3.2-1b qwen3-0.6b gemma-2-2b llama-3.1-8b)
@@ -76,8 +80,13 @@ measure() {
   done < <(nice -n 5 "$@" 2>&1)
 }
 
-echo "== build"
-./mvnw-local -q -DskipTests package
+# wanted KIND: whether KINDS asks for this measurement.
+wanted() { [[ "$KINDS" == *" $1 "* ]]; }
+
+if [[ "${BUILD:-1}" == 1 ]]; then
+  echo "== build"
+  ./mvnw-local -q -DskipTests package
+fi
 for shape in "${SHAPES[@]}"; do
   params="${PARAMS[$shape]:?unknown shape $shape}"
   dir="$OUT/$shape-bf16"
@@ -86,29 +95,29 @@ for shape in "${SHAPES[@]}"; do
     if ! fits $((params * 2)); then echo "   skipped: cannot hold the BF16 weights now"; continue; fi
     nice -n 5 ./loupe bench make-model --shape "$shape" --dtype bf16 --out "$dir" 2>&1 | grep -v incubator
   fi
-  for dtype in stored f32; do
+  for dtype in $DTYPES; do
     if [[ $dtype == f32 ]]; then bytes=$((params * 4)) tag="$shape F32"; else bytes=$((params * 2)) tag="$shape BF16"; fi
     if ! fits "$bytes"; then
       echo "   $tag skipped: needs $((bytes / 1048576)) MiB of weights, $(($(available) / 1048576)) MiB available"
       continue
     fi
-    LOUPE_HEAP_ROOM=$(room "$dir" "$bytes" 512 512 0) \
-      measure "$tag|prefill" ./loupe bench forward --model "$dir" --dtype "$dtype" --batch 1 --pos 512 --warmup 1 --iters 3
-    LOUPE_HEAP_ROOM=$(room "$dir" "$bytes" 512 512 512) \
+    if wanted prefill; then LOUPE_HEAP_ROOM=$(room "$dir" "$bytes" 512 512 0) \
+      measure "$tag|prefill" ./loupe bench forward --model "$dir" --dtype "$dtype" --batch 1 --pos 512 --warmup 1 --iters 3; fi
+    if wanted cached; then LOUPE_HEAP_ROOM=$(room "$dir" "$bytes" 512 512 512) \
       measure "$tag|cached" ./loupe bench forward --model "$dir" --dtype "$dtype" --batch 1 --pos 512 \
-      --cache 'blocks.*.hook_resid_post' --warmup 1 --iters 3
-    LOUPE_HEAP_ROOM=$(room "$dir" "$bytes" $((-1 - TOKENS)) 0 0) \
-      measure "$tag|decode" ./loupe bench decode --model "$dir" --dtype "$dtype" --tokens "$TOKENS" --warmup 1 --iters 3
+      --cache 'blocks.*.hook_resid_post' --warmup 1 --iters 3; fi
+    if wanted decode; then LOUPE_HEAP_ROOM=$(room "$dir" "$bytes" $((-1 - TOKENS)) 0 0) \
+      measure "$tag|decode" ./loupe bench decode --model "$dir" --dtype "$dtype" --tokens "$TOKENS" --warmup 1 --iters 3; fi
   done
-  if [[ "$shape" == llama-3.2-1b ]] && fits $((params * 2 + 4294967296)); then
+  if [[ "$shape" == llama-3.2-1b ]] && wanted prefill && fits $((params * 2 + 4294967296)); then
     LOUPE_HEAP_ROOM=$(room "$dir" $((params * 2)) 4096 1 0) \
       measure "$shape BF16, 4096-token prefill (last logits)|prefill" ./loupe bench forward --model "$dir" --batch 1 --pos 4096 --last-logits --warmup 0 --iters 1
   fi
   # PyTorch reads the file into memory and upcasts: about 2 + 4 bytes a parameter.
   if [[ "$TORCH" == 1 ]] && fits $((params * 6)); then
-    measure "$shape F32 (PyTorch)|prefill" "$PY" bench/torch_shapes.py forward --model "$dir" --batch 1 --pos 512 --threads "$THREADS"
-    measure "$shape F32 (PyTorch)|cached" "$PY" bench/torch_shapes.py forward --model "$dir" --batch 1 --pos 512 --resid-post --threads "$THREADS"
-    measure "$shape F32 (PyTorch)|decode" "$PY" bench/torch_shapes.py decode --model "$dir" --tokens "$TOKENS" --threads "$THREADS"
+    ! wanted prefill || measure "$shape F32 (PyTorch)|prefill" "$PY" bench/torch_shapes.py forward --model "$dir" --batch 1 --pos 512 --threads "$THREADS"
+    ! wanted cached || measure "$shape F32 (PyTorch)|cached" "$PY" bench/torch_shapes.py forward --model "$dir" --batch 1 --pos 512 --resid-post --threads "$THREADS"
+    ! wanted decode || measure "$shape F32 (PyTorch)|decode" "$PY" bench/torch_shapes.py decode --model "$dir" --tokens "$TOKENS" --threads "$THREADS"
   elif [[ "$TORCH" == 1 ]]; then
     echo "   PyTorch skipped: needs ~$((params * 6 / 1048576)) MiB"
   fi
@@ -133,7 +142,8 @@ for r in rows:
         t.setdefault("bounds", []).append(f'{kind} {r["peak_rss_mib"]}/{r["rss_bound_mib"]} {"ok" if r["rss_bound_holds"] else "OVER"}')
         t["terms"] = f'{r["weights_mib"]}, {r["jvm_baseline_mib"]}'
     if "effective_gb_s" in r:
-        t["bw"] = f'{r["effective_gb_s"]:.2f} ({r["bandwidth_pct"]:.0f}% of {r["read_gb_s"]:.2f})'
+        spread = f', {r["read_gb_s_min"]:.1f}–{r["read_gb_s_max"]:.1f}' if "read_gb_s_min" in r else ""
+        t["bw"] = f'{r["effective_gb_s"]:.2f} ({r["bandwidth_pct"]:.0f}% of {r["read_gb_s"]:.2f}{spread})'
 f = lambda v: "–" if v is None else f"{v:.1f}" if isinstance(v, float) else str(v)
 print("| shape, weights | load s | prefill 512 tok/s | cached fwd 512 tok/s | decode tok/s | decode GB/s (% of read GB/s) | peak RSS MiB | peak RSS / bound MiB | weights, JVM baseline MiB | load avg |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")

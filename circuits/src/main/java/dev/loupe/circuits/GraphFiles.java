@@ -35,8 +35,13 @@ public final class GraphFiles {
 
     private GraphFiles() {}
 
-    /** Writes the unpruned graph's tensors. */
-    public static void writeTensors(AttributionGraph g, Path file) throws IOException {
+    /**
+     * Writes the unpruned graph's tensors; the adjacency as circuit-tracer's dense {@code adjacency_matrix} [n, n], or,
+     * with {@code targetRowsOnly} (for long prompts, where n² floats would not fit the disk: 45 GB at 8,192 tokens of a
+     * 12-layer model), only its nonzero rows: {@code adjacency_rows} [N + T, n] and {@code adjacency_row_nodes} int64
+     * [N + T], the node each row is the target of (the other rows are zero).
+     */
+    public static void writeTensors(AttributionGraph g, Path file, boolean targetRowsOnly) throws IOException {
         int nActive = g.activeFeature().length, n = g.nodes();
         long[] feats = new long[nActive * 3];
         for (int i = 0; i < nActive; i++) {
@@ -46,13 +51,19 @@ public final class GraphFiles {
         }
         SafeTensorsWriter w = new SafeTensorsWriter()
                 .metadata("semantics", "circuit-tracer Graph: rows targets, cols sources; nodes = selected features, errors (layer-major), tokens, logits")
-                .addRows("adjacency_matrix", DType.F32, n, n, g::adjacencyRow)
                 .addLongs("active_features", DType.I64, feats, nActive, 3)
                 .add("activation_values", Tensor.of(g.activationValues(), nActive))
                 .addLongs("selected_features", DType.I64, longs(g.selectedFeatures()), g.selectedFeatures().length)
                 .addLongs("logit_targets", DType.I64, longs(g.logitTargets()), g.logitTargets().length)
                 .add("logit_probabilities", Tensor.of(g.logitProbabilities(), g.logitTargets().length))
                 .addLongs("input_tokens", DType.I64, longs(g.inputTokens()), g.inputTokens().length);
+        if (targetRowsOnly) {
+            long[] nodes = new long[g.targets()];
+            for (int r = 0; r < nodes.length; r++) nodes[r] = g.targetNode(r);
+            w.add("adjacency_rows", Tensor.of(g.targetRows(), g.targets(), n)).addLongs("adjacency_row_nodes", DType.I64, nodes, nodes.length);
+        } else {
+            w.addRows("adjacency_matrix", DType.F32, n, n, g::adjacencyRow);
+        }
         if (g.scan() != null) w.metadata("scan", g.scan());
         w.write(file);
     }
@@ -172,10 +183,10 @@ public final class GraphFiles {
         return o;
     }
 
-    /** Writes graph.safetensors and graph.json into {@code dir} (created if needed), each atomically. */
-    public static void write(Path dir, AttributionGraph g, ObjectNode json) throws IOException {
+    /** Writes graph.safetensors ({@link #writeTensors}) and graph.json into {@code dir} (created if needed), each atomically. */
+    public static void write(Path dir, AttributionGraph g, ObjectNode json, boolean targetRowsOnly) throws IOException {
         Files.createDirectories(dir);
-        writeTensors(g, dir.resolve(TENSORS));
+        writeTensors(g, dir.resolve(TENSORS), targetRowsOnly);
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
         AtomicFile.write(dir.resolve(JSON_FILE), ch -> ch.write(ByteBuffer.wrap(bytes)));
     }

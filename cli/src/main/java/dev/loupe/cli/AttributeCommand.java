@@ -34,6 +34,7 @@ final class AttributeCommand implements Command {
             Usage: loupe attribute --model SRC --transcoders DIR (--prompt TEXT | --ids 1,2,3) --out DIR
                                    [--max-n-logits 10] [--desired-logit-prob 0.95] [--node-threshold 0.8]
                                    [--edge-threshold 0.98] [--max-feature-nodes N] [--max-memory BYTES] [--batch-size B]
+                                   [--adjacency dense|rows]
                    loupe attribute --model SRC --transcoders DIR (--prompt TEXT | --ids 1,2,3) --qk LAYER.HEAD@QPOS,KPOS
                                    [--top 10] [--out DIR]
             Replaces every MLP by its transcoder, freezes attention patterns and norm scales on the prompt, and computes
@@ -50,6 +51,9 @@ final class AttributeCommand implements Command {
                                        refuses the prompt up front with the estimate (frozen forward, rows, adjacency)
               --batch-size B           targets per backward pass (default 32; the most, under --max-memory)
               --out DIR                writes DIR/graph.safetensors (unpruned) and DIR/graph.json (pruned, front-end schema)
+              --adjacency rows         graph.safetensors holds only the adjacency's nonzero rows (adjacency_rows [N+T, n],
+                                       adjacency_row_nodes) instead of the dense adjacency_matrix [n, n] (default dense:
+                                       4·n² bytes on disk, n ≈ (layers + 1) · tokens; 45 GB at 8,192 tokens of GPT-2 small)
               --slug NAME              the graph's name in graph.json (default: the --out folder's name)
               --qk L.H@Q,K             QK attribution instead of a graph: head H of layer L, its score from query position Q
                                        to key position K split over (query-side node × key-side node) pairs through the
@@ -61,7 +65,7 @@ final class AttributeCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = new Args(name(), argv, 0, ModelOptions.with("transcoders", "prompt", "ids", "out", "max-n-logits", "desired-logit-prob",
-                "node-threshold", "edge-threshold", "max-feature-nodes", "max-memory", "batch-size", "slug", "qk", "top"), Set.of());
+                "node-threshold", "edge-threshold", "max-feature-nodes", "max-memory", "batch-size", "slug", "qk", "top", "adjacency"), Set.of());
         if (args.has("prompt") == args.has("ids")) throw new Args.UsageException(name() + ": give exactly one of --prompt and --ids");
         QkOption qk = args.has("qk") ? QkOption.parse(args.get("qk")) : null;
         Path out = qk != null && !args.has("out") ? null : Path.of(args.require("out"));
@@ -76,6 +80,8 @@ final class AttributeCommand implements Command {
         if (args.has("batch-size")) opt = opt.withBatchSize(args.intOr("batch-size", 32));
         if (args.has("max-memory")) opt = opt.withMaxMemory(parseBytes(args.get("max-memory")));
 
+        String adjacency = args.getOr("adjacency", "dense");
+        if (!adjacency.equals("dense") && !adjacency.equals("rows")) throw new Args.UsageException(name() + ": --adjacency must be dense or rows, got " + adjacency);
         long t0 = System.nanoTime();
         AttributionGraph g = Attribution.graph(m.transformer(), tc, ids, opt);
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -85,7 +91,7 @@ final class AttributeCommand implements Command {
         IntFunction<String> text = tok == null ? Integer::toString : tok::tokenText;
         String prompt = args.has("prompt") ? args.get("prompt") : (tok == null ? args.get("ids") : tok.decode(ids));
         ObjectNode json = GraphFiles.json(g, pruning, scores, args.getOr("slug", out.getFileName().toString()), prompt, text, nodeThreshold, edgeThreshold);
-        GraphFiles.write(out, g, json);
+        GraphFiles.write(out, g, json, adjacency.equals("rows"));
 
         int keptNodes = 0, keptEdges = 0;
         for (boolean b : pruning.nodeMask()) if (b) keptNodes++;

@@ -23,6 +23,28 @@ class AttributeCommandTest {
     Path dir;
 
     @Test
+    void adjacencyRowsHoldTheDenseMatrixsNonzeroRows() throws Exception {
+        JsonNode prompt = Json.MAPPER.readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
+        StringBuilder ids = new StringBuilder();
+        for (JsonNode id : prompt) ids.append(ids.isEmpty() ? "" : ",").append(id.asInt());
+        Path out = dir.resolve("rows");
+        CliRunner r = CliRunner.run("attribute", "--model", SharedModels.path("gpt2-tiny-random").toString(), "--transcoders",
+                SharedModels.path("circuits-tiny/plt-jumprelu").toString(), "--ids", ids.toString(), "--adjacency", "rows", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        try (WeightStore got = SafeTensors.open(out.resolve("graph.safetensors"));
+             WeightStore want = SafeTensors.open(SharedModels.path("circuits-tiny/plt-jumprelu.graph.safetensors"))) {
+            float[] dense = want.tensor("adjacency").data(), rows = got.tensor("adjacency_rows").data();
+            long[] nodes = got.longs("adjacency_row_nodes");
+            int n = (int) Math.round(Math.sqrt(dense.length));
+            float[] rebuilt = new float[dense.length];
+            for (int r2 = 0; r2 < nodes.length; r2++) System.arraycopy(rows, r2 * n, rebuilt, (int) nodes[r2] * n, n);
+            assertArrayEquals(dense, rebuilt, 1e-4f); // every other row of the reference is zero
+        }
+        assertEquals(2, CliRunner.run("attribute", "--model", SharedModels.path("gpt2-tiny-random").toString(), "--transcoders", SharedModels.path("circuits-tiny/plt-jumprelu").toString(),
+                "--ids", "1,2", "--adjacency", "sparse", "--out", out.toString()).exitCode());
+    }
+
+    @Test
     void writesTheReferenceGraphAndAPrunedJson() throws Exception {
         JsonNode prompt = Json.MAPPER.readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
         StringBuilder ids = new StringBuilder();

@@ -1,9 +1,7 @@
 package dev.loupe.server.wire;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -18,14 +16,14 @@ public final class Npy {
 
     private Npy() {}
 
+    /** {@code t} as {@code .npy} in one array of exactly its length (small responses; large ones are {@link #write}n). */
     public static byte[] encode(NamedTensor t) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) length(t));
-        try {
-            write(t, out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        byte[] header = header(t);
+        ByteBuffer b = ByteBuffer.allocate(header.length + (int) t.nbytes()).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(header);
+        if (t.isFloat()) b.asFloatBuffer().put(t.floats());
+        else b.asLongBuffer().put(t.longs());
+        return b.array();
     }
 
     /** Bytes of {@code t} as {@code .npy}. */

@@ -48,7 +48,9 @@ public enum TensorEncoding {
 
     /** Bytes of a response carrying {@code extras} (small JSON fields) and {@code tensors}. */
     public byte[] encode(ObjectNode extras, List<NamedTensor> tensors) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        if (this == NPY) return Npy.encode(only(tensors));
+        long length = length(extras, tensors);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(length > 0 ? (int) length : 8192);
         try {
             write(extras, tensors, out);
         } catch (IOException e) {
