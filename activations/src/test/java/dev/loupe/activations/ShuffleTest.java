@@ -76,6 +76,20 @@ class ShuffleTest {
     }
 
     @Test
+    void rerunWithAnotherSeedOrSourceIsRefusedNamingTheField() throws Exception {
+        SyntheticStore.write(tmp.resolve("in"), 3, 300, 4);
+        SyntheticStore.write(tmp.resolve("in2"), 3, 300, 4);
+        Path out = tmp.resolve("out");
+        StoreManifest m = shuffle(tmp.resolve("in"), out, 50_000, 1);
+        assertEquals(m, shuffle(tmp.resolve("in"), out, 50_000, 1), "the same job resumes (here: is already complete)");
+        var e = assertThrows(IllegalArgumentException.class, () -> shuffle(tmp.resolve("in"), out, 50_000, 2));
+        assertTrue(e.getMessage().contains(out.toString()) && e.getMessage().contains("its seed differs"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> shuffle(tmp.resolve("in2"), out, 50_000, 1));
+        assertTrue(e.getMessage().contains("its source differs"), e.getMessage());
+        assertEquals(List.of(), Verifier.verify(out), "the refused runs left the store as it was");
+    }
+
+    @Test
     void corruptShardIsReportedAndShuffleLeavesNothingBehind() throws Exception {
         Path in = tmp.resolve("in");
         SyntheticStore.write(in, 4, 500, 8);

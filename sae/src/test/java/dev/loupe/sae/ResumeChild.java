@@ -27,17 +27,27 @@ public final class ResumeChild {
         return o;
     }
 
+    /** The transcoder runs' options: the SAE run's with a JumpReLU sparsity coefficient. */
+    static TrainOptions.Builder transcoderOptions(Path ckpt) {
+        TrainOptions.Builder o = options(ckpt);
+        o.coefficient = 0.01;
+        return o;
+    }
+
+    /** A JumpReLU cross-layer ({@code clt}) or per-layer ({@code plt}) transcoder over layers 0 and 1, d_model 4, 8 features. */
+    static TranscoderSpec spec(String kind) {
+        return new TranscoderSpec(kind.equals("clt") ? TranscoderSpec.CLT : TranscoderSpec.PLT, "jumprelu", new int[] {0, 1}, 4, 8, 0,
+                TranscoderHooks.MLP, "synthetic");
+    }
+
     /** Trains {@code kind} ({@code sae}, {@code clt} or {@code plt}) with checkpoints in {@code ckpt} (null: none) and writes it to {@code out}. */
     static void train(String kind, Path ckpt, Path out, SaeTrainer.StepListener listener) throws IOException {
-        TrainOptions.Builder o = options(ckpt);
         if (kind.equals("sae")) {
-            SaeLensFormat.write(new SaeTrainer(CONFIG, o.build(), new TensorSource(ResumeTest.data(), 16, 9)).onStep(listener).train(), out);
+            SaeLensFormat.write(new SaeTrainer(CONFIG, options(ckpt).build(), new TensorSource(ResumeTest.data(), 16, 9)).onStep(listener).train(), out);
             return;
         }
-        TranscoderSpec spec = new TranscoderSpec(kind.equals("clt") ? TranscoderSpec.CLT : TranscoderSpec.PLT, "jumprelu", new int[] {0, 1}, 4, 8, 0,
-                TranscoderHooks.MLP, "synthetic");
-        o.coefficient = 0.01;
-        TranscoderWeights w = new TranscoderTrainer(spec, o.build(), new TensorSource(ResumeTest.data(), 16, 9)).onStep(listener).train();
+        TranscoderWeights w = new TranscoderTrainer(spec(kind), transcoderOptions(ckpt).build(), new TensorSource(ResumeTest.data(), 16, 9))
+                .onStep(listener).train();
         if (w.toTranscoders() instanceof CrossLayerTranscoder clt) CircuitTracerFormat.write(clt, out);
         else CircuitTracerFormat.write((TranscoderSet) w.toTranscoders(), out);
     }

@@ -99,6 +99,21 @@ class ResumeTest {
         assertTrue(e.getMessage().contains("seed: the checkpoint has 42, this run has 7"), e.getMessage());
     }
 
+    @Test
+    void resumingATranscoderUnderOtherOptionsOrAnotherSpecIsRefused() throws Exception {
+        Path ckpt = dir.resolve("t.ckpt");
+        ResumeChild.train("clt", ckpt, dir.resolve("t"), (s, st) -> {});
+        TrainOptions.Builder other = ResumeChild.transcoderOptions(ckpt);
+        other.coefficient = 0.02;
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new TranscoderTrainer(ResumeChild.spec("clt"), other.build(), new TensorSource(data(), 16, 9)).train());
+        assertTrue(e.getMessage().contains(ckpt.toString()) && e.getMessage().contains("coefficient: the checkpoint has 0.01, this run has 0.02"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TranscoderTrainer(ResumeChild.spec("plt"),
+                ResumeChild.transcoderOptions(ckpt).build(), new TensorSource(data(), 16, 9)).train());
+        assertTrue(e.getMessage().contains(ckpt.toString()) && e.getMessage().contains("different dictionary"), e.getMessage());
+    }
+
     static long checkpointStep(Path ckpt) {
         if (!Files.exists(ckpt)) return -1;
         try (WeightStore ws = SafeTensors.open(ckpt)) {

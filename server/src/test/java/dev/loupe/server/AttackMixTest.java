@@ -147,7 +147,7 @@ class AttackMixTest {
     }
 
     /** {@code main} in a JVM of its own with this one's class path; its stderr goes to ours. */
-    private static Process javaProcess(List<String> flags, Class<?> main, String... args) throws IOException {
+    static Process javaProcess(List<String> flags, Class<?> main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules", "jdk.incubator.vector"));
         cmd.addAll(flags);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
@@ -155,7 +155,8 @@ class AttackMixTest {
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
-    private static int port(Process child) throws IOException {
+    /** The port a server process started with {@link AttackServerMain} prints. */
+    static int port(Process child) throws IOException {
         BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         for (String line; (line = r.readLine()) != null; ) {
             if (line.startsWith("PORT ")) return Integer.parseInt(line.substring(5).strip());
