@@ -6,7 +6,8 @@
 # Usage: bench/run-attribution.sh [TOKENS="64 256 1024 2048"] [WIDTH=24576] [L0=64] [MAX_FEATURES=1024] [BATCH=16]
 # Needs Debian's python3-torch; both sides use 2 threads. Writes the models under ${BENCH_TMP:-/tmp/loupe-attr-bench}.
 # XMX (default 14g): the JVM heap limit. ADJACENCY=rows: Loupe writes only the adjacency's nonzero rows. POSITIONS (default 2048): the model's n_positions (prompts longer than 2,048 need more). TORCH=0 runs Loupe alone;
-# TORCH_AS (e.g. 16g) runs the PyTorch side under that address-space limit (prlimit --as), to find where it stops.
+# TORCH_AS (e.g. 16g) runs the PyTorch side under that address-space limit (prlimit --as), to find where it stops; its
+# progress (time and peak RSS after each phase and batch) goes to $TMP/torch-P.log, to extrapolate a run that stops.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOKENS="${1:-64 256 1024 2048}" WIDTH="${2:-24576}" L0="${3:-64}" MAXF="${4:-1024}" BATCH="${5:-16}"
@@ -27,5 +28,5 @@ for PN in $TOKENS; do
     | grep -E "^[0-9]+ tokens|graph built|needs about|Exception|Error" | tr '\n' ' ' | sed "s/^/loupe P=$P: /"; echo
   [[ "${TORCH:-1}" == 0 ]] && continue
   LIMIT=(); [[ -n "${TORCH_AS:-}" ]] && LIMIT=(prlimit "--as=$(numfmt --from=iec "${TORCH_AS^^}")")
-  "${LIMIT[@]}" /usr/bin/python3 "$ROOT/bench/torch_attribution.py" "$MODEL" "$TMP/tc-$WIDTH" "$IDS" "$N" "$BATCH" 2 2>&1 | tail -3 | sed "s/^/torch P=$P: /" || true
+  "${LIMIT[@]}" /usr/bin/python3 "$ROOT/bench/torch_attribution.py" "$MODEL" "$TMP/tc-$WIDTH" "$IDS" "$N" "$BATCH" 2 2>&1 | tee "$TMP/torch-$P.log" | tail -3 | sed "s/^/torch P=$P: /" || true
 done
