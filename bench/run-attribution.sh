@@ -5,7 +5,7 @@
 # MAX_FEATURES feature nodes otherwise, BATCH targets per backward; Loupe runs under --max-memory ${MAX_MEMORY:-13g}.
 # Usage: bench/run-attribution.sh [TOKENS="64 256 1024 2048"] [WIDTH=24576] [L0=64] [MAX_FEATURES=1024] [BATCH=16]
 # Needs Debian's python3-torch; both sides use 2 threads. Writes the models under ${BENCH_TMP:-/tmp/loupe-attr-bench}.
-# XMX (default 14g): the JVM heap limit. ADJACENCY=rows: Loupe writes only the adjacency's nonzero rows. POSITIONS (default 2048): the model's n_positions (prompts longer than 2,048 need more). TORCH=0 runs Loupe alone;
+# XMX (default 14g): the JVM heap limit. ADJACENCY=rows: Loupe writes only the adjacency's nonzero rows. POSITIONS (default 2048): the model's n_positions (prompts longer than 2,048 need more). TORCH=0 runs Loupe alone, LOUPE=0 PyTorch alone;
 # TORCH_AS (e.g. 16g) runs the PyTorch side under that address-space limit (prlimit --as), to find where it stops; its
 # progress (time and peak RSS after each phase and batch) goes to $TMP/torch-P.log, to extrapolate a run that stops.
 set -euo pipefail
@@ -22,7 +22,7 @@ for PN in $TOKENS; do
   P=${PN%%:*} N=$MAXF; [[ "$PN" == *:* ]] && N=${PN##*:}
   echo "load average before P=$P: $(cut -d' ' -f1-3 /proc/loadavg)"
   IDS=$(/usr/bin/python3 -c "import random; random.seed($P); print(','.join(['50256'] + [str(random.randrange(50000)) for _ in range($P - 1)]))")
-  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx${XMX:-14g} -Dloupe.threads=2 \
+  [[ "${LOUPE:-1}" == 0 ]] || "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx${XMX:-14g} -Dloupe.threads=2 \
     -cp "$ROOT/cli/target/loupe-cli.jar:$ROOT/cli/target/lib/*" dev.loupe.cli.Main attribute --model "$MODEL" \
     --transcoders "$TMP/tc-$WIDTH" --ids "$IDS" --max-feature-nodes "$N" --batch-size "$BATCH" --max-memory "${MAX_MEMORY:-13g}" --adjacency "${ADJACENCY:-dense}" --out "$TMP/graph-$P" 2>&1 \
     | grep -E "^[0-9]+ tokens|graph built|needs about|Exception|Error" | tr '\n' ' ' | sed "s/^/loupe P=$P: /"; echo
