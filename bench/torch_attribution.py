@@ -77,6 +77,7 @@ with torch.enable_grad():
     final = ln(x, "ln_f", "ln_f", scale)
 
 log("forward of the copies")
+CHUNK = int(os.environ.get("ATTR_CHUNK", 65536))  # features per gather: its transient is 4 · B · CHUNK · d bytes (3 GiB at B = 16)
 def rows(targets):  # targets: list of (layer or L for logits, pos, direction); one backward from the deepest target
     b = len(targets); outs, grads = [], []
     for tl in sorted({t[0] for t in targets}):
@@ -92,8 +93,8 @@ def rows(targets):  # targets: list of (layer or L for logits, pos, direction); 
     for l, g in enumerate(gs[:-1]):
         if g is None: continue
         g = g[:b]; a, e = layer_start[l], layer_start[l + 1]
-        for c0 in range(a, e, 65536):  # feature columns in chunks: gather the gradient at each feature's position
-            c1 = min(e, c0 + 65536); f = feats[c0:c1]
+        for c0 in range(a, e, CHUNK):  # feature columns in chunks: gather the gradient at each feature's position
+            c1 = min(e, c0 + CHUNK); f = feats[c0:c1]
             out[:, c0:c1] = torch.einsum("bnd,nd->bn", g[:, f[:, 1]], tcs[l]["W_dec"][f[:, 2]]) * vals[c0:c1]
         out[:, F + l * P:F + (l + 1) * P] = (g * err[l]).sum(-1)
     out[:, F + L * P:] = (gs[-1][:b] * tok).sum(-1)
