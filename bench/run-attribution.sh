@@ -5,8 +5,9 @@
 # MAX_FEATURES feature nodes otherwise, BATCH targets per backward; Loupe runs under --max-memory ${MAX_MEMORY:-13g}.
 # Usage: bench/run-attribution.sh [TOKENS="64 256 1024 2048"] [WIDTH=24576] [L0=64] [MAX_FEATURES=1024] [BATCH=16]
 # Needs Debian's python3-torch; both sides use 2 threads. Writes the models under ${BENCH_TMP:-/tmp/loupe-attr-bench}.
-# XMX (default 14g): the JVM heap limit. ADJACENCY=rows: Loupe writes only the adjacency's nonzero rows. POSITIONS (default 2048): the model's n_positions (prompts longer than 2,048 need more). TORCH=0 runs Loupe alone;
-# TORCH_AS (e.g. 16g) runs the PyTorch side under that address-space limit (prlimit --as), to find where it stops.
+# XMX (default 14g): the JVM heap limit. ADJACENCY=rows: Loupe writes only the adjacency's nonzero rows. POSITIONS (default 2048): the model's n_positions (prompts longer than 2,048 need more). TORCH=0 runs Loupe alone, LOUPE=0 PyTorch alone;
+# TORCH_AS (e.g. 16g) runs the PyTorch side under that address-space limit (prlimit --as), to find where it stops; its
+# progress (time and peak RSS after each phase and batch) goes to $TMP/torch-P.log, to extrapolate a run that stops.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOKENS="${1:-64 256 1024 2048}" WIDTH="${2:-24576}" L0="${3:-64}" MAXF="${4:-1024}" BATCH="${5:-16}"
@@ -21,11 +22,11 @@ for PN in $TOKENS; do
   P=${PN%%:*} N=$MAXF; [[ "$PN" == *:* ]] && N=${PN##*:}
   echo "load average before P=$P: $(cut -d' ' -f1-3 /proc/loadavg)"
   IDS=$(/usr/bin/python3 -c "import random; random.seed($P); print(','.join(['50256'] + [str(random.randrange(50000)) for _ in range($P - 1)]))")
-  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx${XMX:-14g} -Dloupe.threads=2 \
+  [[ "${LOUPE:-1}" == 0 ]] || "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx${XMX:-14g} -Dloupe.threads=2 \
     -cp "$ROOT/cli/target/loupe-cli.jar:$ROOT/cli/target/lib/*" dev.loupe.cli.Main attribute --model "$MODEL" \
     --transcoders "$TMP/tc-$WIDTH" --ids "$IDS" --max-feature-nodes "$N" --batch-size "$BATCH" --max-memory "${MAX_MEMORY:-13g}" --adjacency "${ADJACENCY:-dense}" --out "$TMP/graph-$P" 2>&1 \
     | grep -E "^[0-9]+ tokens|graph built|needs about|Exception|Error" | tr '\n' ' ' | sed "s/^/loupe P=$P: /"; echo
   [[ "${TORCH:-1}" == 0 ]] && continue
   LIMIT=(); [[ -n "${TORCH_AS:-}" ]] && LIMIT=(prlimit "--as=$(numfmt --from=iec "${TORCH_AS^^}")")
-  "${LIMIT[@]}" /usr/bin/python3 "$ROOT/bench/torch_attribution.py" "$MODEL" "$TMP/tc-$WIDTH" "$IDS" "$N" "$BATCH" 2 2>&1 | tail -3 | sed "s/^/torch P=$P: /" || true
+  "${LIMIT[@]}" /usr/bin/python3 "$ROOT/bench/torch_attribution.py" "$MODEL" "$TMP/tc-$WIDTH" "$IDS" "$N" "$BATCH" 2 2>&1 | tee "$TMP/torch-$P.log" | tail -3 | sed "s/^/torch P=$P: /" || true
 done

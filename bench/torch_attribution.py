@@ -25,6 +25,8 @@ ids = [int(t) for t in ids_csv.split(",")]; P = len(ids)
 def gelu(x): return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
 t0 = time.time()
+def log(what):  # progress on stderr, to extrapolate a run stopped by a limit
+    print(f"{what} at {time.time() - t0:.1f} s, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10} MiB", file=sys.stderr, flush=True)
 # phase 1: real forward, frozen quantities
 scale, pattern, mlp_in, mlp_out = {}, [], [], []
 def ln(x, name, p, frozen=None):
@@ -58,6 +60,7 @@ probs = logits.softmax(-1); tp, ti = probs.sort(descending=True)
 n_logit = min(10, int((tp.cumsum(0) < 0.95).sum()) + 1)
 WU = W["wte.weight"]; logit_dirs = WU[ti[:n_logit]] - WU.mean(0)
 cols = F + (L + 1) * P
+log(f"{F} active features")
 tok = W["wte.weight"][ids]
 
 # phase 3: one forward of B copies of the replacement model, its graph kept for every backward (as circuit-tracer does)
@@ -73,6 +76,8 @@ with torch.enable_grad():
         x = mid + mlp_out[l]; posts.append(x)
     final = ln(x, "ln_f", "ln_f", scale)
 
+log("forward of the copies")
+CHUNK = int(os.environ.get("ATTR_CHUNK", 65536))  # features per gather: its transient is 4 · B · CHUNK · d bytes (3 GiB at B = 16)
 def rows(targets):  # targets: list of (layer or L for logits, pos, direction); one backward from the deepest target
     b = len(targets); outs, grads = [], []
     for tl in sorted({t[0] for t in targets}):
@@ -88,18 +93,20 @@ def rows(targets):  # targets: list of (layer or L for logits, pos, direction); 
     for l, g in enumerate(gs[:-1]):
         if g is None: continue
         g = g[:b]; a, e = layer_start[l], layer_start[l + 1]
-        for c0 in range(a, e, 65536):  # feature columns in chunks: gather the gradient at each feature's position
-            c1 = min(e, c0 + 65536); f = feats[c0:c1]
+        for c0 in range(a, e, CHUNK):  # feature columns in chunks: gather the gradient at each feature's position
+            c1 = min(e, c0 + CHUNK); f = feats[c0:c1]
             out[:, c0:c1] = torch.einsum("bnd,nd->bn", g[:, f[:, 1]], tcs[l]["W_dec"][f[:, 2]]) * vals[c0:c1]
         out[:, F + l * P:F + (l + 1) * P] = (g * err[l]).sum(-1)
     out[:, F + L * P:] = (gs[-1][:b] * tok).sum(-1)
     return out
 
 logit_rows = torch.cat([rows([(L, P - 1, logit_dirs[j]) for j in range(a, min(n_logit, a + B))]) for a in range(0, n_logit, B)])
+log("logit rows")
 feature_rows = {}
 def visit(idx):
     r = rows([(int(feats[i, 0]), int(feats[i, 1]), tcs[int(feats[i, 0])]["W_enc"][int(feats[i, 2])]) for i in idx])
     for j, i in enumerate(idx): feature_rows[i] = r[j]
+    log(f"{len(feature_rows)} feature rows")
 budget = min(budget, F)
 if budget == F:
     for a in range(0, F, B): visit(list(range(a, min(F, a + B))))
