@@ -26,6 +26,17 @@ public final class Sgemm {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
     /** Half-width shorts: L 16-bit values, widened to one float vector. */
     private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    /** Full-width shorts: 2 L 16-bit values, read as L int pairs by the row kernels. */
+    private static final VectorSpecies<Short> W = VectorSpecies.of(short.class, S.vectorShape());
+    /** Tile positions of the even and odd columns of 2 L: {@code 2q} and {@code 2q + 1}. */
+    private static final int[] EVEN = new int[L], ODD = new int[L];
+
+    static {
+        for (int q = 0; q < L; q++) {
+            EVEN[q] = 2 * q;
+            ODD[q] = 2 * q + 1;
+        }
+    }
 
     /**
      * Rows of the register tile. The micro-kernel keeps MR x 4 vector accumulators (24 of the 32 AVX-512
@@ -532,27 +543,30 @@ public final class Sgemm {
     }
 
     /**
-     * {@link #rowKernel} over a bfloat16 panel, widened in registers as in {@link #kernelBf16}: the same
-     * fused multiply-add chains, hence the same bits, while half the bytes stream from memory.
+     * {@link #rowKernel} over a bfloat16 panel, widened in registers without crossing lanes: each depth row of
+     * the panel (NR values) is read as two full vectors of int pairs, and a pair's low half (the even column,
+     * shifted up) and high half (the odd column, masked) are each a float32. Even and odd columns keep their own
+     * accumulators and are interleaved into the tile once per block, so every column has the same fused
+     * multiply-add chain as in {@link #kernelBf16}, hence the same bits, while half the bytes stream from memory.
+     * Everything stays in this one method: a vector passed to a helper that C2 does not inline is boxed, which
+     * made a first version five times slower.
      */
     private static void rowKernelBf16(int kc, float[] a, int ai, short[] hp, int bi, float[] tile) {
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector e0 = FloatVector.zero(S), o0 = e0, e1 = e0, o1 = e0;
         for (int p = 0; p < kc; p++) {
             int pb = bi + p * NR;
             FloatVector av = FloatVector.broadcast(S, a[ai + p]);
-            c0 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c0);
-            c1 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c1);
-            c2 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 2 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c2);
-            c3 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 3 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c3);
+            IntVector v0 = ShortVector.fromArray(W, hp, pb).reinterpretAsInts();
+            IntVector v1 = ShortVector.fromArray(W, hp, pb + 2 * L).reinterpretAsInts();
+            e0 = av.fma(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e0);
+            o0 = av.fma(v0.and(0xFFFF0000).reinterpretAsFloats(), o0);
+            e1 = av.fma(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e1);
+            o1 = av.fma(v1.and(0xFFFF0000).reinterpretAsFloats(), o1);
         }
-        c0.intoArray(tile, 0);
-        c1.intoArray(tile, L);
-        c2.intoArray(tile, 2 * L);
-        c3.intoArray(tile, 3 * L);
+        e0.intoArray(tile, 0, EVEN, 0);
+        o0.intoArray(tile, 0, ODD, 0);
+        e1.intoArray(tile, 2 * L, EVEN, 0);
+        o1.intoArray(tile, 2 * L, ODD, 0);
     }
 
     /**
@@ -586,36 +600,31 @@ public final class Sgemm {
 
     /** {@link #rowKernelBf16} over two panels at once, laid out as in {@link #rowKernel2}. */
     private static void rowKernelBf16x2(int kc, float[] a, int ai, short[] hp, int bi, int off, float[] tile) {
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
-        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S), d2 = FloatVector.zero(S), d3 = FloatVector.zero(S);
+        FloatVector e0 = FloatVector.zero(S), o0 = e0, e1 = e0, o1 = e0, f0 = e0, g0 = e0, f1 = e0, g1 = e0;
         for (int p = 0; p < kc; p++) {
             int pb = bi + p * NR, qb = pb + off;
             FloatVector av = FloatVector.broadcast(S, a[ai + p]);
-            c0 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c0);
-            c1 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c1);
-            c2 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 2 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c2);
-            c3 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 3 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c3);
-            d0 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d0);
-            d1 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb + L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d1);
-            d2 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb + 2 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d2);
-            d3 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb + 3 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d3);
+            IntVector v0 = ShortVector.fromArray(W, hp, pb).reinterpretAsInts();
+            IntVector v1 = ShortVector.fromArray(W, hp, pb + 2 * L).reinterpretAsInts();
+            IntVector w0 = ShortVector.fromArray(W, hp, qb).reinterpretAsInts();
+            IntVector w1 = ShortVector.fromArray(W, hp, qb + 2 * L).reinterpretAsInts();
+            e0 = av.fma(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e0);
+            o0 = av.fma(v0.and(0xFFFF0000).reinterpretAsFloats(), o0);
+            e1 = av.fma(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e1);
+            o1 = av.fma(v1.and(0xFFFF0000).reinterpretAsFloats(), o1);
+            f0 = av.fma(w0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), f0);
+            g0 = av.fma(w0.and(0xFFFF0000).reinterpretAsFloats(), g0);
+            f1 = av.fma(w1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), f1);
+            g1 = av.fma(w1.and(0xFFFF0000).reinterpretAsFloats(), g1);
         }
-        c0.intoArray(tile, 0);
-        c1.intoArray(tile, L);
-        c2.intoArray(tile, 2 * L);
-        c3.intoArray(tile, 3 * L);
-        d0.intoArray(tile, NR);
-        d1.intoArray(tile, NR + L);
-        d2.intoArray(tile, NR + 2 * L);
-        d3.intoArray(tile, NR + 3 * L);
+        e0.intoArray(tile, 0, EVEN, 0);
+        o0.intoArray(tile, 0, ODD, 0);
+        e1.intoArray(tile, 2 * L, EVEN, 0);
+        o1.intoArray(tile, 2 * L, ODD, 0);
+        f0.intoArray(tile, NR, EVEN, 0);
+        g0.intoArray(tile, NR, ODD, 0);
+        f1.intoArray(tile, NR + 2 * L, EVEN, 0);
+        g1.intoArray(tile, NR + 2 * L, ODD, 0);
     }
 
     /** C[0..mr, 0..nr) = alpha * tile + beta * C, not reading C when beta is 0. */
