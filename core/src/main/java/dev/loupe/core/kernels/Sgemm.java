@@ -218,7 +218,7 @@ public final class Sgemm {
                                 if (hp != null && !half) kernelBf16(kc, ap, rows * pc + ir * kc, hp, bi, tile);
                                 else kernel(kc, ap, rows * pc + ir * kc, bp, bi, tile);
                             } else if (hp != null && !half) {
-                                rowKernelBf16(kc, a, ai, hp, bi, tile);
+                                rowKernelBf16x2(kc, a, ai, hp, bi, 0, tile);
                             } else {
                                 rowKernel(kc, a, ai, bp, bi, tile);
                             }
@@ -263,7 +263,7 @@ public final class Sgemm {
                     if (bf16) rowKernelBf16x2(kc, a, ai + pc, hp, bi, off, tile);
                     else rowKernel2(kc, a, ai + pc, bp, bi, off, tile);
                 } else if (bf16) {
-                    rowKernelBf16(kc, a, ai + pc, hp, bi, tile);
+                    rowKernelBf16x2(kc, a, ai + pc, hp, bi, 0, tile);
                 } else {
                     rowKernel(kc, a, ai + pc, bp, bi, tile);
                 }
@@ -543,33 +543,6 @@ public final class Sgemm {
     }
 
     /**
-     * {@link #rowKernel} over a bfloat16 panel, widened in registers without crossing lanes: each depth row of
-     * the panel (NR values) is read as two full vectors of int pairs, and a pair's low half (the even column,
-     * shifted up) and high half (the odd column, masked) are each a float32. Even and odd columns keep their own
-     * accumulators and are interleaved into the tile once per block, so every column has the same fused
-     * multiply-add chain as in {@link #kernelBf16}, hence the same bits, while half the bytes stream from memory.
-     * Everything stays in this one method: a vector passed to a helper that C2 does not inline is boxed, which
-     * made a first version five times slower.
-     */
-    private static void rowKernelBf16(int kc, float[] a, int ai, short[] hp, int bi, float[] tile) {
-        FloatVector e0 = FloatVector.zero(S), o0 = e0, e1 = e0, o1 = e0;
-        for (int p = 0; p < kc; p++) {
-            int pb = bi + p * NR;
-            FloatVector av = FloatVector.broadcast(S, a[ai + p]);
-            IntVector v0 = ShortVector.fromArray(W, hp, pb).reinterpretAsInts();
-            IntVector v1 = ShortVector.fromArray(W, hp, pb + 2 * L).reinterpretAsInts();
-            e0 = av.fma(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e0);
-            o0 = av.fma(v0.and(0xFFFF0000).reinterpretAsFloats(), o0);
-            e1 = av.fma(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e1);
-            o1 = av.fma(v1.and(0xFFFF0000).reinterpretAsFloats(), o1);
-        }
-        e0.intoArray(tile, 0, EVEN, 0);
-        o0.intoArray(tile, 0, ODD, 0);
-        e1.intoArray(tile, 2 * L, EVEN, 0);
-        o1.intoArray(tile, 2 * L, ODD, 0);
-    }
-
-    /**
      * {@link #rowKernel} over two panels at once, the second {@code off} elements after the first: tile
      * columns [0, NR) from the first, [NR, 2 NR) from the second; twice the independent chains.
      */
@@ -598,7 +571,16 @@ public final class Sgemm {
         d3.intoArray(tile, NR + 3 * L);
     }
 
-    /** {@link #rowKernelBf16} over two panels at once, laid out as in {@link #rowKernel2}. */
+    /**
+     * {@link #rowKernel2} over two bfloat16 panels (a lone panel is read twice, {@code off} 0), widened in
+     * registers without crossing lanes: each depth row of a panel (NR values) is read as two full vectors of int
+     * pairs, and a pair's low half (the even column, shifted up) and high half (the odd column, masked) are each
+     * a float32. Even and odd columns keep their own accumulators and are interleaved into the tile once per
+     * block, so every column has the same fused multiply-add chain as in {@link #kernelBf16}, hence the same
+     * bits, while half the bytes stream from memory.
+     * Everything stays in this one method: a vector passed to a helper that C2 does not inline is boxed, which
+     * made a first version five times slower.
+     */
     private static void rowKernelBf16x2(int kc, float[] a, int ai, short[] hp, int bi, int off, float[] tile) {
         FloatVector e0 = FloatVector.zero(S), o0 = e0, e1 = e0, o1 = e0, f0 = e0, g0 = e0, f1 = e0, g1 = e0;
         for (int p = 0; p < kc; p++) {
