@@ -26,6 +26,17 @@ public final class Sgemm {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
     /** Half-width shorts: L 16-bit values, widened to one float vector. */
     private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    /** Full-width shorts: 2 L 16-bit values, read as L int pairs by the row kernels. */
+    private static final VectorSpecies<Short> W = VectorSpecies.of(short.class, S.vectorShape());
+    /** Tile positions of the even and odd columns of 2 L: {@code 2q} and {@code 2q + 1}. */
+    private static final int[] EVEN = new int[L], ODD = new int[L];
+
+    static {
+        for (int q = 0; q < L; q++) {
+            EVEN[q] = 2 * q;
+            ODD[q] = 2 * q + 1;
+        }
+    }
 
     /**
      * Rows of the register tile. The micro-kernel keeps MR x 4 vector accumulators (24 of the 32 AVX-512
@@ -207,7 +218,7 @@ public final class Sgemm {
                                 if (hp != null && !half) kernelBf16(kc, ap, rows * pc + ir * kc, hp, bi, tile);
                                 else kernel(kc, ap, rows * pc + ir * kc, bp, bi, tile);
                             } else if (hp != null && !half) {
-                                rowKernelBf16(kc, a, ai, hp, bi, tile);
+                                rowKernelBf16x2(kc, a, ai, hp, bi, 0, tile);
                             } else {
                                 rowKernel(kc, a, ai, bp, bi, tile);
                             }
@@ -252,7 +263,7 @@ public final class Sgemm {
                     if (bf16) rowKernelBf16x2(kc, a, ai + pc, hp, bi, off, tile);
                     else rowKernel2(kc, a, ai + pc, bp, bi, off, tile);
                 } else if (bf16) {
-                    rowKernelBf16(kc, a, ai + pc, hp, bi, tile);
+                    rowKernelBf16x2(kc, a, ai + pc, hp, bi, 0, tile);
                 } else {
                     rowKernel(kc, a, ai + pc, bp, bi, tile);
                 }
@@ -532,30 +543,6 @@ public final class Sgemm {
     }
 
     /**
-     * {@link #rowKernel} over a bfloat16 panel, widened in registers as in {@link #kernelBf16}: the same
-     * fused multiply-add chains, hence the same bits, while half the bytes stream from memory.
-     */
-    private static void rowKernelBf16(int kc, float[] a, int ai, short[] hp, int bi, float[] tile) {
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int pb = bi + p * NR;
-            FloatVector av = FloatVector.broadcast(S, a[ai + p]);
-            c0 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c0);
-            c1 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c1);
-            c2 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 2 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c2);
-            c3 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 3 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c3);
-        }
-        c0.intoArray(tile, 0);
-        c1.intoArray(tile, L);
-        c2.intoArray(tile, 2 * L);
-        c3.intoArray(tile, 3 * L);
-    }
-
-    /**
      * {@link #rowKernel} over two panels at once, the second {@code off} elements after the first: tile
      * columns [0, NR) from the first, [NR, 2 NR) from the second; twice the independent chains.
      */
@@ -584,38 +571,42 @@ public final class Sgemm {
         d3.intoArray(tile, NR + 3 * L);
     }
 
-    /** {@link #rowKernelBf16} over two panels at once, laid out as in {@link #rowKernel2}. */
+    /**
+     * {@link #rowKernel2} over two bfloat16 panels (a lone panel is read twice, {@code off} 0), widened in
+     * registers without crossing lanes: each depth row of a panel (NR values) is read as two full vectors of int
+     * pairs, and a pair's low half (the even column, shifted up) and high half (the odd column, masked) are each
+     * a float32. Even and odd columns keep their own accumulators and are interleaved into the tile once per
+     * block, so every column has the same fused multiply-add chain as in {@link #kernelBf16}, hence the same
+     * bits, while half the bytes stream from memory.
+     * Everything stays in this one method: a vector passed to a helper that C2 does not inline is boxed, which
+     * made a first version five times slower.
+     */
     private static void rowKernelBf16x2(int kc, float[] a, int ai, short[] hp, int bi, int off, float[] tile) {
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
-        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S), d2 = FloatVector.zero(S), d3 = FloatVector.zero(S);
+        FloatVector e0 = FloatVector.zero(S), o0 = e0, e1 = e0, o1 = e0, f0 = e0, g0 = e0, f1 = e0, g1 = e0;
         for (int p = 0; p < kc; p++) {
             int pb = bi + p * NR, qb = pb + off;
             FloatVector av = FloatVector.broadcast(S, a[ai + p]);
-            c0 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c0);
-            c1 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c1);
-            c2 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 2 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c2);
-            c3 = av.fma(((IntVector) ShortVector.fromArray(H, hp, pb + 3 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), c3);
-            d0 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d0);
-            d1 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb + L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d1);
-            d2 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb + 2 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d2);
-            d3 = av.fma(((IntVector) ShortVector.fromArray(H, hp, qb + 3 * L).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d3);
+            IntVector v0 = ShortVector.fromArray(W, hp, pb).reinterpretAsInts();
+            IntVector v1 = ShortVector.fromArray(W, hp, pb + 2 * L).reinterpretAsInts();
+            IntVector w0 = ShortVector.fromArray(W, hp, qb).reinterpretAsInts();
+            IntVector w1 = ShortVector.fromArray(W, hp, qb + 2 * L).reinterpretAsInts();
+            e0 = av.fma(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e0);
+            o0 = av.fma(v0.and(0xFFFF0000).reinterpretAsFloats(), o0);
+            e1 = av.fma(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e1);
+            o1 = av.fma(v1.and(0xFFFF0000).reinterpretAsFloats(), o1);
+            f0 = av.fma(w0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), f0);
+            g0 = av.fma(w0.and(0xFFFF0000).reinterpretAsFloats(), g0);
+            f1 = av.fma(w1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), f1);
+            g1 = av.fma(w1.and(0xFFFF0000).reinterpretAsFloats(), g1);
         }
-        c0.intoArray(tile, 0);
-        c1.intoArray(tile, L);
-        c2.intoArray(tile, 2 * L);
-        c3.intoArray(tile, 3 * L);
-        d0.intoArray(tile, NR);
-        d1.intoArray(tile, NR + L);
-        d2.intoArray(tile, NR + 2 * L);
-        d3.intoArray(tile, NR + 3 * L);
+        e0.intoArray(tile, 0, EVEN, 0);
+        o0.intoArray(tile, 0, ODD, 0);
+        e1.intoArray(tile, 2 * L, EVEN, 0);
+        o1.intoArray(tile, 2 * L, ODD, 0);
+        f0.intoArray(tile, NR, EVEN, 0);
+        g0.intoArray(tile, NR, ODD, 0);
+        f1.intoArray(tile, NR + 2 * L, EVEN, 0);
+        g1.intoArray(tile, NR + 2 * L, ODD, 0);
     }
 
     /** C[0..mr, 0..nr) = alpha * tile + beta * C, not reading C when beta is 0. */
