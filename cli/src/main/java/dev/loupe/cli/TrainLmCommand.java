@@ -5,6 +5,8 @@ import dev.loupe.train.TrainLm;
 import dev.loupe.train.TrainingProgress;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /** {@code loupe train-lm}: trains a small GPT-2-architecture model from scratch and writes a Hugging Face folder. */
 final class TrainLmCommand implements Command {
@@ -23,7 +25,8 @@ final class TrainLmCommand implements Command {
         return """
             Usage: loupe train-lm --data FILE --tokenizer (train:VOCAB | FILE) --layers L --d-model D --heads H
                                   [--attn-only] [--d-mlp M] [--context N] [--tokens T] [--batch B] [--lr LR] [--seed S]
-                                  [--repeat-fraction F] [--checkpoint-every STEPS] [--init DIR] --out DIR
+                                  [--repeat-fraction F] [--checkpoint-every STEPS] [--init DIR] [--exclude-ids REGEX]
+                                  --out DIR
               --data FILE          JSON lines with a "text" field (.jsonl), or plain text (one document)
               --tokenizer SPEC     train:VOCAB learns a GPT-2-style byte-level BPE of VOCAB tokens on the dataset;
                                    or a tokenizer.json (it must define an end-of-text token)
@@ -40,6 +43,8 @@ final class TrainLmCommand implements Command {
               --checkpoint-every STEPS  steps between checkpoints (default 100)
               --init DIR           start from this model's weights where the new shape has them (e.g. add MLPs to a
                                    trained attention-only model: MLPs and their norms start fresh)
+              --exclude-ids REGEX  leave out the .jsonl documents whose "id" field matches REGEX in full (e.g. c.0[12]
+                                   to hold out Brown's first two documents of each genre); recorded in training.json
               --out DIR            output folder; rerunning the same command there resumes
             AdamW (betas 0.9/0.95, weight decay 0.1 on attention/MLP weight matrices only), gradient clipping at global
             norm 1, GPT-2 initialisation. Interrupted runs (even kill -9) resume when the same command is run again and
@@ -50,13 +55,13 @@ final class TrainLmCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args a = new Args(name(), argv, 0, Set.of("data", "tokenizer", "layers", "d-model", "heads", "d-mlp", "context", "tokens",
-                "batch", "lr", "seed", "repeat-fraction", "checkpoint-every", "init", "out"), Set.of("attn-only"));
+                "batch", "lr", "seed", "repeat-fraction", "checkpoint-every", "init", "exclude-ids", "out"), Set.of("attn-only"));
         int d = requireInt(a, "d-model");
         var o = new TrainLm.Options(Path.of(a.require("data")), a.require("tokenizer"), requireInt(a, "layers"), d,
                 requireInt(a, "heads"), a.has("attn-only"), a.intOr("d-mlp", 4 * d), a.intOr("context", 256),
                 count(a.getOr("tokens", "1M")), a.intOr("batch", 8), a.doubleOr("lr", 1e-3), a.intOr("seed", 0),
                 a.doubleOr("repeat-fraction", 0), a.intOr("checkpoint-every", 100), Path.of(a.require("out")),
-                a.has("init") ? Path.of(a.get("init")) : null);
+                a.has("init") ? Path.of(a.get("init")) : null, a.has("exclude-ids") ? idPattern(a.get("exclude-ids")) : null);
         LmTrainer.Result r = TrainLm.run(o, "loupe train-lm " + String.join(" ", argv), System.err, new TrainingProgress(System.err));
         if (r != null) {
             var last = r.log().getLast();
@@ -68,6 +73,14 @@ final class TrainLmCommand implements Command {
     private static int requireInt(Args a, String name) {
         a.require(name);
         return a.intOr(name, 0);
+    }
+
+    private static Pattern idPattern(String regex) {
+        try {
+            return Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new Args.UsageException("train-lm: --exclude-ids expects a regular expression, got '" + regex + "' (" + e.getDescription() + ")");
+        }
     }
 
     /** Parses 300k, 5M, 1e6 or a plain integer. */

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The whole {@code train-lm} pipeline: tokenizer (trained byte-level BPE or a given tokenizer.json), packed
@@ -27,15 +28,17 @@ public final class TrainLm {
 
     /**
      * What to train; {@code dMlp} is ignored when {@code attnOnly}; {@code init} (or null) is a model folder whose weights
-     * the run starts from where the shapes share them.
+     * the run starts from where the shapes share them; {@code excludeIds} (or null) leaves out the JSON-lines documents
+     * whose {@code "id"} it matches in full (e.g. to hold them out for evaluation).
      */
     public record Options(Path dataset, String tokenizer, int layers, int dModel, int heads, boolean attnOnly, int dMlp,
                           int context, long tokens, int batch, double lr, long seed, double repeatFraction, int checkpointEvery, Path out,
-                          Path init) {
+                          Path init, Pattern excludeIds) {
         /** Options for a run from a fresh initialisation. */
         public Options(Path dataset, String tokenizer, int layers, int dModel, int heads, boolean attnOnly, int dMlp,
                        int context, long tokens, int batch, double lr, long seed, double repeatFraction, int checkpointEvery, Path out) {
-            this(dataset, tokenizer, layers, dModel, heads, attnOnly, dMlp, context, tokens, batch, lr, seed, repeatFraction, checkpointEvery, out, null);
+            this(dataset, tokenizer, layers, dModel, heads, attnOnly, dMlp, context, tokens, batch, lr, seed, repeatFraction, checkpointEvery, out, null,
+                    null);
         }
     }
 
@@ -48,7 +51,7 @@ public final class TrainLm {
             log.println(o.out() + " already holds a finished run (" + LmTrainer.RECORD + "); nothing to do");
             return null;
         }
-        List<String> docs = Documents.read(o.dataset());
+        List<String> docs = Documents.read(o.dataset(), o.excludeIds());
         Tokenizer tok = tokenizer(o, docs, Files.exists(ckpt), log);
         int eot = tok.eosId().orElseThrow(() -> new IllegalArgumentException(o.tokenizer() + ": the tokenizer defines no end-of-text token"));
         long t0 = System.nanoTime();
@@ -61,7 +64,8 @@ public final class TrainLm {
                 defaults.weightDecay(), defaults.beta1(), defaults.beta2(), defaults.clip(), o.checkpointEvery(), defaults.logEvery(),
                 o.repeatFraction());
         PackedDataset data = new PackedDataset(tokens, o.context(), o.seed(), o.repeatFraction());
-        String description = o.dataset().getFileName() + " (" + tokens.length + " tokens, " + data.contexts() + " contexts)";
+        String description = o.dataset().getFileName() + (o.excludeIds() == null ? "" : " without ids matching " + o.excludeIds()) + " ("
+                + docs.size() + " documents, " + tokens.length + " tokens, " + data.contexts() + " contexts)";
         HookedTransformer start = null;
         if (o.init() != null) {
             start = ModelLoader.load(o.init().toString(), null).transformer();
