@@ -48,7 +48,7 @@ fits() { (($1 + 2147483648 < $(available))); }
 # room DIR ROWS LOGIT_ROWS CACHED_ROWS: the launcher's heap room (LOUPE_HEAP_ROOM, MiB) for a measurement: its
 # activations as MemoryBound counts them: ROWS positions' residual and one block's temporaries, LOGIT_ROWS rows of
 # logits, CACHED_ROWS x layers cached d_model rows; a negative ROWS means greedy decoding of -ROWS positions: the
-# KV cache and one token's forward. The launcher adds the weights, a tenth of them and the young generation.
+# KV cache and one token's forward. The launcher adds the weights, a fifth of them and the young generation.
 room() {
   "$PY" - "$@" <<'PYEOF'
 import json, sys
