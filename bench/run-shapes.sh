@@ -5,8 +5,9 @@
 # hook_resid_post) at 512, greedy batch-1 decode tok/s, peak RSS, and decode weight bandwidth as a percent
 # of a read bandwidth measured in the same process; PyTorch (f32, 2 threads) on the shapes it can hold;
 # a 4,096-token prefill of llama-3.2-1b (last logits, no pattern hook). One measurement at a time, each in
-# its own process (its own peak RSS), checked against 1.15 x weights + activations + JVM baseline, with the
-# launcher's heap room set to that measurement's activations + max(weights/8, 256 MiB) (LOUPE_HEAP_ROOM; README "Memory").
+# its own process (its own peak RSS), checked against 1.15 x weights + activations + JVM baseline (the peak RSS
+# of the same command on the bundled 2.7 MB model, which the benchmark runs itself), with the launcher's heap
+# room set to that measurement's activations (LOUPE_HEAP_ROOM; README "Memory").
 # A configuration whose need exceeds the memory available now is skipped
 # and said so. The 8B checkpoint is deleted after it is measured. Ends with a markdown table.
 #
@@ -31,7 +32,9 @@ mkdir -p "$OUT" "$ROOT/.bench"
 : >"$RESULTS"
 export LD_LIBRARY_PATH="/usr/lib/x86_64-linux-gnu/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export OPENBLAS_NUM_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS"
-export LOUPE_JAVA_OPTS="-Dloupe.threads=$THREADS ${LOUPE_JAVA_OPTS:-}"
+# The decode's read-bandwidth buffer (1 GiB, off the heap, allocated after the peak RSS is taken) may exceed the
+# default direct-memory limit, which is the maximum heap.
+export LOUPE_JAVA_OPTS="-Dloupe.threads=$THREADS -XX:MaxDirectMemorySize=2g ${LOUPE_JAVA_OPTS:-}"
 
 # Parameters of each shape (as `loupe bench make-model` prints them), for the memory checks.
 declare -A PARAMS=([gpt2-small]=124439808 [llama-3.2-1b]=1235814400 [qwen3-0.6b]=596049920
@@ -42,16 +45,14 @@ available() { awk '/MemAvailable/ {printf "%.0f\n", $2 * 1024}' /proc/meminfo; }
 # fits BYTES: whether BYTES plus 2 GiB of activations and JVM fit the memory available now.
 fits() { (($1 + 2147483648 < $(available))); }
 
-# room DIR WEIGHT_BYTES ROWS LOGIT_ROWS CACHED_ROWS: the launcher's heap room (LOUPE_HEAP_ROOM, MiB) for a
-# measurement: its activations as MemoryBound counts them (ROWS positions' residual and one block's temporaries,
-# LOGIT_ROWS rows of logits, CACHED_ROWS x layers cached d_model rows; a negative ROWS means greedy decoding of
-# -ROWS positions: the KV cache and one token's forward) plus max(an eighth of the weights, 256 MiB) for what
-# else the heap holds (the tokenizer, the young generation, the unused tails of the weights' humongous regions;
-# README "Memory"). A decode's heap also holds the 512 MiB read-bandwidth buffer, allocated after its peak RSS is taken.
+# room DIR ROWS LOGIT_ROWS CACHED_ROWS: the launcher's heap room (LOUPE_HEAP_ROOM, MiB) for a measurement: its
+# activations as MemoryBound counts them: ROWS positions' residual and one block's temporaries, LOGIT_ROWS rows of
+# logits, CACHED_ROWS x layers cached d_model rows; a negative ROWS means greedy decoding of -ROWS positions: the
+# KV cache and one token's forward. The launcher adds the weights, a fifth of them and the young generation.
 room() {
   "$PY" - "$@" <<'PYEOF'
 import json, sys
-d, weights, rows, logit_rows, cached_rows = sys.argv[1], *map(int, sys.argv[2:])
+d, rows, logit_rows, cached_rows = sys.argv[1], *map(int, sys.argv[2:])
 c = json.load(open(d + "/config.json"))
 dm = c.get("hidden_size") or c["n_embd"]
 h = c.get("num_attention_heads") or c["n_head"]
@@ -61,7 +62,7 @@ mlp = c.get("intermediate_size") or c.get("n_inner") or 4 * dm
 layers = c.get("num_hidden_layers") or c["n_layer"]
 fwd = lambda r, lr: 4 * (r * (dm + 4 * dm + (2 * h + 2 * kvh) * dh + 3 * mlp) + lr * c["vocab_size"])
 act = 8 * layers * -rows * kvh * dh + fwd(1, 1) if rows < 0 else fwd(rows, logit_rows) + 4 * cached_rows * layers * dm
-print((act + max(weights // 8, 256 << 20) + (512 << 20 if rows < 0 else 0)) >> 20)
+print(-(-act >> 20))
 PYEOF
 }
 
@@ -101,16 +102,16 @@ for shape in "${SHAPES[@]}"; do
       echo "   $tag skipped: needs $((bytes / 1048576)) MiB of weights, $(($(available) / 1048576)) MiB available"
       continue
     fi
-    if wanted prefill; then LOUPE_HEAP_ROOM=$(room "$dir" "$bytes" 512 512 0) \
+    if wanted prefill; then LOUPE_HEAP_ROOM=$(room "$dir" 512 512 0) \
       measure "$tag|prefill" ./loupe bench forward --model "$dir" --dtype "$dtype" --batch 1 --pos 512 --warmup 1 --iters 3; fi
-    if wanted cached; then LOUPE_HEAP_ROOM=$(room "$dir" "$bytes" 512 512 512) \
+    if wanted cached; then LOUPE_HEAP_ROOM=$(room "$dir" 512 512 512) \
       measure "$tag|cached" ./loupe bench forward --model "$dir" --dtype "$dtype" --batch 1 --pos 512 \
       --cache 'blocks.*.hook_resid_post' --warmup 1 --iters 3; fi
-    if wanted decode; then LOUPE_HEAP_ROOM=$(room "$dir" "$bytes" $((-1 - TOKENS)) 0 0) \
+    if wanted decode; then LOUPE_HEAP_ROOM=$(room "$dir" $((-1 - TOKENS)) 0 0) \
       measure "$tag|decode" ./loupe bench decode --model "$dir" --dtype "$dtype" --tokens "$TOKENS" --warmup 1 --iters 3; fi
   done
   if [[ "$shape" == llama-3.2-1b ]] && wanted prefill && fits $((params * 2 + 4294967296)); then
-    LOUPE_HEAP_ROOM=$(room "$dir" $((params * 2)) 4096 1 0) \
+    LOUPE_HEAP_ROOM=$(room "$dir" 4096 1 0) \
       measure "$shape BF16, 4096-token prefill (last logits)|prefill" ./loupe bench forward --model "$dir" --batch 1 --pos 4096 --last-logits --warmup 0 --iters 1
   fi
   # PyTorch reads the file into memory and upcasts: about 2 + 4 bytes a parameter.
@@ -150,5 +151,5 @@ print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for row, t in table.items():
     print(f'| {row} | {f(t.get("load_s"))} | {f(t.get("prefill"))} | {f(t.get("cached"))} | {f(t.get("decode"))} '
           f'| {t.get("bw", "–")} | {t.get("rss", "–")} | {"; ".join(t.get("bounds", [])) or "–"} | {t.get("terms", "–")} | {t["load_avg"]} |')
-print("bound = 1.15 x weights (checkpoint, or widened by --dtype f32) + activations (estimated, in each RESULT line) + JVM baseline (an empty JVM's RSS, same flags)")
+print("bound = 1.15 x weights (checkpoint, or widened by --dtype f32) + activations (estimated, in each RESULT line) + JVM baseline (the peak RSS of the same command, same JVM flags, on the bundled 2.7 MB model)")
 EOF

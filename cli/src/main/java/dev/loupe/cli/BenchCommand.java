@@ -58,8 +58,8 @@ final class BenchCommand implements Command {
             (the median of 9 passes summing a --read-mib buffer, far larger than the caches, after the peak RSS
             is taken; its spread is printed and kept in the result).
             Both report peak heap (sum of heap pools' peaks) and peak RSS, the memory bound 1.15 x weights
-            (the checkpoint, or widened with --dtype f32) + activations (estimated) + JVM baseline (an empty
-            JVM's RSS with the same flags) and whether the peak RSS holds it, and end with a line
+            (the checkpoint, or widened with --dtype f32) + activations (estimated) + JVM baseline (the peak RSS of
+            the same command, same JVM flags, on the bundled model) and whether the peak RSS holds it, and end with a line
             'RESULT {json}'. Run with LOUPE_JAVA_OPTS=-Dloupe.hooks=off to time the forward without
             any hook machinery.""".replace("SHAPES", ModelShape.names());
     }
@@ -111,6 +111,7 @@ final class BenchCommand implements Command {
         LoadedModel m = load(args);
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         HookedTransformer t = m.transformer();
+        if (MemoryBound.baselineRun()) pos = Math.min(pos, t.config().nCtx());
         int[][] tokens = benchIds(batch, pos, t.config().dVocab(), args.intOr("seed", 0));
         boolean lastLogits = args.has("last-logits");
         long[] cachedBytes = {0};
@@ -136,7 +137,7 @@ final class BenchCommand implements Command {
         ObjectNode r = result("forward", m, rates, warmup).put("load_s", loadSeconds);
         r.put("batch", batch).put("pos", pos).put("cache", String.join(",", patterns)).put("last_logits", lastLogits);
         long rows = (long) batch * pos;
-        bound(args, MemoryBound.forwardActivations(t.config(), rows, lastLogits ? batch : rows, cachedBytes[0])).report(r, r.get("peak_rss_mib").asDouble());
+        bound(argv, args, MemoryBound.forwardActivations(t.config(), rows, lastLogits ? batch : rows, cachedBytes[0])).report(r, r.get("peak_rss_mib").asDouble());
         report(String.format("forward %d x %d, %s, hook machinery %s", batch, pos, what, hookMachinery()), r);
         return 0;
     }
@@ -153,6 +154,10 @@ final class BenchCommand implements Command {
         LoadedModel m = load(args);
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         HookedTransformer t = m.transformer();
+        if (MemoryBound.baselineRun()) {
+            promptLen = Math.min(promptLen, t.config().nCtx() / 2);
+            n = Math.min(n, t.config().nCtx() - promptLen);
+        }
         if (promptLen + n > t.config().nCtx()) throw new Args.UsageException("bench decode: prompt-len + tokens exceeds n_ctx " + t.config().nCtx());
         int[][] prompt = benchIds(1, promptLen, t.config().dVocab(), args.intOr("seed", 0));
         Generator g = new Generator(t);
@@ -168,7 +173,11 @@ final class BenchCommand implements Command {
         }
         ObjectNode r = result("decode", m, rates, warmup).put("load_s", loadSeconds);
         r.put("prompt_len", promptLen).put("tokens", n);
-        bound(args, MemoryBound.decodeActivations(t.config(), promptLen + n)).report(r, r.get("peak_rss_mib").asDouble());
+        bound(argv, args, MemoryBound.decodeActivations(t.config(), promptLen + n)).report(r, r.get("peak_rss_mib").asDouble());
+        if (MemoryBound.baselineRun()) {
+            report("baseline run, bundled model: greedy decode", r);
+            return 0;
+        }
         long streamed = streamedBytes(t);
         ReadBandwidth bw = ReadBandwidth.measure((long) positive(args, "read-mib", 1024) << 20, READ_PASSES);
         double read = bw.medianBytesPerSecond(), effective = streamed * r.get("median_tok_s").asDouble();
@@ -185,16 +194,20 @@ final class BenchCommand implements Command {
     }
 
     private static LoadedModel load(Args args) throws java.io.IOException {
-        String model = args.require("model");
+        String model = MemoryBound.baselineRun() ? ModelOptions.defaultModel().toString() : args.require("model");
         WeightDtype dtype = ModelOptions.dtype(args);
         System.err.println("loupe: " + ModelLoader.memory(model, dtype).describe(model));
         return ModelLoader.load(model, null, dtype);
     }
 
-    /** The memory bound of a measurement whose activations are estimated at {@code activations} bytes. */
-    private static MemoryBound bound(Args args, long activations) throws java.io.IOException {
+    /**
+     * The memory bound of the measurement {@code bench ARGV}, whose activations are estimated at {@code activations}
+     * bytes; its JVM baseline is the same command run on the bundled model (none inside that run).
+     */
+    private static MemoryBound bound(String[] argv, Args args, long activations) throws java.io.IOException {
         WeightMemory w = ModelLoader.memory(args.require("model"), ModelOptions.dtype(args));
-        return new MemoryBound(Math.max(w.checkpointBytes(), w.residentBytes()), activations, MemoryBound.jvmBaseline());
+        long baseline = MemoryBound.baselineRun() ? -1 : MemoryBound.jvmBaseline(argv);
+        return new MemoryBound(Math.max(w.checkpointBytes(), w.residentBytes()), activations, baseline);
     }
 
     /** Bytes of the weights a decode step reads in full: every linear layer's packed weight and the unembedding. */

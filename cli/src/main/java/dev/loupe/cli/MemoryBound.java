@@ -3,6 +3,7 @@ package dev.loupe.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.kernels.Attention;
 import dev.loupe.model.TransformerConfig;
+import dev.loupe.model.format.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,21 +14,23 @@ import java.util.List;
 
 /**
  * The memory goal a benchmark checks its peak RSS against: 1.15 × the weights' bytes (the checkpoint's, or
- * the widened weights' with {@code --dtype f32}) + the activations
- * the measured computation holds + the JVM's own baseline, the resident memory of a JVM started with this
- * process's flags that loads nothing ({@link #main}, run as a child process).
+ * the widened weights' with {@code --dtype f32}) + the activations the measured computation holds + the JVM's own
+ * baseline: the peak RSS of the same {@code loupe bench} command, with this process's JVM flags (heap sizes
+ * included), run on Loupe's bundled 2.7 MB model ({@link #jvmBaseline}). That baseline is what the JVM holds for
+ * the command whatever the model: its compiled code, metaspace, the collector's tables for this heap, thread
+ * stacks, the bundled model and its small tokenizer, and the young generation the run allocates through.
  *
  * <p>The activations by mode: a forward (prefill) holds the residual stream and one block's temporaries of every
  * position plus the logits it returns ({@link #forwardActivations}); a cached forward adds the bytes of the
  * tensors its cache keeps; greedy decoding holds the KV cache of every position (a sliding-window layer's ring
  * only its window), one token's forward and its logits ({@link #decodeActivations}). The 0.15 × weights is all the
- * slack there is for what else the process holds: the JVM's compiled code, metaspace and collector tables above an
- * empty JVM's, the tokenizer, the young generation, and dead temporaries between collections; the heap the
- * launcher allows ({@code LOUPE_HEAP_ROOM}) is what bounds the last (README "Memory").
+ * slack there is for what else the process holds: the model's tokenizer and other objects, the unused tails of the
+ * weights' heap regions, and dead temporaries between collections; the heap the launcher allows
+ * ({@code LOUPE_HEAP_ROOM}) is what bounds the last (README "Memory").
  *
  * @param weightBytes the checkpoint's bytes, or the resident weights' when they are widened to float32
  * @param activationBytes an estimate of the activations live at the computation's peak (see the factories)
- * @param jvmBaselineBytes an empty JVM's peak RSS with the same flags; -1 when it could not be measured
+ * @param jvmBaselineBytes the same command's peak RSS on the bundled model; -1 when it could not be measured
  */
 record MemoryBound(long weightBytes, long activationBytes, long jvmBaselineBytes) {
     private static final double MIB = 1 << 20;
@@ -75,34 +78,42 @@ record MemoryBound(long weightBytes, long activationBytes, long jvmBaselineBytes
                 peakRssMiB, holds ? "<=" : "EXCEEDS", weightBytes / MIB, activationBytes / MIB, jvmBaselineBytes / MIB, bytes() / MIB);
     }
 
+    /** The system property that marks the child run of {@link #jvmBaseline}: it measures nothing further. */
+    static final String BASELINE_RUN = "loupe.bench.baseline-run";
+
+    /** Whether this process is the baseline run of a benchmark ({@link #BASELINE_RUN}). */
+    static boolean baselineRun() {
+        return Boolean.getBoolean(BASELINE_RUN);
+    }
+
     /**
-     * Peak RSS, in bytes, of a JVM started with this JVM's flags (heap sizes included) and classpath that runs
-     * {@link #main} and exits; -1 when it cannot be started. Flight recordings, agents and GC logs are left out.
+     * Peak RSS, in bytes, of {@code loupe bench ARGV} run as a child JVM with this JVM's flags and classpath and
+     * {@link #BASELINE_RUN} set, which makes the benchmark load the bundled model instead of {@code --model} (and
+     * clip its lengths to that model's context); -1 when it cannot be run or reports no peak. Flight recordings,
+     * agents and GC logs are left out.
      */
-    static long jvmBaseline() {
+    static long jvmBaseline(String... argv) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (!a.startsWith("-XX:StartFlightRecording") && !a.startsWith("-Xlog") && !a.startsWith("-agent")) cmd.add(a);
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryBound.class.getName()));
+        cmd.addAll(List.of("-D" + BASELINE_RUN + "=true", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench"));
+        cmd.addAll(List.of(argv));
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            String line;
+            long rss = -1;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                line = out.readLine();
+                for (String line; (line = out.readLine()) != null; ) {
+                    if (line.startsWith("RESULT ")) rss = Math.round(Json.MAPPER.readTree(line.substring(7)).path("peak_rss_mib").asDouble(-1) * MIB);
+                }
             }
-            return p.waitFor() == 0 && line != null ? Math.round(Double.parseDouble(line.trim()) * MIB) : -1;
-        } catch (IOException | NumberFormatException e) {
+            return p.waitFor() == 0 && rss > 0 ? rss : -1;
+        } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
         }
-    }
-
-    /** The empty JVM of {@link #jvmBaseline}: prints its own peak RSS in MiB. */
-    public static void main(String[] args) {
-        System.out.println(PeakMemory.now().rssMiB());
     }
 }
