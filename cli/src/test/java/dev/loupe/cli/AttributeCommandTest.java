@@ -11,8 +11,11 @@ import dev.loupe.model.format.Json;
 import dev.loupe.model.format.SafeTensors;
 import dev.loupe.model.format.WeightStore;
 import dev.loupe.sae.transcoder.CircuitTracerFormat;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,14 +25,25 @@ class AttributeCommandTest {
     @TempDir
     Path dir;
 
+    /** The ids of circuits-tiny's reference prompt. */
+    private static JsonNode referencePrompt() throws IOException {
+        return Json.MAPPER.readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
+    }
+
+    /** {@code loupe attribute} on gpt2-tiny-random with the reference JumpReLU transcoders and prompt, into {@code out}. */
+    private static CliRunner attributeReferencePrompt(Path out, String... extra) throws Exception {
+        StringBuilder ids = new StringBuilder();
+        for (JsonNode id : referencePrompt()) ids.append(ids.isEmpty() ? "" : ",").append(id.asInt());
+        List<String> args = new ArrayList<>(List.of("attribute", "--model", SharedModels.path("gpt2-tiny-random").toString(),
+                "--transcoders", SharedModels.path("circuits-tiny/plt-jumprelu").toString(), "--ids", ids.toString(), "--out", out.toString()));
+        args.addAll(List.of(extra));
+        return CliRunner.run(args.toArray(String[]::new));
+    }
+
     @Test
     void adjacencyRowsHoldTheDenseMatrixsNonzeroRows() throws Exception {
-        JsonNode prompt = Json.MAPPER.readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
-        StringBuilder ids = new StringBuilder();
-        for (JsonNode id : prompt) ids.append(ids.isEmpty() ? "" : ",").append(id.asInt());
         Path out = dir.resolve("rows");
-        CliRunner r = CliRunner.run("attribute", "--model", SharedModels.path("gpt2-tiny-random").toString(), "--transcoders",
-                SharedModels.path("circuits-tiny/plt-jumprelu").toString(), "--ids", ids.toString(), "--adjacency", "rows", "--out", out.toString());
+        CliRunner r = attributeReferencePrompt(out, "--adjacency", "rows");
         assertEquals(0, r.exitCode(), r.err());
         try (WeightStore got = SafeTensors.open(out.resolve("graph.safetensors"));
              WeightStore want = SafeTensors.open(SharedModels.path("circuits-tiny/plt-jumprelu.graph.safetensors"))) {
@@ -46,12 +60,9 @@ class AttributeCommandTest {
 
     @Test
     void writesTheReferenceGraphAndAPrunedJson() throws Exception {
-        JsonNode prompt = Json.MAPPER.readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
-        StringBuilder ids = new StringBuilder();
-        for (JsonNode id : prompt) ids.append(ids.isEmpty() ? "" : ",").append(id.asInt());
+        JsonNode prompt = referencePrompt();
         Path out = dir.resolve("g");
-        CliRunner r = CliRunner.run("attribute", "--model", SharedModels.path("gpt2-tiny-random").toString(), "--transcoders",
-                SharedModels.path("circuits-tiny/plt-jumprelu").toString(), "--ids", ids.toString(), "--out", out.toString());
+        CliRunner r = attributeReferencePrompt(out);
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("replacement score") && r.out().contains("completeness score"), r.out());
         try (WeightStore got = SafeTensors.open(out.resolve("graph.safetensors"));
@@ -110,7 +121,7 @@ class AttributeCommandTest {
 
     @Test
     void qkWritesTheLibrarysTopPairs() throws Exception {
-        JsonNode prompt = Json.MAPPER.readTree(SharedModels.path("circuits-tiny/prompt.json").toFile()).get("ids");
+        JsonNode prompt = referencePrompt();
         int[] ids = new int[prompt.size()];
         for (int i = 0; i < ids.length; i++) ids[i] = prompt.get(i).asInt();
         String csv = java.util.Arrays.stream(ids).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
