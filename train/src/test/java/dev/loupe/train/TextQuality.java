@@ -2,7 +2,6 @@ package dev.loupe.train;
 
 import dev.loupe.core.Ops;
 import dev.loupe.model.LoadedModel;
-import dev.loupe.model.format.JsonLines;
 import dev.loupe.model.generate.Generator;
 import dev.loupe.model.generate.Sampling;
 import dev.loupe.model.hooks.Hooks;
@@ -38,9 +37,7 @@ final class TextQuality {
 
     static Result measure(LoadedModel m, Path brown) throws IOException {
         int eot = m.tokenizer().eosId().orElseThrow();
-        List<String> ids = JsonLines.fields(brown, "id", Integer.MAX_VALUE), texts = Documents.read(brown), heldOut = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i++) if (HELD_OUT_IDS.matcher(ids.get(i)).matches()) heldOut.add(texts.get(i));
-        int[] tokens = PackedDataset.tokenize(heldOut, m.tokenizer(), eot);
+        int[] tokens = PackedDataset.tokenize(Documents.byId(brown, HELD_OUT_IDS, true), m.tokenizer(), eot);
         int ctx = m.transformer().config().nCtx(), n = tokens.length / ctx, batch = 16;
         double lossSum = 0;
         for (int c = 0; c < n; c += batch) {
