@@ -123,12 +123,12 @@ final class HfJsonReader {
     }
 
     private String[] allTokens(Vocab vocab, List<AddedToken> added) throws TokenizerFormatException {
-        int size = vocab.tokens().length;
+        long size = vocab.tokens().length;
         for (AddedToken t : added) {
-            size = Math.max(size, t.id() + 1);
+            size = Math.max(size, t.id() + 1L);
         }
-        checkIdBound(size - 1L, vocab.ids().size() + added.size(), where + " added_tokens");
-        String[] tokens = java.util.Arrays.copyOf(vocab.tokens(), size);
+        checkIdBound(size - 1, vocab.ids().size() + added.size(), where + " added_tokens");
+        String[] tokens = java.util.Arrays.copyOf(vocab.tokens(), (int) size);
         for (AddedToken t : added) {
             tokens[t.id()] = t.content();
         }

@@ -90,6 +90,14 @@ class HostileFilesTest {
         assertNames(e, p.toString(), "added_tokens", "900000000");
     }
 
+    /** An id of 2^31 - 1 once overflowed the table size to a negative number and passed the bound (found by the fuzzer). */
+    @Test
+    void addedTokenIdAtIntMaxIsRefused() throws IOException {
+        Path p = tokenizer("\"a\": 0, \"b\": 1", "{\"id\": 2147483647, \"content\": \"<x>\", \"special\": true}");
+        var e = assertThrows(TokenizerFormatException.class, () -> Tokenizers.load(p));
+        assertNames(e, p.toString(), "added_tokens", "2147483647");
+    }
+
     /** A copy of gpt2-tiny-random whose config.json has {@code field} set to {@code value}. */
     private Path gpt2With(String field, Object value) throws IOException {
         Path src = SharedModels.path("gpt2-tiny-random");
