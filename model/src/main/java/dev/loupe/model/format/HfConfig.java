@@ -26,6 +26,8 @@ public final class HfConfig {
     /** Normalisation epsilons: a positive, small number (an absurd one silently flattens every activation). */
     private static final Set<String> EPSILONS = Set.of("layer_norm_eps", "layer_norm_epsilon", "rms_norm_eps", "norm_eps");
     private static final double MAX_EPSILON = 0.1;
+    /** Fractions of each head that is rotated: in (0, 1] (a fuzzed 10^9 once asked for a rotary table of that size). */
+    private static final Set<String> FRACTIONS = Set.of("rotary_pct", "partial_rotary_factor");
 
     private final ObjectNode json;
     private final String source;
@@ -189,6 +191,7 @@ public final class HfConfig {
         if (!n.isNumber() || !Double.isFinite(n.doubleValue())) throw wrongType(field, n, "a finite number");
         double v = n.doubleValue();
         if (EPSILONS.contains(field) && !(v > 0 && v <= MAX_EPSILON)) throw wrongType(field, n, "an epsilon in (0, " + MAX_EPSILON + "]");
+        if (FRACTIONS.contains(field) && !(v > 0 && v <= 1)) throw wrongType(field, n, "a fraction in (0, 1]");
         return v;
     }
 

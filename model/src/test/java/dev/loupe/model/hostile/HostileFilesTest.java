@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.core.Tensor;
 import dev.loupe.model.ModelLoader;
 import dev.loupe.model.SharedModels;
+import dev.loupe.model.format.ConfigException;
 import dev.loupe.model.format.DType;
 import dev.loupe.model.format.FormatException;
 import dev.loupe.model.format.HfConfig;
@@ -96,6 +97,20 @@ class HostileFilesTest {
         Path p = tokenizer("\"a\": 0, \"b\": 1", "{\"id\": 2147483647, \"content\": \"<x>\", \"special\": true}");
         var e = assertThrows(TokenizerFormatException.class, () -> Tokenizers.load(p));
         assertNames(e, p.toString(), "added_tokens", "2147483647");
+    }
+
+    /** A fuzzed rotary_pct of 10^9 once sized a rotary table of half a billion frequencies and ran out of heap. */
+    @Test
+    void rotaryFractionAboveOneIsRefusedNamingTheField() throws IOException {
+        Path src = SharedModels.path("pythia-tiny-random");
+        Path dir = tmp.resolve("pythia-rotary");
+        Files.createDirectories(dir);
+        ObjectNode cfg = (ObjectNode) JSON.readTree(src.resolve("config.json").toFile());
+        cfg.put("rotary_pct", 1e9);
+        Files.writeString(dir.resolve("config.json"), cfg.toString());
+        Files.createSymbolicLink(dir.resolve("model.safetensors"), src.resolve("model.safetensors").toAbsolutePath());
+        var e = assertThrows(ConfigException.class, () -> ModelLoader.load(dir.toString(), null));
+        assertNames(e, "rotary_pct", "1.0E9", "(0, 1]");
     }
 
     /** A copy of gpt2-tiny-random whose config.json has {@code field} set to {@code value}. */
