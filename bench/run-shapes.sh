@@ -50,24 +50,18 @@ fits() { (($1 + 2147483648 < $(available))); }
 # logits, CACHED_ROWS x layers cached d_model rows; a negative ROWS means greedy decoding of -ROWS positions: the
 # KV cache and one token's forward. The launcher adds the weights, a fifth of them and the young generation.
 room() {
-  "$PY" - "$@" <<'PYEOF'
-import json, sys
-d, rows, logit_rows, cached_rows = sys.argv[1], *map(int, sys.argv[2:])
-c = json.load(open(d + "/config.json"))
-dm = c.get("hidden_size") or c["n_embd"]
-h = c.get("num_attention_heads") or c["n_head"]
-kvh = c.get("num_key_value_heads") or h
-dh = c.get("head_dim") or dm // h
-mlp = c.get("intermediate_size") or c.get("n_inner") or 4 * dm
-layers = c.get("num_hidden_layers") or c["n_layer"]
-fwd = lambda r, lr: 4 * (r * (dm + 4 * dm + (2 * h + 2 * kvh) * dh + 3 * mlp) + lr * c["vocab_size"])
-act = 8 * layers * -rows * kvh * dh + fwd(1, 1) if rows < 0 else fwd(rows, logit_rows) + 4 * cached_rows * layers * dm
+  PYTHONPATH="$ROOT/bench" "$PY" - "$@" <<'PYEOF'
+import sys
+from shape_dims import dims
+m, (rows, logit_rows, cached_rows) = dims(sys.argv[1]), map(int, sys.argv[2:])
+fwd = lambda r, lr: 4 * (r * (m["d"] + 4 * m["d"] + (2 * m["heads"] + 2 * m["kv_heads"]) * m["d_head"] + 3 * m["mlp"])
+                         + lr * m["vocab"])
+act = (8 * m["layers"] * -rows * m["kv_heads"] * m["d_head"] + fwd(1, 1) if rows < 0
+       else fwd(rows, logit_rows) + 4 * cached_rows * m["layers"] * m["d"])
 print(-(-act >> 20))
 PYEOF
 }
 
-# measure ROW|KIND COMMAND...: runs the command, shows its readable lines, keeps its RESULT lines for the
-# table's row ROW (a shape and weights) and column KIND (prefill, cached, decode).
 measure() {
   local label="$1" line
   shift

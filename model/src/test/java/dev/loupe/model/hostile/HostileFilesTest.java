@@ -102,21 +102,20 @@ class HostileFilesTest {
     /** A fuzzed rotary_pct of 10^9 once sized a rotary table of half a billion frequencies and ran out of heap. */
     @Test
     void rotaryFractionAboveOneIsRefusedNamingTheField() throws IOException {
-        Path src = SharedModels.path("pythia-tiny-random");
-        Path dir = tmp.resolve("pythia-rotary");
-        Files.createDirectories(dir);
-        ObjectNode cfg = (ObjectNode) JSON.readTree(src.resolve("config.json").toFile());
-        cfg.put("rotary_pct", 1e9);
-        Files.writeString(dir.resolve("config.json"), cfg.toString());
-        Files.createSymbolicLink(dir.resolve("model.safetensors"), src.resolve("model.safetensors").toAbsolutePath());
+        Path dir = copyWith("pythia-tiny-random", "rotary_pct", 1e9);
         var e = assertThrows(ConfigException.class, () -> ModelLoader.load(dir.toString(), null));
         assertNames(e, "rotary_pct", "1.0E9", "(0, 1]");
     }
 
     /** A copy of gpt2-tiny-random whose config.json has {@code field} set to {@code value}. */
     private Path gpt2With(String field, Object value) throws IOException {
-        Path src = SharedModels.path("gpt2-tiny-random");
-        Path dir = tmp.resolve("gpt2-" + field);
+        return copyWith("gpt2-tiny-random", field, value);
+    }
+
+    /** A copy of the shared test model {@code model} whose config.json has {@code field} set to {@code value}. */
+    private Path copyWith(String model, String field, Object value) throws IOException {
+        Path src = SharedModels.path(model);
+        Path dir = tmp.resolve(model + "-" + field);
         Files.createDirectories(dir);
         ObjectNode cfg = (ObjectNode) JSON.readTree(src.resolve("config.json").toFile());
         cfg.set(field, JSON.valueToTree(value));
