@@ -23,6 +23,12 @@ public final class HfConfig {
     private static final Set<String> POSITIVE = Set.of("hidden_size", "n_embd", "num_attention_heads", "n_head", "num_key_value_heads",
             "num_hidden_layers", "n_layer", "vocab_size", "max_position_embeddings", "n_positions", "n_ctx", "head_dim",
             "type_vocab_size", "original_max_position_embeddings");
+    /**
+     * Widths read before any weight is: at most {@value #MAX_WIDTH} (the largest published model is 16,384 wide), so a
+     * fuzzed head_dim of 10^9 is refused here instead of sizing a rotary table out of heap before the weights disagree.
+     */
+    private static final Set<String> WIDTHS = Set.of("hidden_size", "n_embd", "head_dim");
+    private static final int MAX_WIDTH = 1 << 17;
     /** Normalisation epsilons: a positive, small number (an absurd one silently flattens every activation). */
     private static final Set<String> EPSILONS = Set.of("layer_norm_eps", "layer_norm_epsilon", "rms_norm_eps", "norm_eps");
     private static final double MAX_EPSILON = 0.1;
@@ -184,6 +190,7 @@ public final class HfConfig {
     private int asInt(String field, JsonNode n) {
         if (!n.isNumber() || !n.canConvertToExactIntegral() || !n.canConvertToInt()) throw wrongType(field, n, "an int");
         if (POSITIVE.contains(field) && n.intValue() <= 0) throw wrongType(field, n, "a positive size");
+        if (WIDTHS.contains(field) && n.intValue() > MAX_WIDTH) throw wrongType(field, n, "a width of at most " + MAX_WIDTH);
         return n.intValue();
     }
 

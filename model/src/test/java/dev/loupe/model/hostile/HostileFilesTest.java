@@ -107,6 +107,14 @@ class HostileFilesTest {
         assertNames(e, "rotary_pct", "1.0E9", "(0, 1]");
     }
 
+    /** A fuzzed head_dim of 10^9 once sized a rotary table out of heap before any weight was read. */
+    @Test
+    void headDimFarPastAnyModelIsRefusedNamingTheField() throws IOException {
+        Path dir = copyWith("stories260K-hf", "head_dim", 1_000_000_000);
+        var e = assertThrows(ConfigException.class, () -> ModelLoader.load(dir.toString(), null));
+        assertNames(e, "head_dim", "1000000000", "at most 131072");
+    }
+
     /** A copy of gpt2-tiny-random whose config.json has {@code field} set to {@code value}. */
     private Path gpt2With(String field, Object value) throws IOException {
         return copyWith("gpt2-tiny-random", field, value);
