@@ -22,13 +22,16 @@ public final class HfConfig {
     /** Sizes and counts that divide or allocate: zero or negative is refused where it is read, naming the field. */
     private static final Set<String> POSITIVE = Set.of("hidden_size", "n_embd", "num_attention_heads", "n_head", "num_key_value_heads",
             "num_hidden_layers", "n_layer", "vocab_size", "max_position_embeddings", "n_positions", "n_ctx", "head_dim",
-            "type_vocab_size", "original_max_position_embeddings");
+            "type_vocab_size", "original_max_position_embeddings", "sliding_window_pattern", "_sliding_window_pattern");
     /**
      * Widths read before any weight is: at most {@value #MAX_WIDTH} (the largest published model is 16,384 wide), so a
      * fuzzed head_dim of 10^9 is refused here instead of sizing a rotary table out of heap before the weights disagree.
      */
     private static final Set<String> WIDTHS = Set.of("hidden_size", "n_embd", "head_dim");
     private static final int MAX_WIDTH = 1 << 17;
+    /** Layer counts, read before any weight is: at most {@value #MAX_LAYERS} (a fuzzed 10^9 built per-layer specs out of heap). */
+    private static final Set<String> LAYER_COUNTS = Set.of("num_hidden_layers", "n_layer");
+    private static final int MAX_LAYERS = 1 << 12;
     /** Normalisation epsilons: a positive, small number (an absurd one silently flattens every activation). */
     private static final Set<String> EPSILONS = Set.of("layer_norm_eps", "layer_norm_epsilon", "rms_norm_eps", "norm_eps");
     private static final double MAX_EPSILON = 0.1;
@@ -191,6 +194,7 @@ public final class HfConfig {
         if (!n.isNumber() || !n.canConvertToExactIntegral() || !n.canConvertToInt()) throw wrongType(field, n, "an int");
         if (POSITIVE.contains(field) && n.intValue() <= 0) throw wrongType(field, n, "a positive size");
         if (WIDTHS.contains(field) && n.intValue() > MAX_WIDTH) throw wrongType(field, n, "a width of at most " + MAX_WIDTH);
+        if (LAYER_COUNTS.contains(field) && n.intValue() > MAX_LAYERS) throw wrongType(field, n, "at most " + MAX_LAYERS + " layers");
         return n.intValue();
     }
 

@@ -115,6 +115,22 @@ class HostileFilesTest {
         assertNames(e, "head_dim", "1000000000", "at most 131072");
     }
 
+    /** A layer count of 10^9 built per-layer attention specs out of heap before any weight was read. */
+    @Test
+    void layerCountFarPastAnyModelIsRefusedNamingTheField() throws IOException {
+        Path dir = copyWith("stories260K-hf", "num_hidden_layers", 1_000_000_000);
+        var e = assertThrows(ConfigException.class, () -> ModelLoader.load(dir.toString(), null));
+        assertNames(e, "num_hidden_layers", "1000000000", "at most 4096 layers");
+    }
+
+    /** Gemma 3's global-layer period of 0 once divided by zero instead of naming the field. */
+    @Test
+    void slidingWindowPatternOfZeroIsRefusedNamingTheField() throws IOException {
+        Path dir = copyWith("gemma3-tiny-random", "sliding_window_pattern", 0);
+        var e = assertThrows(ConfigException.class, () -> ModelLoader.load(dir.toString(), null));
+        assertNames(e, "sliding_window_pattern", "a positive size");
+    }
+
     /** A copy of gpt2-tiny-random whose config.json has {@code field} set to {@code value}. */
     private Path gpt2With(String field, Object value) throws IOException {
         return copyWith("gpt2-tiny-random", field, value);
