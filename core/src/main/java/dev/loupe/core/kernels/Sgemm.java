@@ -252,14 +252,7 @@ public final class Sgemm {
         int step = bf16 ? 4 * NR : 2 * NR;
         for (int jr = j0; jr < j1; jr += step) {
             int width = Math.min(step, j1 - jr);
-            if (width > 2 * NR) { // three or four bfloat16 panels; a missing fourth re-reads the third
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc), fourth = width > 3 * NR ? 3 * next : 2 * next;
-                    rowKernelBf16x4(kc, a, ai + pc, hp, b.offset(jr, pc), next, 2 * next, fourth, tile);
-                    accumulate(tile, 1, width, pc == 0, bias, jr, c, ci + jr, 0);
-                }
-                continue;
-            }
+            int fourth = width > 3 * NR ? 3 * next : 2 * next; // a missing fourth bfloat16 panel re-reads the third
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc), bi = b.offset(jr, pc), off = next;
                 if (half) {
@@ -268,14 +261,10 @@ public final class Sgemm {
                     bi = 0;
                     off = kc * NR;
                 }
-                if (width > NR) {
-                    if (bf16) rowKernelBf16x2(kc, a, ai + pc, hp, bi, off, tile);
-                    else rowKernel2(kc, a, ai + pc, bp, bi, off, tile);
-                } else if (bf16) {
-                    rowKernelBf16x2(kc, a, ai + pc, hp, bi, 0, tile);
-                } else {
-                    rowKernel(kc, a, ai + pc, bp, bi, tile);
-                }
+                if (bf16 && width > 2 * NR) rowKernelBf16x4(kc, a, ai + pc, hp, bi, next, 2 * next, fourth, tile);
+                else if (bf16) rowKernelBf16x2(kc, a, ai + pc, hp, bi, width > NR ? off : 0, tile);
+                else if (width > NR) rowKernel2(kc, a, ai + pc, bp, bi, off, tile);
+                else rowKernel(kc, a, ai + pc, bp, bi, tile);
                 accumulate(tile, 1, width, pc == 0, bias, jr, c, ci + jr, 0);
             }
         }
