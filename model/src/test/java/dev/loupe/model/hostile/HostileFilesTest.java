@@ -28,6 +28,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Files whose numbers describe more than the file holds, or numbers that break arithmetic, are refused before
@@ -99,36 +101,23 @@ class HostileFilesTest {
         assertNames(e, p.toString(), "added_tokens", "2147483647");
     }
 
-    /** A fuzzed rotary_pct of 10^9 once sized a rotary table of half a billion frequencies and ran out of heap. */
-    @Test
-    void rotaryFractionAboveOneIsRefusedNamingTheField() throws IOException {
-        Path dir = copyWith("pythia-tiny-random", "rotary_pct", 1e9);
+    /**
+     * Config values found by the fuzzer and the field sweep ({@link ConfigFieldSweepTest}) that crashed or allocated
+     * before any weight was read, each now refused naming the field: a rotary_pct of 10^9 and a head_dim of 10^9 (a
+     * rotary table of half a billion frequencies, out of heap), a layer count of 10^9 (per-layer attention specs, out
+     * of heap), Gemma 3's global-layer period of 0 (a division by zero).
+     */
+    @ParameterizedTest(name = "{0} {1}={2}")
+    @CsvSource(delimiter = '|', value = {
+            "pythia-tiny-random | rotary_pct             | 1e9        | 1.0E9      | (0, 1]",
+            "stories260K-hf     | head_dim               | 1000000000 | 1000000000 | at most 131072",
+            "stories260K-hf     | num_hidden_layers      | 1000000000 | 1000000000 | at most 4096 layers",
+            "gemma3-tiny-random | sliding_window_pattern | 0          | 0          | a positive size"})
+    void configValueFoundByFuzzingIsRefusedNamingTheField(String model, String field, String value, String printed, String expected)
+            throws IOException {
+        Path dir = copyWith(model, field, JSON.readTree(value));
         var e = assertThrows(ConfigException.class, () -> ModelLoader.load(dir.toString(), null));
-        assertNames(e, "rotary_pct", "1.0E9", "(0, 1]");
-    }
-
-    /** A fuzzed head_dim of 10^9 once sized a rotary table out of heap before any weight was read. */
-    @Test
-    void headDimFarPastAnyModelIsRefusedNamingTheField() throws IOException {
-        Path dir = copyWith("stories260K-hf", "head_dim", 1_000_000_000);
-        var e = assertThrows(ConfigException.class, () -> ModelLoader.load(dir.toString(), null));
-        assertNames(e, "head_dim", "1000000000", "at most 131072");
-    }
-
-    /** A layer count of 10^9 built per-layer attention specs out of heap before any weight was read. */
-    @Test
-    void layerCountFarPastAnyModelIsRefusedNamingTheField() throws IOException {
-        Path dir = copyWith("stories260K-hf", "num_hidden_layers", 1_000_000_000);
-        var e = assertThrows(ConfigException.class, () -> ModelLoader.load(dir.toString(), null));
-        assertNames(e, "num_hidden_layers", "1000000000", "at most 4096 layers");
-    }
-
-    /** Gemma 3's global-layer period of 0 once divided by zero instead of naming the field. */
-    @Test
-    void slidingWindowPatternOfZeroIsRefusedNamingTheField() throws IOException {
-        Path dir = copyWith("gemma3-tiny-random", "sliding_window_pattern", 0);
-        var e = assertThrows(ConfigException.class, () -> ModelLoader.load(dir.toString(), null));
-        assertNames(e, "sliding_window_pattern", "a positive size");
+        assertNames(e, field, printed, expected);
     }
 
     /** A copy of gpt2-tiny-random whose config.json has {@code field} set to {@code value}. */
