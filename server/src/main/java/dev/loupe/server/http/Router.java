@@ -100,7 +100,7 @@ public final class Router implements HttpHandler {
             c.releaseAll();
             double seconds = (System.nanoTime() - t0) / 1e9;
             metrics.request(route, c.status(), seconds);
-            log.accept(logLine(c, key, seconds, failure)); // before the exchange closes: a caller holding the response finds its line
+            log.accept(logLine(c, key, seconds, failure)); // after the response is sent: a caller may read it before this line
             ex.close();
         }
     }

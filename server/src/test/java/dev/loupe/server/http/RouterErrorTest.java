@@ -37,7 +37,7 @@ class RouterErrorTest {
             String message = Body.JSON.readTree(boom.body()).path("error").path("message").asText();
             String id = message.replaceFirst("^internal error in request (\\S+) .*$", "$1");
             assertTrue(!id.equals(message) && !message.contains("a bug"), message);
-            JsonNode line = Body.JSON.readTree(log.getFirst());
+            JsonNode line = Body.JSON.readTree(firstLine(log));
             assertEquals(id, line.path("id").asText());
             assertTrue(line.path("error").asText().contains("IllegalStateException: a bug, not the caller's fault"), line.toString());
             HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(base + "/bad")).build(), HttpResponse.BodyHandlers.ofString());
@@ -46,5 +46,16 @@ class RouterErrorTest {
         } finally {
             server.stop(0);
         }
+    }
+
+    /**
+     * The first log line, waiting up to 10 s for it: the response body is complete when the handler closes it, so the
+     * client can read the response before the router's finally block writes the line.
+     */
+    private static String firstLine(List<String> log) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (log.isEmpty() && System.nanoTime() < deadline) Thread.sleep(5);
+        assertTrue(!log.isEmpty(), "no log line within 10 s");
+        return log.getFirst();
     }
 }
